@@ -1,0 +1,54 @@
+/**
+ * One declaration per endpoint: method, path, the access types it admits, the schemas of its query and
+ * body, and a handler that receives parsed input and returns a Reply (or throws a KnownError). The router
+ * (api/router.ts) does the rest: body parsing, authentication, validation, errors, CORS, status override.
+ */
+import type { z } from 'zod';
+import type { AppContext } from '../context.js';
+import type { AccessType } from '../errors/known-errors.js';
+import type { RequestAuth } from './request-auth.js';
+import type { Reply } from './respond.js';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+interface EndpointBase<Q extends z.ZodType, B extends z.ZodType> {
+  method: Method;
+  /** Path under /api/v1, Hono syntax (`/users/:user_id`). */
+  path: string;
+  query?: Q;
+  body?: B;
+}
+
+/** An endpoint that needs an access type (`x-stack-access-type`) from the given list. */
+export interface AuthedEndpoint<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> extends EndpointBase<Q, B> {
+  access: readonly AccessType[];
+  /** Pick the body schema by access type (client access to PATCH /users/me admits fewer fields). */
+  bodyFor?: (accessType: AccessType) => z.ZodType;
+  handler: (input: AuthedInput<z.infer<Q>, z.infer<B>>) => Promise<Reply>;
+}
+
+/** An endpoint without Stack authentication (JWKS, the OAuth token endpoint). */
+export interface PublicEndpoint<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> extends EndpointBase<Q, B> {
+  access: 'public';
+  handler: (input: PublicInput<z.infer<Q>, z.infer<B>>) => Promise<Reply>;
+}
+
+export interface PublicInput<Q, B> {
+  ctx: AppContext;
+  query: Q;
+  body: B;
+  params: Record<string, string>;
+  headers: Headers;
+}
+
+export interface AuthedInput<Q, B> extends PublicInput<Q, B> {
+  auth: RequestAuth;
+}
+
+export type Endpoint = AuthedEndpoint<z.ZodType, z.ZodType> | PublicEndpoint<z.ZodType, z.ZodType>;
+
+export function endpoint<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUnknown>(spec: AuthedEndpoint<Q, B>): Endpoint;
+export function endpoint<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUnknown>(spec: PublicEndpoint<Q, B>): Endpoint;
+export function endpoint(spec: Endpoint): Endpoint {
+  return spec;
+}

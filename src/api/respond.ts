@@ -1,0 +1,77 @@
+/**
+ * The one place where results and errors become HTTP responses. JSON bodies carry the Stack API's headers;
+ * known errors carry `x-stack-known-error` (equal to the body's `code`); with the override-status header, a
+ * 4xx is sent as 200 with the real status in `x-stack-actual-status`, as the SDK asks.
+ */
+import type { Logger } from 'pino';
+import { KnownError, TextError, errors } from '../errors/known-errors.js';
+
+export const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'content-type, x-stack-actual-status, x-stack-known-error, x-hexclave-actual-status, x-hexclave-known-error',
+};
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, ...(headers ? { headers } : {}) });
+export const created = (body: unknown): Reply => ({ status: 201, body });
+
+export interface ResponseOptions {
+  overrideErrorStatus: boolean;
+  requestId: string;
+}
+
+export function jsonResponse(reply: Reply, options: ResponseOptions): Response {
+  const headers: Record<string, string> = {
+    ...CORS_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store, max-age=0',
+    'x-stack-request-id': options.requestId,
+    ...reply.headers,
+  };
+  let status = reply.status;
+  if (options.overrideErrorStatus && status >= 400 && status < 500) {
+    headers['x-stack-actual-status'] = String(status);
+    status = 200;
+  }
+  return new Response(JSON.stringify(reply.body), { status, headers });
+}
+
+export function textResponse(status: number, text: string, options: ResponseOptions): Response {
+  const headers: Record<string, string> = {
+    ...CORS_HEADERS,
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store, max-age=0',
+    'x-stack-request-id': options.requestId,
+  };
+  if (options.overrideErrorStatus && status >= 400 && status < 500) {
+    headers['x-stack-actual-status'] = String(status);
+    status = 200;
+  }
+  return new Response(text, { status, headers });
+}
+
+/** Any thrown value → a response. Unknown errors are logged and answered 500 without details. */
+export function errorResponse(error: unknown, options: ResponseOptions, log: Logger): Response {
+  if (error instanceof KnownError) {
+    return jsonResponse({ status: error.status, body: error.toBody(), headers: { 'x-stack-known-error': error.code } }, options);
+  }
+  if (error instanceof TextError) return textResponse(error.status, error.message, options);
+  if (isInvalidInputFromDatabase(error)) {
+    // A value that passed validation but that PostgreSQL still refuses (e.g. a NUL byte in text): the client's fault.
+    const known = errors.schemaError(`Invalid request: ${(error as Error).message}`);
+    return jsonResponse({ status: known.status, body: known.toBody(), headers: { 'x-stack-known-error': known.code } }, options);
+  }
+  log.error({ err: error, requestId: options.requestId }, 'unhandled error');
+  return textResponse(500, 'Internal server error', options);
+}
+
+/** PostgreSQL's "data exception" class (22xxx): invalid text representation, bad encoding, value too long... */
+function isInvalidInputFromDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}

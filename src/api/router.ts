@@ -1,0 +1,79 @@
+/**
+ * Mounts the declared endpoints on Hono under /api/v1 and runs each request through the same steps:
+ * parse the body → authenticate (api/request-auth.ts) → check the access type → validate query and body →
+ * call the handler → shape the response (api/respond.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { errors } from '../errors/known-errors.js';
+import { readBody } from './body.js';
+import type { Endpoint } from './endpoint.js';
+import { STACK_HEADER_NAMES, stackHeader } from './headers.js';
+import { authenticate } from './request-auth.js';
+import { CORS_HEADERS, errorResponse, jsonResponse, textResponse, type ResponseOptions } from './respond.js';
+
+export const API_PREFIX = '/api/v1';
+
+const ALLOW_HEADERS = [
+  'content-type',
+  'authorization',
+  'ngrok-skip-browser-warning',
+  ...STACK_HEADER_NAMES.flatMap((name) => [`x-stack-${name}`, `x-hexclave-${name}`]),
+].join(', ');
+
+export function mountApi(app: Hono, ctx: AppContext, endpoints: readonly Endpoint[]): void {
+  app.options(`${API_PREFIX}/*`, () =>
+    new Response(null, {
+      status: 204,
+      headers: {
+        ...CORS_HEADERS,
+        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+        'access-control-allow-headers': ALLOW_HEADERS,
+        'access-control-max-age': '86400',
+      },
+    }),
+  );
+  for (const spec of endpoints) {
+    app.on(spec.method, `${API_PREFIX}${spec.path}`, async (c) => handle(ctx, spec, c.req.raw, c.req.param() as Record<string, string>));
+  }
+  app.all(`${API_PREFIX}/*`, (c) =>
+    textResponse(404, `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`, responseOptions(c.req.raw.headers)),
+  );
+}
+
+function responseOptions(headers: Headers): ResponseOptions {
+  return { overrideErrorStatus: stackHeader(headers, 'override-error-status') !== undefined, requestId: randomUUID() };
+}
+
+async function handle(ctx: AppContext, spec: Endpoint, request: Request, params: Record<string, string>): Promise<Response> {
+  const options = responseOptions(request.headers);
+  try {
+    const rawBody = await readBody(request, ctx.config.maxBodyBytes);
+    const url = new URL(request.url);
+    const rawQuery = Object.fromEntries(url.searchParams);
+    const base = { ctx, params, headers: request.headers };
+    if (spec.access === 'public') {
+      const query = validate(spec.query, rawQuery, 'query');
+      const body = validate(spec.body, rawBody, 'body');
+      return jsonResponse(await spec.handler({ ...base, query, body }), options);
+    }
+    const auth = await authenticate(ctx, request.headers);
+    if (!auth) throw errors.accessTypeRequired();
+    if (!spec.access.includes(auth.accessType)) throw errors.insufficientAccessType(auth.accessType, spec.access);
+    const query = validate(spec.query, rawQuery, 'query');
+    const body = validate(spec.bodyFor?.(auth.accessType) ?? spec.body, rawBody, 'body');
+    return jsonResponse(await spec.handler({ ...base, auth, query, body }), options);
+  } catch (error) {
+    return errorResponse(error, options, ctx.log);
+  }
+}
+
+function validate(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body'): unknown {
+  if (!schema) return value;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  - ${[where, ...issue.path].join('.')}: ${issue.message}`);
+  throw errors.schemaError(`Request validation failed:\n${lines.join('\n')}`);
+}

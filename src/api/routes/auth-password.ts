@@ -1,0 +1,37 @@
+/** POST /auth/password/sign-up and /auth/password/sign-in. */
+import { z } from 'zod';
+import { signInWithPassword, signUpWithPassword } from '../../auth/password-auth.js';
+import { endpoint } from '../endpoint.js';
+import { ok } from '../respond.js';
+import { emailField } from './fields.js';
+
+export const passwordSignUp = endpoint({
+  method: 'POST',
+  path: '/auth/password/sign-up',
+  access: ['client', 'server', 'admin'],
+  body: z.object({
+    email: emailField,
+    password: z.string(),
+    // Sent by the SDK by default; accepted and not used until e-mail verification exists.
+    verification_callback_url: z.string().max(2048).optional(),
+  }),
+  handler: async ({ ctx, auth, body }) =>
+    ok(
+      await signUpWithPassword(ctx, {
+        projectId: auth.project.project.id,
+        config: auth.project.project.config,
+        email: body.email,
+        password: body.password,
+        currentUser: auth.user,
+      }),
+    ),
+});
+
+export const passwordSignIn = endpoint({
+  method: 'POST',
+  path: '/auth/password/sign-in',
+  access: ['client', 'server', 'admin'],
+  body: z.object({ email: z.string().max(256), password: z.string().max(1024) }),
+  handler: async ({ ctx, auth, body }) =>
+    ok(await signInWithPassword(ctx, { projectId: auth.project.project.id, config: auth.project.project.config, email: body.email, password: body.password })),
+});

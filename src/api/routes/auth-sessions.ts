@@ -1,0 +1,67 @@
+/**
+ * Sessions over plain HTTP: POST /auth/sessions/current/refresh (REST clients; the SDK uses
+ * /auth/oauth/token), DELETE /auth/sessions/current (sign-out), POST /auth/sessions (server: a session for a
+ * user, e.g. impersonation).
+ */
+import { z } from 'zod';
+import { mintAccessToken } from '../../auth/access-tokens.js';
+import { finishSignIn, openSession } from '../../auth/issue.js';
+import { deleteSession, useSession } from '../../auth/sessions.js';
+import { errors } from '../../errors/known-errors.js';
+import { endpoint } from '../endpoint.js';
+import { stackHeader } from '../headers.js';
+import { ok } from '../respond.js';
+import { uuidField } from './fields.js';
+
+export const refreshCurrentSession = endpoint({
+  method: 'POST',
+  path: '/auth/sessions/current/refresh',
+  access: ['client', 'server', 'admin'],
+  handler: async ({ ctx, auth, headers }) => {
+    const refreshToken = stackHeader(headers, 'refresh-token');
+    if (refreshToken === undefined) throw errors.refreshTokenNotFoundOrExpired();
+    const session = await useSession(ctx.db, refreshToken);
+    const user = session && session.project_id === auth.project.project.id ? await ctx.users.get(session.project_id, session.user_id) : undefined;
+    if (!session || !user) throw errors.refreshTokenNotFoundOrExpired();
+    await ctx.users.touchLastActive(user.id);
+    return ok({ access_token: await mintAccessToken(ctx, user, session.id) });
+  },
+});
+
+export const signOut = endpoint({
+  method: 'DELETE',
+  path: '/auth/sessions/current',
+  access: ['client', 'server', 'admin'],
+  handler: async ({ ctx, auth }) => {
+    if (!auth.token) throw errors.userAuthenticationRequired();
+    const sessionId = auth.token.payload.refresh_token_id;
+    if (typeof sessionId !== 'string') {
+      throw errors.accessTokenExpired({ expiredAtMillis: null, projectId: auth.project.project.id, userId: auth.token.payload.sub, refreshTokenId: null });
+    }
+    if (!(await deleteSession(ctx.db, auth.project.project.id, sessionId))) throw errors.refreshTokenNotFoundOrExpired();
+    return ok({ success: true });
+  },
+});
+
+export const createServerSession = endpoint({
+  method: 'POST',
+  path: '/auth/sessions',
+  access: ['server', 'admin'],
+  body: z.object({
+    user_id: uuidField,
+    expires_in_millis: z.number().int().min(1000).max(10 * 365 * 24 * 3600 * 1000).optional(),
+    is_impersonation: z.boolean().optional(),
+  }),
+  handler: async ({ ctx, auth, body }) => {
+    const user = await ctx.users.get(auth.project.project.id, body.user_id);
+    if (!user) throw errors.userNotFound();
+    const opened = await ctx.db.transaction((tx) =>
+      openSession(ctx, tx, user, {
+        ...(body.expires_in_millis ? { ttlSeconds: Math.ceil(body.expires_in_millis / 1000) } : {}),
+        isImpersonation: body.is_impersonation ?? false,
+      }),
+    );
+    const tokens = await finishSignIn(ctx, opened);
+    return ok({ access_token: tokens.access_token, refresh_token: tokens.refresh_token });
+  },
+});

@@ -1,0 +1,33 @@
+/** Every endpoint of the Stack-compatible API, in match order (`/users/me` before `/users/:user_id`). */
+import type { Endpoint } from '../endpoint.js';
+import { anonymousSignUp } from './auth-anonymous.js';
+import { oauthToken } from './auth-oauth-token.js';
+import { passwordSignIn, passwordSignUp } from './auth-password.js';
+import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
+import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
+import { analyticsBatch, listTeams } from './stubs.js';
+import { deleteMe, getMe, updateMe } from './users-me.js';
+import { createUser, deleteUser, getUser, listUsers, updateUser } from './users.js';
+
+export const apiEndpoints: readonly Endpoint[] = [
+  passwordSignUp,
+  passwordSignIn,
+  anonymousSignUp,
+  oauthToken,
+  refreshCurrentSession,
+  signOut,
+  createServerSession,
+  getMe,
+  updateMe,
+  deleteMe,
+  listUsers,
+  createUser,
+  getUser,
+  updateUser,
+  deleteUser,
+  currentProject,
+  projectJwks,
+  anonymousUsersJwks,
+  listTeams,
+  analyticsBatch,
+];

@@ -1,0 +1,46 @@
+/** GET /projects/current and the JWKS endpoints. */
+import { z } from 'zod';
+import { TextError } from '../../errors/known-errors.js';
+import { clientProjectConfig } from '../../projects/project-config.js';
+import { listPublishedKeys, toJwk, type Audience } from '../../projects/signing-keys.js';
+import type { AppContext } from '../../context.js';
+import { endpoint } from '../endpoint.js';
+import { ok } from '../respond.js';
+import { booleanQuery } from './fields.js';
+
+export const currentProject = endpoint({
+  method: 'GET',
+  path: '/projects/current',
+  access: ['client', 'server', 'admin'],
+  handler: async ({ auth }) => {
+    const { project } = auth.project;
+    return ok({ id: project.id, display_name: project.displayName, config: clientProjectConfig(project.config) });
+  },
+});
+
+const jwksQuery = z.object({ include_anonymous: booleanQuery.optional(), include_restricted: booleanQuery.optional() });
+
+async function jwks(ctx: AppContext, projectId: string, includeAnonymous: boolean) {
+  const project = await ctx.directory.getProject(projectId.toLowerCase());
+  if (!project) throw new TextError(404, 'Project not found');
+  const audiences: Audience[] = includeAnonymous ? ['default', 'anonymous'] : ['default'];
+  const keys = await listPublishedKeys(ctx.db, project.project.id, audiences);
+  // Verifiers (jose's createRemoteJWKSet) refetch on an unknown kid, so a short cache is safe after rotation.
+  return ok({ keys: keys.map(toJwk) }, { 'cache-control': 'public, max-age=300' });
+}
+
+export const projectJwks = endpoint({
+  method: 'GET',
+  path: '/projects/:project_id/.well-known/jwks.json',
+  access: 'public',
+  query: jwksQuery,
+  handler: async ({ ctx, params, query }) => jwks(ctx, params.project_id!, query.include_anonymous ?? false),
+});
+
+export const anonymousUsersJwks = endpoint({
+  method: 'GET',
+  path: '/projects-anonymous-users/:project_id/.well-known/jwks.json',
+  access: 'public',
+  query: jwksQuery,
+  handler: async ({ ctx, params }) => jwks(ctx, params.project_id!, true),
+});

@@ -1,0 +1,111 @@
+/**
+ * Access tokens: ES256 JWTs with the full snake-case claim set the Stack SDK validates (it rejects a token
+ * missing any of them), signed with the project's key for the user's audience. Anonymous users get their own
+ * audience (`<project>:anon`), issuer and key, as in Stack Auth.
+ */
+import type { AppContext } from '../context.js';
+import { decodeJws, signEs256, verifyEs256Signature } from '../crypto/es256.js';
+import { errors } from '../errors/known-errors.js';
+import type { Audience } from '../projects/signing-keys.js';
+import { restrictedReason, type UserRow } from '../users/user-object.js';
+
+export interface AccessTokenPayload {
+  sub: string;
+  branch_id: string;
+  refresh_token_id: string;
+  iss: string;
+  iat: number;
+  aud: string;
+  exp: number;
+  project_id: string;
+  role: 'authenticated';
+  name: string | null;
+  email: string | null;
+  email_verified: boolean;
+  selected_team_id: string | null;
+  signed_up_at: number;
+  is_anonymous: boolean;
+  is_restricted: boolean;
+  restricted_reason: ReturnType<typeof restrictedReason>;
+  requires_totp_mfa: boolean;
+}
+
+export function issuerFor(baseUrl: string, projectId: string, audience: Audience): string {
+  return `${baseUrl}/api/v1/${audience === 'anonymous' ? 'projects-anonymous-users' : 'projects'}/${projectId}`;
+}
+
+export function audienceFor(projectId: string, audience: Audience): string {
+  return audience === 'anonymous' ? `${projectId}:anon` : projectId;
+}
+
+export async function mintAccessToken(ctx: AppContext, user: UserRow, refreshTokenId: string): Promise<string> {
+  const audience: Audience = user.is_anonymous ? 'anonymous' : 'default';
+  const signer = await ctx.directory.signingKey(user.project_id, audience);
+  if (!signer) throw new Error(`Project ${user.project_id} has no active ${audience} signing key`);
+  const now = Math.floor(Date.now() / 1000);
+  const reason = restrictedReason(user);
+  const payload: AccessTokenPayload = {
+    sub: user.id,
+    branch_id: 'main',
+    refresh_token_id: refreshTokenId,
+    iss: issuerFor(ctx.config.baseUrl, user.project_id, audience),
+    iat: now,
+    aud: audienceFor(user.project_id, audience),
+    exp: now + ctx.config.accessTokenTtlSeconds,
+    project_id: user.project_id,
+    role: 'authenticated',
+    name: user.display_name,
+    email: user.primary_email,
+    email_verified: user.primary_email_verified,
+    selected_team_id: user.selected_team_id,
+    signed_up_at: Math.floor(user.signed_up_at.getTime() / 1000),
+    is_anonymous: user.is_anonymous,
+    is_restricted: reason !== null,
+    restricted_reason: reason,
+    requires_totp_mfa: false,
+  };
+  return signEs256(payload, signer.kid, signer.key);
+}
+
+export interface VerifiedAccessToken {
+  payload: AccessTokenPayload;
+  projectId: string;
+  audience: Audience;
+}
+
+/**
+ * Checks a token presented to the API. Order of failures, as in Stack Auth: anything that is not a valid
+ * token of ours → UNPARSABLE_ACCESS_TOKEN; expired → ACCESS_TOKEN_EXPIRED; another project's token →
+ * INVALID_PROJECT_FOR_ACCESS_TOKEN; an anonymous user's token where anonymous users are not allowed →
+ * ANONYMOUS_AUTHENTICATION_NOT_ALLOWED.
+ */
+export async function verifyAccessToken(
+  ctx: AppContext,
+  token: string,
+  expect: { projectId: string; allowAnonymous: boolean },
+): Promise<VerifiedAccessToken> {
+  const jws = decodeJws(token);
+  const kid = jws?.header.kid;
+  if (!jws || jws.header.alg !== 'ES256' || typeof kid !== 'string') throw errors.unparsableAccessToken();
+  const key = await ctx.directory.verifyingKey(kid);
+  if (!key || (key.publishUntil !== null && key.publishUntil.getTime() <= Date.now()) || !verifyEs256Signature(jws, key.key)) {
+    throw errors.unparsableAccessToken();
+  }
+  const p = jws.payload;
+  if (
+    p.iss !== issuerFor(ctx.config.baseUrl, key.projectId, key.audience) ||
+    p.aud !== audienceFor(key.projectId, key.audience) ||
+    typeof p.sub !== 'string' ||
+    typeof p.exp !== 'number' ||
+    (p.branch_id ?? p.branchId) !== 'main'
+  ) {
+    throw errors.unparsableAccessToken();
+  }
+  const refreshTokenId = typeof p.refresh_token_id === 'string' ? p.refresh_token_id : null;
+  if (p.exp * 1000 <= Date.now()) {
+    throw errors.accessTokenExpired({ expiredAtMillis: p.exp * 1000, projectId: key.projectId, userId: p.sub, refreshTokenId });
+  }
+  if (key.projectId !== expect.projectId) throw errors.invalidProjectForAccessToken(expect.projectId, key.projectId);
+  if (key.audience === 'anonymous' && !expect.allowAnonymous) throw errors.anonymousAuthenticationNotAllowed();
+  return { payload: p as unknown as AccessTokenPayload, projectId: key.projectId, audience: key.audience };
+}

@@ -1,0 +1,70 @@
+/**
+ * Password sign-up and sign-in. A sign-up carrying an anonymous user's token upgrades that user in place
+ * (same ID). A sign-in for an unknown e-mail runs a full argon2id verification too, so both failures take the
+ * same time and give the same answer.
+ */
+import type { AppContext } from '../context.js';
+import { checkPassword, hashPassword } from '../crypto/passwords.js';
+import { errors } from '../errors/known-errors.js';
+import type { ProjectConfig } from '../projects/project-config.js';
+import { normalizeEmail } from '../users/email.js';
+import type { UserRow } from '../users/user-object.js';
+import { finishSignIn, openSession, type OpenedSession, type SignInResult } from './issue.js';
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 70;
+
+/** Throws PASSWORD_TOO_SHORT / PASSWORD_TOO_LONG. */
+export function checkPasswordRules(password: string): void {
+  if (password.length < PASSWORD_MIN_LENGTH) throw errors.passwordTooShort(PASSWORD_MIN_LENGTH);
+  if (password.length > PASSWORD_MAX_LENGTH) throw errors.passwordTooLong(PASSWORD_MAX_LENGTH);
+}
+
+export interface SignUpInput {
+  projectId: string;
+  config: ProjectConfig;
+  email: string;
+  password: string;
+  /** The user of the request's token: when anonymous, it is upgraded instead of creating a new user. */
+  currentUser: UserRow | null;
+}
+
+export async function signUpWithPassword(ctx: AppContext, input: SignUpInput): Promise<SignInResult> {
+  if (!input.config.credential_enabled) throw errors.passwordAuthenticationNotEnabled();
+  if (!input.config.sign_up_enabled) throw errors.signUpNotEnabled();
+  checkPasswordRules(input.password);
+  const email = normalizeEmail(input.email);
+  if (await ctx.users.findByAuthEmail(input.projectId, email)) throw errors.userEmailAlreadyExists(email);
+  const passwordHash = await hashPassword(input.password);
+  const fields = { primary_email: email, primary_email_auth_enabled: true, primary_email_verified: false, password_hash: passwordHash };
+
+  const anonymous = input.currentUser?.is_anonymous ? input.currentUser : null;
+  if (anonymous) {
+    const opened = await ctx.db.transaction(async (tx) => {
+      const upgraded = await ctx.users.update(input.projectId, anonymous.id, { ...fields, is_anonymous: false }, { tx });
+      if (!upgraded) throw errors.userNotFound();
+      return openSession(ctx, tx, upgraded);
+    });
+    return finishSignIn(ctx, opened);
+  }
+  let opened: OpenedSession | undefined;
+  await ctx.users.create(input.projectId, fields, async (tx, user) => {
+    opened = await openSession(ctx, tx, user);
+  });
+  return finishSignIn(ctx, opened!);
+}
+
+export async function signInWithPassword(ctx: AppContext, input: { projectId: string; config: ProjectConfig; email: string; password: string }): Promise<SignInResult> {
+  if (!input.config.credential_enabled) throw errors.passwordAuthenticationNotEnabled();
+  const user = await ctx.users.findByAuthEmail(input.projectId, normalizeEmail(input.email));
+  const check = await checkPassword(input.password, user?.password_hash);
+  if (!user || !check.ok) throw errors.emailPasswordMismatch();
+  const opened = await ctx.db.transaction(async (tx) => {
+    if (check.rehash) {
+      // Same password, stronger hash: not a change of the user object, so no version bump and no sync event.
+      await tx.query('UPDATE authsync.users SET password_hash = $2 WHERE id = $1', [user.id, check.rehash]);
+    }
+    return openSession(ctx, tx, user);
+  });
+  return finishSignIn(ctx, opened);
+}

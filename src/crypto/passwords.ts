@@ -1,0 +1,73 @@
+/**
+ * Password hashing: argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1). Imported bcrypt hashes
+ * ($2a/$2b/$2y) are verified and replaced by argon2id at the next successful sign-in.
+ *
+ * Hash jobs run on libuv's threadpool; at most `os.availableParallelism()` of them run at once so that the
+ * pool keeps threads free for everything else (DNS, file system), and a burst queues here instead.
+ */
+import os from 'node:os';
+import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import { verify as bcryptVerify } from '@node-rs/bcrypt';
+
+/** Algorithm 2 = argon2id (a const enum in @node-rs/argon2'''s types, so spelled out here). */
+export const ARGON2_PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+const BCRYPT_PATTERN = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const hashing = new Semaphore(Math.max(1, os.availableParallelism()));
+
+export function hashPassword(password: string): Promise<string> {
+  return hashing.run(() => argonHash(password, ARGON2_PARAMS));
+}
+
+/** A valid argon2id hash of a random password: verifying against it costs what a real check costs. */
+let dummyHash: Promise<string> | undefined;
+
+export interface PasswordCheck {
+  ok: boolean;
+  /** A new argon2id hash to store, when the stored one was bcrypt or weaker than the current parameters. */
+  rehash?: string;
+}
+
+/**
+ * Checks a password against a stored hash. With no stored hash (unknown user, or no password set) it still
+ * runs a full argon2id verification, so the answer takes the same time either way.
+ */
+export async function checkPassword(password: string, stored: string | null | undefined): Promise<PasswordCheck> {
+  if (!stored) {
+    dummyHash ??= hashPassword(`dummy-${Math.random()}`);
+    await hashing.run(async () => argonVerify(await dummyHash!, password));
+    return { ok: false };
+  }
+  if (isBcryptHash(stored)) {
+    const ok = await hashing.run(() => bcryptVerify(password, stored));
+    return ok ? { ok, rehash: await hashPassword(password) } : { ok };
+  }
+  const ok = await hashing.run(() => argonVerify(stored, password).catch(() => false));
+  if (ok && !stored.startsWith(`$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},t=${ARGON2_PARAMS.timeCost},p=${ARGON2_PARAMS.parallelism}$`)) {
+    return { ok, rehash: await hashPassword(password) };
+  }
+  return { ok };
+}
+
+export function isBcryptHash(value: string): boolean {
+  const match = BCRYPT_PATTERN.exec(value);
+  return match !== null && Number(match[1]) >= 4 && Number(match[1]) <= 16;
+}

@@ -1,0 +1,39 @@
+/** A project's settings, as stored in `projects.config` and shown by GET /projects/current. */
+import { z } from 'zod';
+
+export const projectConfigSchema = z.object({
+  /** New users may sign up (password or anonymous). @default true */
+  sign_up_enabled: z.boolean().default(true),
+  /** Password sign-up and sign-in are enabled. @default true */
+  credential_enabled: z.boolean().default(true),
+  /** Users may delete themselves with client access (DELETE /users/me). @default false */
+  client_user_deletion_enabled: z.boolean().default(false),
+  /** Redirect URLs on localhost count as trusted. @default true */
+  allow_localhost: z.boolean().default(true),
+  /** Trusted domains of the project's apps, for redirects and cookies. @default [] */
+  domains: z.array(z.object({ domain: z.string().url(), handler_path: z.string().default('/handler') })).default([]),
+});
+
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+
+export function parseProjectConfig(stored: unknown): ProjectConfig {
+  const parsed = projectConfigSchema.safeParse(stored ?? {});
+  return parsed.success ? parsed.data : projectConfigSchema.parse({});
+}
+
+/** The `config` object of the client project shape (features authsync does not offer yet are `false`). */
+export function clientProjectConfig(config: ProjectConfig): Record<string, unknown> {
+  return {
+    sign_up_enabled: config.sign_up_enabled,
+    credential_enabled: config.credential_enabled,
+    magic_link_enabled: false,
+    passkey_enabled: false,
+    client_team_creation_enabled: false,
+    client_user_deletion_enabled: config.client_user_deletion_enabled,
+    allow_user_api_keys: false,
+    allow_team_api_keys: false,
+    allow_localhost: config.allow_localhost,
+    enabled_oauth_providers: [],
+    domains: config.domains,
+  };
+}

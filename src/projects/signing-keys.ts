@@ -1,0 +1,96 @@
+/**
+ * Per-project ES256 signing keys: creation, rotation and the published JWKS. Private keys are sealed
+ * under the server secret (see crypto/secret-box.ts) and never leave this module unsealed except as
+ * node:crypto KeyObjects.
+ */
+import { randomBytes } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import type { Database, Queryable } from '../db/database.js';
+import { generateEs256KeyPair } from '../crypto/es256.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+
+export type Audience = 'default' | 'anonymous';
+
+export interface PublicSigningKey {
+  kid: string;
+  projectId: string;
+  audience: Audience;
+  publicJwk: JsonWebKey;
+  /** When set, the key no longer verifies after this instant. */
+  publishUntil: Date | null;
+}
+
+export async function createSigningKey(tx: Queryable, box: SecretBox, projectId: string, audience: Audience): Promise<string> {
+  const { privateJwk, publicJwk } = generateEs256KeyPair();
+  const kid = randomBytes(9).toString('base64url');
+  await tx.query('INSERT INTO authsync.signing_keys (kid, project_id, audience, public_jwk, private_key_enc) VALUES ($1, $2, $3, $4, $5)', [
+    kid,
+    projectId,
+    audience,
+    JSON.stringify({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }),
+    box.seal(JSON.stringify(privateJwk)),
+  ]);
+  return kid;
+}
+
+/**
+ * Replaces the active signing keys of a project. The old keys stop signing at once and stay published
+ * (and verifiable) for `overlapSeconds`, long enough for every token they signed to expire.
+ */
+export async function rotateSigningKeys(db: Database, box: SecretBox, projectId: string, overlapSeconds: number): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `UPDATE authsync.signing_keys SET retired_at = now(), publish_until = now() + make_interval(secs => $2)
+       WHERE project_id = $1 AND retired_at IS NULL`,
+      [projectId, overlapSeconds],
+    );
+    const kids = [await createSigningKey(tx, box, projectId, 'default'), await createSigningKey(tx, box, projectId, 'anonymous')];
+    await tx.query('SELECT pg_notify($1, $2)', ['authsync_project_changes', projectId]);
+    return kids;
+  });
+}
+
+/** The private key that signs new tokens of a project for an audience. */
+export async function loadActiveSigningKey(db: Queryable, box: SecretBox, projectId: string, audience: Audience): Promise<{ kid: string; privateJwk: JsonWebKey } | undefined> {
+  const { rows } = await db.query<{ kid: string; private_key_enc: string }>(
+    `SELECT kid, private_key_enc FROM authsync.signing_keys
+     WHERE project_id = $1 AND audience = $2 AND retired_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+    [projectId, audience],
+  );
+  const row = rows[0];
+  return row ? { kid: row.kid, privateJwk: JSON.parse(box.open(row.private_key_enc)) as JsonWebKey } : undefined;
+}
+
+interface PublicKeyRow {
+  kid: string;
+  project_id: string;
+  audience: Audience;
+  public_jwk: JsonWebKey;
+  publish_until: Date | null;
+}
+
+function toPublicKey(row: PublicKeyRow): PublicSigningKey {
+  return { kid: row.kid, projectId: row.project_id, audience: row.audience, publicJwk: row.public_jwk, publishUntil: row.publish_until };
+}
+
+export async function loadPublicKey(db: Queryable, kid: string): Promise<PublicSigningKey | undefined> {
+  if (kid.length > 64) return undefined;
+  const { rows } = await db.query<PublicKeyRow>('SELECT kid, project_id, audience, public_jwk, publish_until FROM authsync.signing_keys WHERE kid = $1', [kid]);
+  return rows[0] ? toPublicKey(rows[0]) : undefined;
+}
+
+/** The keys a project publishes: every key that still verifies, newest first. */
+export async function listPublishedKeys(db: Queryable, projectId: string, audiences: readonly Audience[]): Promise<PublicSigningKey[]> {
+  const { rows } = await db.query<PublicKeyRow>(
+    `SELECT kid, project_id, audience, public_jwk, publish_until FROM authsync.signing_keys
+     WHERE project_id = $1 AND audience = ANY($2::text[]) AND (publish_until IS NULL OR publish_until > now())
+     ORDER BY audience, created_at DESC`,
+    [projectId, audiences],
+  );
+  return rows.map(toPublicKey);
+}
+
+/** A published key as a JWK entry. */
+export function toJwk(key: PublicSigningKey): Record<string, unknown> {
+  return { ...key.publicJwk, alg: 'ES256', kid: key.kid, use: 'sig' };
+}

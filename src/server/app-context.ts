@@ -1,0 +1,41 @@
+/** Builds the application context: configuration → database (migrated) → secret → caches and stores. */
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { AppContext } from '../context.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import type { Database } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { ProjectDirectory } from '../projects/directory.js';
+import { UserStore } from '../users/user-store.js';
+import { checkSecret, readOrCreateSecret } from './secret.js';
+
+export interface OpenedContext {
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export async function openContext(config: Config, options: { log?: Logger; db?: Database } = {}): Promise<OpenedContext> {
+  const log = options.log ?? pino({ level: config.logLevel, base: undefined });
+  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  try {
+    await migrate(db);
+    const box = new SecretBox(readOrCreateSecret(config));
+    await checkSecret(db, box, config.secret ? 'AUTHSYNC_SECRET' : path.join(config.dataDir, 'secret'));
+    const directory = new ProjectDirectory(db, box);
+    await directory.start();
+    const users = new UserStore(db);
+    const ctx: AppContext = { config, db, log, box, directory, users };
+    return {
+      ctx,
+      async close() {
+        await directory.stop();
+        if (!options.db) await db.close();
+      },
+    };
+  } catch (error) {
+    if (!options.db) await db.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+/** Starts authsync: context, HTTP server, and the default project on first start. */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from '../config/index.js';
+import type { AppContext } from '../context.js';
+import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
+import { openContext } from './app-context.js';
+import { createHttpApp } from './http-app.js';
+
+export interface RunningServer {
+  ctx: AppContext;
+  url: string;
+  port: number;
+  /** Set when this start created the default project (first start on an empty database). */
+  defaultProject?: { projectId: string; keys: ProjectKeys; jwksUrl: string };
+  stop(): Promise<void>;
+}
+
+export function jwksUrl(baseUrl: string, projectId: string): string {
+  return `${baseUrl}/api/v1/projects/${projectId}/.well-known/jwks.json`;
+}
+
+export async function startServer(config: Config, options: { createDefaultProject?: boolean } = {}): Promise<RunningServer> {
+  // Listen first, so that with port 0 the base URL (token issuer) can name the real port.
+  let handler: ((request: Request) => Response | Promise<Response>) | undefined;
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve(
+      { fetch: (request) => handler?.(request) ?? new Response('Starting', { status: 503 }), port: config.port, hostname: config.host },
+      () => resolve(s),
+    );
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  if (new URL(config.baseUrl).port === '0') config = { ...config, port, baseUrl: config.baseUrl.replace(/:0$/, `:${port}`) };
+
+  let opened: Awaited<ReturnType<typeof openContext>>;
+  try {
+    opened = await openContext(config);
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
+  const { ctx } = opened;
+  let defaultProject: RunningServer['defaultProject'];
+  if (options.createDefaultProject !== false && (await listProjects(ctx.db)).length === 0) {
+    const { project, keys } = await createProject(ctx.db, ctx.box, { displayName: 'Default project' });
+    defaultProject = { projectId: project.id, keys, jwksUrl: jwksUrl(config.baseUrl, project.id) };
+  }
+  const app = createHttpApp(ctx);
+  handler = (request) => app.fetch(request);
+  const running: RunningServer = {
+    ctx,
+    url: `http://${host}:${port}`,
+    port,
+    ...(defaultProject ? { defaultProject } : {}),
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await opened.close();
+    },
+  };
+  return running;
+}

@@ -1,0 +1,91 @@
+/**
+ * Turns the writable fields of the user object (as the API, the CLI and the dashboard receive them) into
+ * stored columns: passwords are hashed, e-mails normalised, and inconsistent combinations refused before
+ * anything is written.
+ */
+import { hashPassword, isBcryptHash } from '../crypto/passwords.js';
+import { TextError, errors } from '../errors/known-errors.js';
+import { checkPasswordRules } from '../auth/password-auth.js';
+import { normalizeEmail } from './email.js';
+import type { UserRow } from './user-object.js';
+import type { UserFields } from './user-store.js';
+
+/** Everything a server may set on a user (PATCH /users/{id}, POST /users). */
+export interface UserInput {
+  display_name?: string | null;
+  profile_image_url?: string | null;
+  client_metadata?: unknown;
+  client_read_only_metadata?: unknown;
+  server_metadata?: unknown;
+  primary_email?: string | null;
+  primary_email_verified?: boolean;
+  primary_email_auth_enabled?: boolean;
+  password?: string | null;
+  password_hash?: string;
+  otp_auth_enabled?: boolean;
+  passkey_auth_enabled?: boolean;
+  totp_secret_base64?: string | null;
+  selected_team_id?: string | null;
+  is_anonymous?: boolean;
+  restricted_by_admin?: boolean;
+  restricted_by_admin_reason?: string | null;
+  restricted_by_admin_private_details?: string | null;
+  country_code?: string | null;
+  risk_scores?: { sign_up: { bot: number; free_trial_abuse: number } };
+}
+
+/** Checks a create or an update against the current user (undefined for a create) and computes its columns. */
+export async function toUserFields(input: UserInput, current?: UserRow): Promise<UserFields> {
+  if (input.password !== undefined && input.password_hash !== undefined) {
+    throw new TextError(400, 'Send either password or password_hash, not both.');
+  }
+  if (input.password_hash !== undefined && !isBcryptHash(input.password_hash)) {
+    throw errors.schemaError('password_hash must be a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to 16).');
+  }
+  if (typeof input.password === 'string') checkPasswordRules(input.password);
+
+  const email = input.primary_email === undefined ? current?.primary_email ?? null : input.primary_email === null ? null : normalizeEmail(input.primary_email);
+  if (email === null && (input.primary_email_auth_enabled === true || input.primary_email_verified === true)) {
+    throw new TextError(400, 'primary_email_auth_enabled and primary_email_verified need a primary_email.');
+  }
+  if (input.is_anonymous === true && current && !current.is_anonymous) {
+    throw errors.schemaError('A user cannot become anonymous again: is_anonymous may only be set to false.');
+  }
+
+  const fields: UserFields = {
+    display_name: input.display_name,
+    profile_image_url: input.profile_image_url,
+    client_metadata: input.client_metadata,
+    client_read_only_metadata: input.client_read_only_metadata,
+    server_metadata: input.server_metadata,
+    otp_auth_enabled: input.otp_auth_enabled,
+    passkey_auth_enabled: input.passkey_auth_enabled,
+    totp_secret_base64: input.totp_secret_base64,
+    selected_team_id: input.selected_team_id,
+    is_anonymous: input.is_anonymous,
+    restricted_by_admin: input.restricted_by_admin,
+    restricted_by_admin_reason: input.restricted_by_admin_reason,
+    restricted_by_admin_private_details: input.restricted_by_admin_private_details,
+    country_code: input.country_code,
+    risk_scores: input.risk_scores,
+  };
+  if (input.primary_email !== undefined) {
+    fields.primary_email = email;
+    // A new address is not verified, and without an address there is nothing to sign in with.
+    if (email === null) {
+      fields.primary_email_verified = false;
+      fields.primary_email_auth_enabled = false;
+    } else if (email !== current?.primary_email && input.primary_email_verified === undefined) {
+      fields.primary_email_verified = false;
+    }
+  }
+  if (input.primary_email_verified !== undefined) fields.primary_email_verified = input.primary_email_verified;
+  if (input.primary_email_auth_enabled !== undefined) fields.primary_email_auth_enabled = input.primary_email_auth_enabled;
+  if (input.password !== undefined) fields.password_hash = input.password === null ? null : await hashPassword(input.password);
+  if (input.password_hash !== undefined) fields.password_hash = input.password_hash;
+  if (input.restricted_by_admin === false) {
+    fields.restricted_by_admin_reason = null;
+    fields.restricted_by_admin_private_details = null;
+  }
+  return fields;
+}

@@ -1,0 +1,110 @@
+/**
+ * The user as stored, and its two public shapes: the server user object (server access, list items,
+ * users_sync.raw_json) and the client subset (client access to /users/me). Field names and presence follow
+ * the Stack Auth API exactly: the SDK crashes on some missing fields (risk_scores) and must never see
+ * server_metadata with client access.
+ */
+export interface UserRow {
+  id: string;
+  project_id: string;
+  primary_email: string | null;
+  primary_email_verified: boolean;
+  primary_email_auth_enabled: boolean;
+  display_name: string | null;
+  profile_image_url: string | null;
+  password_hash: string | null;
+  otp_auth_enabled: boolean;
+  passkey_auth_enabled: boolean;
+  totp_secret_base64: string | null;
+  client_metadata: unknown;
+  client_read_only_metadata: unknown;
+  server_metadata: unknown;
+  selected_team_id: string | null;
+  is_anonymous: boolean;
+  restricted_by_admin: boolean;
+  restricted_by_admin_reason: string | null;
+  restricted_by_admin_private_details: string | null;
+  country_code: string | null;
+  risk_scores: { sign_up: { bot: number; free_trial_abuse: number } };
+  signed_up_at: Date;
+  last_active_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+export const USER_COLUMNS = `id, project_id, primary_email, primary_email_verified, primary_email_auth_enabled, display_name,
+  profile_image_url, password_hash, otp_auth_enabled, passkey_auth_enabled, totp_secret_base64, client_metadata,
+  client_read_only_metadata, server_metadata, selected_team_id, is_anonymous, restricted_by_admin,
+  restricted_by_admin_reason, restricted_by_admin_private_details, country_code, risk_scores, signed_up_at,
+  last_active_at, updated_at, version`;
+
+export type RestrictedReason = { type: 'anonymous' | 'email_not_verified' | 'restricted_by_administrator' } | null;
+
+export function restrictedReason(user: Pick<UserRow, 'is_anonymous' | 'restricted_by_admin'>): RestrictedReason {
+  if (user.is_anonymous) return { type: 'anonymous' };
+  if (user.restricted_by_admin) return { type: 'restricted_by_administrator' };
+  return null;
+}
+
+export type ServerUser = ReturnType<typeof toServerUser>;
+
+export function toServerUser(user: UserRow) {
+  const reason = restrictedReason(user);
+  const hasPassword = user.password_hash !== null;
+  return {
+    id: user.id,
+    primary_email: user.primary_email,
+    primary_email_verified: user.primary_email_verified,
+    primary_email_auth_enabled: user.primary_email_auth_enabled,
+    display_name: user.display_name,
+    selected_team: null,
+    selected_team_id: user.selected_team_id,
+    profile_image_url: user.profile_image_url,
+    signed_up_at_millis: user.signed_up_at.getTime(),
+    has_password: hasPassword,
+    otp_auth_enabled: user.otp_auth_enabled,
+    passkey_auth_enabled: user.passkey_auth_enabled,
+    client_metadata: user.client_metadata ?? null,
+    client_read_only_metadata: user.client_read_only_metadata ?? null,
+    server_metadata: user.server_metadata ?? null,
+    last_active_at_millis: user.last_active_at.getTime(),
+    is_anonymous: user.is_anonymous,
+    is_restricted: reason !== null,
+    restricted_reason: reason,
+    restricted_by_admin: user.restricted_by_admin,
+    restricted_by_admin_reason: user.restricted_by_admin ? user.restricted_by_admin_reason : null,
+    restricted_by_admin_private_details: user.restricted_by_admin ? user.restricted_by_admin_private_details : null,
+    country_code: user.country_code,
+    risk_scores: user.risk_scores,
+    oauth_providers: [] as Array<{ id: string; account_id: string; email: string | null }>,
+    auth_with_email: hasPassword || user.otp_auth_enabled,
+    requires_totp_mfa: user.totp_secret_base64 !== null,
+  };
+}
+
+export function toClientUser(user: UserRow) {
+  const s = toServerUser(user);
+  return {
+    id: s.id,
+    primary_email: s.primary_email,
+    primary_email_verified: s.primary_email_verified,
+    display_name: s.display_name,
+    client_metadata: s.client_metadata,
+    client_read_only_metadata: s.client_read_only_metadata,
+    profile_image_url: s.profile_image_url,
+    signed_up_at_millis: s.signed_up_at_millis,
+    has_password: s.has_password,
+    auth_with_email: s.auth_with_email,
+    oauth_providers: s.oauth_providers,
+    selected_team_id: s.selected_team_id,
+    requires_totp_mfa: s.requires_totp_mfa,
+    otp_auth_enabled: s.otp_auth_enabled,
+    passkey_auth_enabled: s.passkey_auth_enabled,
+    is_anonymous: s.is_anonymous,
+    is_restricted: s.is_restricted,
+    restricted_reason: s.restricted_reason,
+    restricted_by_admin: s.restricted_by_admin,
+    restricted_by_admin_reason: s.restricted_by_admin_reason,
+    selected_team: null,
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Users of a project: create, read, update, delete, list. Every change runs in one transaction, bumps the
+ * user's `version`, and calls the registered change hooks inside that transaction, which is how users_sync
+ * stays exactly in step with the users (see src/sync).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../db/database.js';
+import { errors } from '../errors/known-errors.js';
+import { USER_COLUMNS, type UserRow } from './user-object.js';
+
+export interface UserChange {
+  op: 'created' | 'updated' | 'deleted';
+  projectId: string;
+  userId: string;
+  /** The user after the change; null after a deletion. */
+  user: UserRow | null;
+}
+
+/** Called inside the transaction of every user change. A hook that throws aborts the change. */
+export type UserChangeHook = (tx: Queryable, change: UserChange) => Promise<void>;
+
+/** Columns a create or an update may set directly. */
+export interface UserFields {
+  primary_email?: string | null;
+  primary_email_verified?: boolean;
+  primary_email_auth_enabled?: boolean;
+  display_name?: string | null;
+  profile_image_url?: string | null;
+  /** An already computed hash (argon2id, or an imported bcrypt hash); null removes the password. */
+  password_hash?: string | null;
+  otp_auth_enabled?: boolean;
+  passkey_auth_enabled?: boolean;
+  totp_secret_base64?: string | null;
+  client_metadata?: unknown;
+  client_read_only_metadata?: unknown;
+  server_metadata?: unknown;
+  selected_team_id?: string | null;
+  is_anonymous?: boolean;
+  restricted_by_admin?: boolean;
+  restricted_by_admin_reason?: string | null;
+  restricted_by_admin_private_details?: string | null;
+  country_code?: string | null;
+  risk_scores?: { sign_up: { bot: number; free_trial_abuse: number } };
+}
+
+const JSON_COLUMNS = new Set(['client_metadata', 'client_read_only_metadata', 'server_metadata', 'risk_scores']);
+
+export interface ListUsersOptions {
+  limit?: number;
+  cursor?: string;
+  desc?: boolean;
+  query?: string;
+  includeAnonymous?: boolean;
+  onlyAnonymous?: boolean;
+  includeRestricted?: boolean;
+}
+
+export class UserStore {
+  private readonly hooks: UserChangeHook[] = [];
+
+  constructor(private readonly db: Database) {}
+
+  /** Registers a hook called inside every user-changing transaction. */
+  onChange(hook: UserChangeHook): void {
+    this.hooks.push(hook);
+  }
+
+  async get(projectId: string, id: string, db: Queryable = this.db): Promise<UserRow | undefined> {
+    const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM authsync.users WHERE id = $1 AND project_id = $2`, [id, projectId]);
+    return rows[0];
+  }
+
+  async findByAuthEmail(projectId: string, email: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM authsync.users WHERE project_id = $1 AND primary_email = $2 AND primary_email_auth_enabled`,
+      [projectId, email],
+    );
+    return rows[0];
+  }
+
+  /** Creates a user; `tx` lets a caller add work to the same transaction (e.g. the first session). */
+  async create(projectId: string, fields: UserFields, within?: (tx: Queryable, user: UserRow) => Promise<void>): Promise<UserRow> {
+    return this.db.transaction(async (tx) => {
+      const id = randomUUID();
+      const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+      const columns = ['id', 'project_id', ...entries.map(([key]) => key)];
+      const values = [id, projectId, ...entries.map(([key, value]) => encode(key, value))];
+      const { rows } = await uniqueEmail(
+        fields.primary_email,
+        tx.query<UserRow>(
+          `INSERT INTO authsync.users (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${USER_COLUMNS}`,
+          values,
+        ),
+      );
+      const user = rows[0]!;
+      await within?.(tx, user);
+      await this.emit(tx, { op: 'created', projectId, userId: id, user });
+      return user;
+    });
+  }
+
+  /**
+   * Updates a user. Returns undefined when no such user exists. Setting a new password hash (or removing
+   * the password) revokes every session of the user in the same transaction.
+   */
+  async update(projectId: string, id: string, fields: UserFields, options: { tx?: Queryable } = {}): Promise<UserRow | undefined> {
+    const run = async (tx: Queryable) => {
+      const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+      const sets = entries.map(([key], i) => `${key} = $${i + 3}`);
+      sets.push('version = version + 1', 'updated_at = now()');
+      const { rows } = await uniqueEmail(
+        fields.primary_email,
+        tx.query<UserRow>(`UPDATE authsync.users SET ${sets.join(', ')} WHERE id = $1 AND project_id = $2 RETURNING ${USER_COLUMNS}`, [
+          id,
+          projectId,
+          ...entries.map(([key, value]) => encode(key, value)),
+        ]),
+      );
+      const user = rows[0];
+      if (!user) return undefined;
+      if (fields.password_hash !== undefined) await tx.query('DELETE FROM authsync.refresh_tokens WHERE user_id = $1', [id]);
+      await this.emit(tx, { op: 'updated', projectId, userId: id, user });
+      return user;
+    };
+    return options.tx ? run(options.tx) : this.db.transaction(run);
+  }
+
+  /** Deletes a user and (by cascade) its sessions. Returns false when no such user exists. */
+  async delete(projectId: string, id: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const { rowCount } = await tx.query('DELETE FROM authsync.users WHERE id = $1 AND project_id = $2', [id, projectId]);
+      if (rowCount === 0) return false;
+      await this.emit(tx, { op: 'deleted', projectId, userId: id, user: null });
+      return true;
+    });
+  }
+
+  /** Records activity (token refresh). Not a change of the user object: no version bump, no hooks. */
+  async touchLastActive(id: string): Promise<void> {
+    await this.db.query('UPDATE authsync.users SET last_active_at = now() WHERE id = $1', [id]);
+  }
+
+  async list(projectId: string, options: ListUsersOptions = {}): Promise<{ items: UserRow[]; nextCursor: string | null }> {
+    const params: unknown[] = [projectId];
+    const where = ['u.project_id = $1'];
+    if (options.onlyAnonymous) where.push('u.is_anonymous');
+    else if (!options.includeAnonymous) {
+      where.push('NOT u.is_anonymous');
+      if (!options.includeRestricted) where.push('NOT u.restricted_by_admin');
+    }
+    if (options.query) {
+      params.push(`%${options.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const like = `$${params.length}`;
+      const stripped = options.query.replace(/[^a-zA-Z0-9\-_.]/g, '');
+      const idMatch = UUID.test(stripped) ? (params.push(stripped.toLowerCase()), ` OR u.id = $${params.length}::uuid`) : '';
+      where.push(`(u.display_name ILIKE ${like} OR u.primary_email ILIKE ${like}${idMatch})`);
+    }
+    const dir = options.desc ? 'DESC' : 'ASC';
+    if (options.cursor) {
+      params.push(options.cursor);
+      const c = `$${params.length}::uuid`;
+      where.push(
+        `(u.signed_up_at, u.id) ${options.desc ? '<=' : '>='} (SELECT signed_up_at, id FROM authsync.users WHERE id = ${c} AND project_id = $1)`,
+      );
+    }
+    let limitClause = '';
+    if (options.limit !== undefined) {
+      params.push(options.limit + 1);
+      limitClause = `LIMIT $${params.length}`;
+    }
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1u.$2')} FROM authsync.users u WHERE ${where.join(' AND ')}
+       ORDER BY u.signed_up_at ${dir}, u.id ${dir} ${limitClause}`,
+      params,
+    );
+    if (options.limit !== undefined && rows.length > options.limit) {
+      const next = rows.pop()!;
+      return { items: rows, nextCursor: next.id };
+    }
+    return { items: rows, nextCursor: null };
+  }
+
+  private async emit(tx: Queryable, change: UserChange): Promise<void> {
+    for (const hook of this.hooks) await hook(tx, change);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function encode(column: string, value: unknown): unknown {
+  return JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
+}
+
+/** Turns a violation of the one-auth-e-mail-per-project index into USER_EMAIL_ALREADY_EXISTS. */
+async function uniqueEmail<T>(email: string | null | undefined, pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    const e = error as { code?: string; constraint?: string; message?: string };
+    if (e.code === '23505' && (e.constraint === 'users_auth_email_idx' || e.message?.includes('users_auth_email_idx'))) {
+      throw errors.userEmailAlreadyExists(email ?? '');
+    }
+    throw error;
+  }
+}
