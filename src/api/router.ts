@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errors } from '../errors/known-errors.js';
 import { readBody } from './body.js';

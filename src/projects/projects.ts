@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { hashSecret, newProjectKey } from '../crypto/secrets.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { parseProjectConfig, projectConfigSchema, type ProjectConfig } from './project-config.js';
+import { addProjectDatabase } from './databases.js';
 import { createSigningKey } from './signing-keys.js';
 
 export type ProjectKeyKind = 'publishable_client' | 'secret_server' | 'super_secret_admin';
@@ -33,6 +34,10 @@ export interface CreateProjectInput {
   /** Keep existing keys; each missing one is generated. */
   keys?: Partial<ProjectKeys>;
   config?: Partial<ProjectConfig>;
+  /** The app database (users_sync, RLS kit); default: the server's own database. */
+  appDatabaseUrl?: string | null;
+  /** Extra users_sync targets. */
+  syncDatabaseUrls?: string[];
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -71,6 +76,8 @@ export async function createProject(db: Database, box: SecretBox, input: CreateP
     await insertKey(tx, box, id, 'super_secret_admin', keys.superSecretAdminKey);
     await createSigningKey(tx, box, id, 'default');
     await createSigningKey(tx, box, id, 'anonymous');
+    await addProjectDatabase(tx, box, id, 'app', input.appDatabaseUrl ?? null);
+    for (const url of input.syncDatabaseUrls ?? []) await addProjectDatabase(tx, box, id, 'sync_target', url);
     await notifyProjectChange(tx, id);
     return { id, displayName, description: '', config, createdAt: rows[0]!.created_at };
   });

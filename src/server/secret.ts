@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { SecretBox, SecretBoxError } from '../crypto/secret-box.js';
+import type { SecretBox} from '../crypto/secret-box.js';
+import { SecretBoxError } from '../crypto/secret-box.js';
 import type { Database } from '../db/database.js';
 
 const CHECK_KEY = 'secret_check';

@@ -22,10 +22,10 @@ export function jwksUrl(baseUrl: string, projectId: string): string {
 
 export async function startServer(config: Config, options: { createDefaultProject?: boolean } = {}): Promise<RunningServer> {
   // Listen first, so that with port 0 the base URL (token issuer) can name the real port.
-  let handler: ((request: Request) => Response | Promise<Response>) | undefined;
+  const app: { fetch?: (request: Request) => Response | Promise<Response> } = {};
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
-      { fetch: (request) => handler?.(request) ?? new Response('Starting', { status: 503 }), port: config.port, hostname: config.host },
+      { fetch: (request) => app.fetch?.(request) ?? new Response('Starting', { status: 503 }), port: config.port, hostname: config.host },
       () => resolve(s),
     );
     s.once('error', reject);
@@ -47,8 +47,8 @@ export async function startServer(config: Config, options: { createDefaultProjec
     const { project, keys } = await createProject(ctx.db, ctx.box, { displayName: 'Default project' });
     defaultProject = { projectId: project.id, keys, jwksUrl: jwksUrl(config.baseUrl, project.id) };
   }
-  const app = createHttpApp(ctx);
-  handler = (request) => app.fetch(request);
+  const http = createHttpApp(ctx);
+  app.fetch = (request) => http.fetch(request);
   const running: RunningServer = {
     ctx,
     url: `http://${host}:${port}`,

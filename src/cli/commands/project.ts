@@ -12,8 +12,12 @@ interface CreateOptions extends DatabaseOptions {
   publishableClientKey?: string;
   secretServerKey?: string;
   superSecretAdminKey?: string;
+  appDatabaseUrl?: string;
+  syncDatabaseUrl: string[];
   json?: boolean;
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerProject(program: Command): void {
   const project = program.command('project').description('manage projects');
@@ -27,6 +31,8 @@ export function registerProject(program: Command): void {
       .option('--publishable-client-key <key>', 'keep an existing publishable client key')
       .option('--secret-server-key <key>', 'keep an existing secret server key')
       .option('--super-secret-admin-key <key>', 'keep an existing super secret admin key')
+      .option('--app-database-url <url>', "the app's database, where neon_auth.users_sync is kept (default: the server's own database)")
+      .option('--sync-database-url <url>', 'an extra database to keep neon_auth.users_sync in (repeatable)', collect, [])
       .option('--json', 'print one JSON object'),
   ).action(async (options: CreateOptions) => {
     const config = configFrom(options);
@@ -34,6 +40,8 @@ export function registerProject(program: Command): void {
       createProject(ctx.db, ctx.box, {
         displayName: options.name,
         ...(options.id ? { id: options.id } : {}),
+        ...(options.appDatabaseUrl ? { appDatabaseUrl: options.appDatabaseUrl } : {}),
+        syncDatabaseUrls: options.syncDatabaseUrl,
         keys: {
           ...(options.publishableClientKey ? { publishableClientKey: options.publishableClientKey } : {}),
           ...(options.secretServerKey ? { secretServerKey: options.secretServerKey } : {}),

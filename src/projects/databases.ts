@@ -1,0 +1,67 @@
+/**
+ * A project's databases: its app database (default: the server's own database) and extra users_sync
+ * targets. Connection strings are sealed under the server secret; `url_key` (host:port/database, no
+ * credentials) identifies a database.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+
+export type DatabasePurpose = 'app' | 'sync_target';
+
+export interface ProjectDatabase {
+  id: string;
+  projectId: string;
+  purpose: DatabasePurpose;
+  /** null: the server's own database. */
+  url: string | null;
+  /** host:port/database of the URL, or "server" for the server's own database. */
+  key: string;
+}
+
+export const OWN_DATABASE_KEY = 'server';
+
+/** host:port/database, without credentials or options: how a database is named in status output and logs. */
+export function databaseKey(url: string | null): string {
+  if (url === null) return OWN_DATABASE_KEY;
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || decodeURIComponent(parsed.username);
+  return `${parsed.hostname}:${parsed.port || '5432'}/${database}`;
+}
+
+/** Adds a database to a project (`url` null = the server's own). Idempotent per (project, database). */
+export async function addProjectDatabase(tx: Queryable, box: SecretBox, projectId: string, purpose: DatabasePurpose, url: string | null): Promise<ProjectDatabase> {
+  const key = databaseKey(url);
+  const existing = (await listProjectDatabases(tx, box, projectId)).find((db) => db.key === key);
+  if (existing) return existing;
+  const id = randomUUID();
+  await tx.query('INSERT INTO authsync.project_databases (id, project_id, purpose, url_enc, url_key) VALUES ($1, $2, $3, $4, $5)', [
+    id,
+    projectId,
+    purpose,
+    url === null ? null : box.seal(url),
+    key,
+  ]);
+  return { id, projectId, purpose, url, key };
+}
+
+export async function listProjectDatabases(db: Queryable, box: SecretBox, projectId?: string): Promise<ProjectDatabase[]> {
+  const { rows } = await db.query<{ id: string; project_id: string; purpose: DatabasePurpose; url_enc: string | null; url_key: string }>(
+    `SELECT id, project_id, purpose, url_enc, url_key FROM authsync.project_databases
+     WHERE $1::uuid IS NULL OR project_id = $1::uuid ORDER BY project_id, purpose, created_at`,
+    [projectId ?? null],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    projectId: row.project_id,
+    purpose: row.purpose,
+    url: row.url_enc === null ? null : box.open(row.url_enc),
+    key: row.url_key,
+  }));
+}
+
+/** The app database of a project (the server's own when none was recorded). */
+export async function getAppDatabase(db: Queryable, box: SecretBox, projectId: string): Promise<ProjectDatabase> {
+  const found = (await listProjectDatabases(db, box, projectId)).find((d) => d.purpose === 'app');
+  return found ?? { id: '', projectId, purpose: 'app', url: null, key: OWN_DATABASE_KEY };
+}
