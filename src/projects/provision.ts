@@ -1,0 +1,29 @@
+/**
+ * Prepares the databases of a project: users_sync in its app database and in each sync target, and the
+ * RLS kit in its app database. Run when a project is created and for every project at server start;
+ * every step is idempotent.
+ */
+import type { AppContext } from '../context.js';
+import type { Database } from '../db/database.js';
+import { openPostgres } from '../db/postgres.js';
+import { ensureUsersSyncTable } from '../sync/users-sync-table.js';
+import { listProjectDatabases, type ProjectDatabase } from './databases.js';
+
+/** Runs `action` on a project database: the server's own handle, or a short-lived pool for another database. */
+export async function withProjectDatabase<T>(ctx: AppContext, target: ProjectDatabase, action: (db: Database) => Promise<T>): Promise<T> {
+  if (target.url === null) return action(ctx.db);
+  const db = openPostgres(target.url, { max: 1, applicationName: 'authsync-provision' });
+  try {
+    return await action(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function provisionProject(ctx: AppContext, projectId: string): Promise<void> {
+  for (const target of await listProjectDatabases(ctx.db, ctx.box, projectId)) {
+    await withProjectDatabase(ctx, target, async (db) => {
+      await ensureUsersSyncTable(db);
+    });
+  }
+}
