@@ -42,10 +42,12 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
   const allowAnonymous = stackHeader(headers, 'allow-anonymous-user') === 'true';
   const allowRestricted = allowAnonymous || stackHeader(headers, 'allow-restricted-user') === 'true';
   const accessToken = stackHeader(headers, 'access-token');
-  const token = accessToken === undefined ? null : await verifyAccessToken(ctx, accessToken, { projectId, allowAnonymous });
+  // Project IDs are UUIDs, stored lower-case; a header in upper case names the same project.
+  const normalizedProjectId = projectId.toLowerCase();
+  const token = accessToken === undefined ? null : await verifyAccessToken(ctx, accessToken, { projectId: normalizedProjectId, allowAnonymous });
 
   // 3. The project.
-  const project = await ctx.directory.getProject(projectId.toLowerCase());
+  const project = await ctx.directory.getProject(normalizedProjectId);
   if (!project) throw errors.currentProjectNotFound(projectId);
 
   // 4. The key for the access type.

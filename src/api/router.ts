@@ -71,9 +71,38 @@ async function handle(ctx: AppContext, spec: Endpoint, request: Request, params:
 }
 
 function validate(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body'): unknown {
+  // PostgreSQL refuses U+0000 in text and jsonb, and bcrypt stops at it: refuse it in any input up front,
+  // so no handler ever gets halfway with such a value.
+  const nulAt = findNulByte(value, [where]);
+  if (nulAt) throw errors.schemaError(`Request validation failed:\n  - ${nulAt.join('.')}: must not contain NUL characters (\\u0000)`);
   if (!schema) return value;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => `  - ${[where, ...issue.path].join('.')}: ${issue.message}`);
   throw errors.schemaError(`Request validation failed:\n${lines.join('\n')}`);
+}
+
+/** Deeper JSON is refused: PostgreSQL's jsonb and recursive code (JSON.stringify) would fail on it. */
+const MAX_INPUT_DEPTH = 128;
+
+/**
+ * Walks an input without recursion: the path of a string (value or object key) containing U+0000, or
+ * a SCHEMA_ERROR when the input nests deeper than MAX_INPUT_DEPTH.
+ */
+function findNulByte(root: unknown, rootPath: Array<string | number>): Array<string | number> | undefined {
+  const stack: Array<{ value: unknown; path: Array<string | number> }> = [{ value: root, path: rootPath }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length > MAX_INPUT_DEPTH) throw errors.schemaError(`Request validation failed:\n  - ${rootPath.join('.')}: nested deeper than ${MAX_INPUT_DEPTH} levels`);
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) return [...path, JSON.stringify(key)];
+      stack.push({ value: item, path: [...path, Array.isArray(value) ? Number(key) : key] });
+    }
+  }
+  return undefined;
 }
