@@ -79,6 +79,8 @@ export interface VerifiedAccessToken {
  * INVALID_PROJECT_FOR_ACCESS_TOKEN; an anonymous user's token where anonymous users are not allowed →
  * ANONYMOUS_AUTHENTICATION_NOT_ALLOWED.
  */
+const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 export async function verifyAccessToken(
   ctx: AppContext,
   token: string,
@@ -86,7 +88,9 @@ export async function verifyAccessToken(
 ): Promise<VerifiedAccessToken> {
   const jws = decodeJws(token);
   const kid = jws?.header.kid;
-  if (!jws || jws.header.alg !== 'ES256' || typeof kid !== 'string') throw errors.unparsableAccessToken();
+  // Our kids are base64url; anything else cannot name one of our keys (and must not reach the database:
+  // PostgreSQL refuses a NUL byte in text with an error of its own).
+  if (!jws || jws.header.alg !== 'ES256' || typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw errors.unparsableAccessToken();
   const key = await ctx.directory.verifyingKey(kid);
   if (!key || (key.publishUntil !== null && key.publishUntil.getTime() <= Date.now()) || !verifyEs256Signature(jws, key.key)) {
     throw errors.unparsableAccessToken();
