@@ -8,12 +8,16 @@ import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerProject } from './commands/project.js';
 import { registerStart } from './commands/start.js';
+import { registerSync } from './commands/sync.js';
+import { registerUsers } from './commands/users.js';
 
 const program = new Command('authsync').description('Self-hosted, Stack Auth–compatible auth for Postgres apps').exitOverride();
 registerStart(program);
 registerMigrate(program);
 registerProject(program);
 registerKeys(program);
+registerSync(program);
+registerUsers(program);
 
 /** Errors the user can fix get their message alone; anything else also its stack. */
 const EXPECTED = [ConfigError, DataDirLockedError, ProjectInputError, SecretMismatchError];

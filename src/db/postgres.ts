@@ -6,6 +6,8 @@ export interface PostgresOptions {
   /** Largest number of pooled connections. @default 10 */
   max?: number;
   applicationName?: string;
+  /** Give up connecting after this long (0: wait as long as the OS does). @default 0 */
+  connectionTimeoutMillis?: number;
 }
 
 export function openPostgres(connectionString: string, options: PostgresOptions = {}): Database {
@@ -14,6 +16,7 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'authsync',
     idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 0,
     types: { getTypeParser: typeParser },
   });
   // An idle client that loses its connection emits 'error' on the pool; without a handler it would crash the process.

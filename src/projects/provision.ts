@@ -6,7 +6,7 @@
 import type { AppContext } from '../context.js';
 import type { Database } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
-import { ensureUsersSyncTable } from '../sync/users-sync-table.js';
+import { ensureTarget } from '../sync/target-schema.js';
 import { listProjectDatabases, type ProjectDatabase } from './databases.js';
 
 /** Runs `action` on a project database: the server's own handle, or a short-lived pool for another database. */
@@ -23,7 +23,7 @@ export async function withProjectDatabase<T>(ctx: AppContext, target: ProjectDat
 export async function provisionProject(ctx: AppContext, projectId: string): Promise<void> {
   for (const target of await listProjectDatabases(ctx.db, ctx.box, projectId)) {
     await withProjectDatabase(ctx, target, async (db) => {
-      await ensureUsersSyncTable(db);
+      await ensureTarget(db);
     });
   }
 }

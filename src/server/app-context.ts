@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { ProjectDirectory } from '../projects/directory.js';
+import { installUsersSync } from '../sync/install.js';
 import { UserStore } from '../users/user-store.js';
 import { checkSecret, readOrCreateSecret } from './secret.js';
 
@@ -26,6 +27,7 @@ export async function openContext(config: Config, options: { log?: Logger; db?: 
     const directory = new ProjectDirectory(db, box);
     await directory.start();
     const users = new UserStore(db);
+    await installUsersSync(db, users);
     const ctx: AppContext = { config, db, log, box, directory, users };
     return {
       ctx,

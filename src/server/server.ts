@@ -4,6 +4,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
+import { SyncWorker } from '../sync/worker.js';
+import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';
 import { createHttpApp } from './http-app.js';
 
@@ -13,6 +15,10 @@ export interface RunningServer {
   port: number;
   /** Set when this start created the default project (first start on an empty database). */
   defaultProject?: { projectId: string; keys: ProjectKeys; jwksUrl: string };
+  /** Set when this start generated the dashboard's instance admin secret (print it once; only its hash is stored). */
+  adminSecret?: string;
+  /** Applies the outbox to users_sync databases other than the server's own. */
+  sync: SyncWorker;
   stop(): Promise<void>;
 }
 
@@ -22,10 +28,10 @@ export function jwksUrl(baseUrl: string, projectId: string): string {
 
 export async function startServer(config: Config, options: { createDefaultProject?: boolean } = {}): Promise<RunningServer> {
   // Listen first, so that with port 0 the base URL (token issuer) can name the real port.
-  const app: { fetch?: (request: Request) => Response | Promise<Response> } = {};
+  const app: { fetch?: (request: Request, env?: unknown) => Response | Promise<Response> } = {};
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
-      { fetch: (request) => app.fetch?.(request) ?? new Response('Starting', { status: 503 }), port: config.port, hostname: config.host },
+      { fetch: (request, env) => app.fetch?.(request, env) ?? new Response('Starting', { status: 503 }), port: config.port, hostname: config.host },
       () => resolve(s),
     );
     s.once('error', reject);
@@ -47,18 +53,25 @@ export async function startServer(config: Config, options: { createDefaultProjec
     const { project, keys } = await createProject(ctx.db, ctx.box, { displayName: 'Default project' });
     defaultProject = { projectId: project.id, keys, jwksUrl: jwksUrl(config.baseUrl, project.id) };
   }
+  const sync = new SyncWorker(ctx);
+  await sync.start();
+  const adminSecret = await ensureAdminSecret(ctx.db, config);
   const http = createHttpApp(ctx);
-  app.fetch = (request) => http.fetch(request);
+  // The Node request (env) goes along: the dashboard's sign-in limiter needs the client address.
+  app.fetch = (request, env) => http.fetch(request, env);
   const running: RunningServer = {
     ctx,
     url: `http://${host}:${port}`,
     port,
     ...(defaultProject ? { defaultProject } : {}),
+    ...(adminSecret ? { adminSecret } : {}),
+    sync,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await sync.stop();
       await opened.close();
     },
   };

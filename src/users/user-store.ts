@@ -14,6 +14,8 @@ export interface UserChange {
   userId: string;
   /** The user after the change; null after a deletion. */
   user: UserRow | null;
+  /** After a deletion: the user as it was (users_sync keeps it as the soft-deleted row). */
+  previous?: UserRow;
 }
 
 /** Called inside the transaction of every user change. A hook that throws aborts the change. */
@@ -126,13 +128,14 @@ export class UserStore {
   }
 
   /** Deletes a user and (by cascade) its sessions. Returns false when no such user exists. */
-  async delete(projectId: string, id: string): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const { rowCount } = await tx.query('DELETE FROM authsync.users WHERE id = $1 AND project_id = $2', [id, projectId]);
-      if (rowCount === 0) return false;
-      await this.emit(tx, { op: 'deleted', projectId, userId: id, user: null });
+  async delete(projectId: string, id: string, options: { tx?: Queryable } = {}): Promise<boolean> {
+    const run = async (tx: Queryable) => {
+      const { rows } = await tx.query<UserRow>(`DELETE FROM authsync.users WHERE id = $1 AND project_id = $2 RETURNING ${USER_COLUMNS}`, [id, projectId]);
+      if (rows.length === 0) return false;
+      await this.emit(tx, { op: 'deleted', projectId, userId: id, user: null, previous: rows[0]! });
       return true;
-    });
+    };
+    return options.tx ? run(options.tx) : this.db.transaction(run);
   }
 
   /** Records activity (token refresh). Not a change of the user object: no version bump, no hooks. */

@@ -8,6 +8,7 @@ import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
 import { analyticsBatch, listTeams } from './stubs.js';
 import { deleteMe, getMe, updateMe } from './users-me.js';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from './users.js';
+import { eraseUserEndpoint } from './users-erase.js';
 
 export const apiEndpoints: readonly Endpoint[] = [
   passwordSignUp,
@@ -25,6 +26,7 @@ export const apiEndpoints: readonly Endpoint[] = [
   getUser,
   updateUser,
   deleteUser,
+  eraseUserEndpoint,
   currentProject,
   projectJwks,
   anonymousUsersJwks,

@@ -1,6 +1,7 @@
 /** `authsync project create|list`. */
 import type { Command } from 'commander';
 import { createProject, listProjects } from '../../projects/projects.js';
+import { provisionProject } from '../../projects/provision.js';
 import { jwksUrl } from '../../server/server.js';
 import { printFields, printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
@@ -36,8 +37,8 @@ export function registerProject(program: Command): void {
       .option('--json', 'print one JSON object'),
   ).action(async (options: CreateOptions) => {
     const config = configFrom(options);
-    const { project: created, keys } = await withContext(config, (ctx) =>
-      createProject(ctx.db, ctx.box, {
+    const { project: created, keys } = await withContext(config, async (ctx) => {
+      const made = await createProject(ctx.db, ctx.box, {
         displayName: options.name,
         ...(options.id ? { id: options.id } : {}),
         ...(options.appDatabaseUrl ? { appDatabaseUrl: options.appDatabaseUrl } : {}),
@@ -47,8 +48,13 @@ export function registerProject(program: Command): void {
           ...(options.secretServerKey ? { secretServerKey: options.secretServerKey } : {}),
           ...(options.superSecretAdminKey ? { superSecretAdminKey: options.superSecretAdminKey } : {}),
         },
-      }),
-    );
+      });
+      // neon_auth.users_sync in the app database and the sync targets; a target down now is set up by the server later.
+      await provisionProject(ctx, made.project.id).catch((error: Error) =>
+        process.stderr.write(`authsync: warning: could not prepare a users_sync database yet (${error.message}); the server retries.\n`),
+      );
+      return made;
+    });
     const result = {
       projectId: created.id,
       displayName: created.displayName,

@@ -1,0 +1,27 @@
+/**
+ * Access for app roles: USAGE on neon_auth and SELECT, REFERENCES on users_sync (REFERENCES is what lets a
+ * non-owner role create a foreign key to it). Roles are recorded in the target (authsync_sync.grants) and
+ * granted again whenever authsync re-creates the table. Re-runnable.
+ */
+import type { Database } from '../db/database.js';
+import { ensureTarget, grantSql } from './target-schema.js';
+
+export class SyncSetupError extends Error {}
+
+export async function grantAppRole(target: Database, role: string): Promise<void> {
+  await ensureTarget(target);
+  const { rowCount } = await target.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  if (rowCount === 0) throw new SyncSetupError(`The role "${role}" does not exist in that database. Create it first (CREATE ROLE ...).`);
+  await target.transaction(async (tx) => {
+    await tx.query('INSERT INTO authsync_sync.grants (role) VALUES ($1) ON CONFLICT DO NOTHING', [role]);
+    const typed = await tx.query("SELECT 1 FROM authsync_sync.options WHERE name = 'typed_view'");
+    await tx.exec(grantSql(role, typed.rowCount > 0));
+  });
+}
+
+/** Creates neon_auth.users_sync_typed (typed columns over raw_json) and keeps it through re-provisioning. */
+export async function enableTypedView(target: Database): Promise<void> {
+  await ensureTarget(target);
+  await target.query("INSERT INTO authsync_sync.options (name) VALUES ('typed_view') ON CONFLICT DO NOTHING");
+  await ensureTarget(target);
+}

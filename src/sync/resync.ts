@@ -1,0 +1,101 @@
+/**
+ * Compares a project's users with a target's neon_auth.users_sync and repairs every difference: rows
+ * missing, edited or deleted by hand, a dropped table (re-created first). Also the backfill of a new target.
+ *
+ * What counts as a difference: raw_json without `last_active_at_millis` (it moves on every token refresh,
+ * which is not a user change and, as with Legacy, is not synced), updated_at and deleted_at. Repairs write
+ * the current state through the version guard in repair mode: equal versions are rewritten, but a state a
+ * worker applied meanwhile (a newer version) is never replaced by the older one read here.
+ */
+import type { Database, Queryable } from '../db/database.js';
+import { USER_COLUMNS, type UserRow } from '../users/user-object.js';
+import { applyChanges } from './apply.js';
+import { liveChange, RANK, type SyncChange } from './changes.js';
+import { advanceCheckpoint } from './checkpoint.js';
+import { lastSeq, snapshotHorizon } from './outbox.js';
+import { ensureTarget } from './target-schema.js';
+
+export interface ResyncOptions {
+  /** The target is fed by the outbox: record the checkpoint the comparison stands for. */
+  outbox: boolean;
+  onProgress?: (done: number, total: number) => void;
+  /** Rows compared per round trip. @default 1000 */
+  pageSize?: number;
+}
+
+export interface ResyncReport {
+  compared: number;
+  repaired: number;
+}
+
+export async function resyncTarget(source: Database, target: Database, projectId: string, options: ResyncOptions): Promise<ResyncReport> {
+  const pageSize = options.pageSize ?? 1000;
+  await ensureTarget(target);
+  // Taken before reading: every transaction below it is in what we read; later ones stay in the outbox.
+  const horizon = await snapshotHorizon(source);
+  const seq = await lastSeq(source, projectId);
+  const total = await countSource(source, projectId);
+  const report: ResyncReport = { compared: 0, repaired: 0 };
+  const step = async (changes: SyncChange[]) => {
+    report.compared += changes.length;
+    report.repaired += await repair(target, projectId, changes);
+    options.onProgress?.(report.compared, total);
+  };
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const { rows } = await source.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM authsync.users WHERE project_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [projectId, after, pageSize],
+    );
+    if (rows.length === 0) break;
+    await step(rows.map(liveChange));
+    after = rows.at(-1)!.id;
+  }
+  after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const { rows } = await source.query<{ user_id: string; kind: 'deleted' | 'erased'; version: number; raw_json: Record<string, unknown>; updated_at: Date | null; deleted_at: Date }>(
+      `SELECT user_id, kind, version, raw_json, updated_at, deleted_at FROM authsync.sync_tombstones
+       WHERE project_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+      [projectId, after, pageSize],
+    );
+    if (rows.length === 0) break;
+    await step(
+      rows.map((t) => ({
+        id: t.user_id,
+        rank: t.kind === 'erased' ? RANK.erased : RANK.deleted,
+        version: Number(t.version),
+        raw_json: t.kind === 'erased' ? null : t.raw_json,
+        updated_at: t.updated_at?.toISOString() ?? null,
+        deleted_at: t.deleted_at.toISOString(),
+      })),
+    );
+    after = rows.at(-1)!.user_id;
+  }
+  if (options.outbox) await target.transaction((tx) => advanceCheckpoint(tx, projectId, horizon, seq, report.repaired > 0));
+  return report;
+}
+
+async function countSource(source: Queryable, projectId: string): Promise<number> {
+  const { rows } = await source.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM authsync.users WHERE project_id = $1) + (SELECT count(*) FROM authsync.sync_tombstones WHERE project_id = $1) AS n`,
+    [projectId],
+  );
+  return Number(rows[0]!.n);
+}
+
+/** Applies the expected states that differ from the target's rows; returns how many were rewritten. */
+async function repair(target: Database, projectId: string, expected: SyncChange[]): Promise<number> {
+  const { rows } = await target.query<{ id: string }>(
+    `SELECT x.id FROM jsonb_to_recordset($1::jsonb) AS x(id text, rank smallint, raw_json jsonb, updated_at timestamptz, deleted_at timestamptz)
+     LEFT JOIN neon_auth.users_sync s ON s.id = x.id
+     WHERE CASE WHEN x.rank = 2 THEN s.id IS NOT NULL
+       ELSE s.id IS NULL
+         OR (s.raw_json - 'last_active_at_millis') IS DISTINCT FROM (x.raw_json - 'last_active_at_millis')
+         OR s.updated_at IS DISTINCT FROM x.updated_at
+         OR s.deleted_at IS DISTINCT FROM x.deleted_at END`,
+    [JSON.stringify(expected)],
+  );
+  if (rows.length === 0) return 0;
+  const drifted = new Set(rows.map((r) => r.id));
+  return target.transaction((tx) => applyChanges(tx, projectId, expected.filter((c) => drifted.has(c.id)), { repair: true }));
+}

@@ -1,0 +1,91 @@
+/**
+ * The outbox worker inside `authsync start`: one runner per external target (an app database elsewhere,
+ * or an extra sync target). Runners wake on NOTIFY from the user's transaction (at commit), on RESYNC after
+ * the listening connection was lost, and on a slow safety poll. A failing target is retried with
+ * exponential backoff; nothing is lost meanwhile, the rows wait in the outbox.
+ */
+import type { AppContext } from '../context.js';
+import { RESYNC } from '../db/database.js';
+import { PROJECT_CHANGES_CHANNEL } from '../projects/projects.js';
+import { listProjectDatabases, type ProjectDatabase } from '../projects/databases.js';
+import { recordError, recordProgress } from './checkpoint.js';
+import { OUTBOX_CHANNEL, pruneOutbox } from './outbox.js';
+import { TargetRunner } from './target-runner.js';
+
+export interface SyncWorkerOptions {
+  /** Safety poll and pruning interval. @default 5000 */
+  pollMs?: number;
+  /** Largest pause between retries of a failing target. @default 30000 */
+  maxBackoffMs?: number;
+}
+
+export class SyncWorker {
+  private readonly runners = new Map<string, TargetRunner>();
+  private readonly unlisteners: Array<() => Promise<void>> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: SyncWorkerOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    const { db } = this.ctx;
+    this.unlisteners.push(await db.listen(OUTBOX_CHANNEL, (payload) => (payload === RESYNC ? this.wakeAll() : this.wakeProject(payload))));
+    this.unlisteners.push(await db.listen(PROJECT_CHANGES_CHANNEL, () => void this.refresh().catch((err) => this.ctx.log.warn({ err }, 'users_sync: refresh failed'))));
+    await this.refresh();
+    this.wakeAll();
+    this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const unlisten of this.unlisteners.splice(0)) await unlisten().catch(() => undefined);
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    this.runners.clear();
+  }
+
+  /** Wakes the runners of one project, or of all (RESYNC, poll). */
+  wakeProject(projectId: string): void {
+    for (const runner of this.runners.values()) if (runner.target.projectId === projectId) runner.wake();
+  }
+
+  wakeAll(): void {
+    for (const runner of this.runners.values()) runner.wake();
+  }
+
+  /** Resolves when every runner is idle with nothing left to do (tests, benchmarks). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.idle()));
+  }
+
+  /** Starts runners for targets added since (a project created by the CLI or another server). */
+  async refresh(): Promise<void> {
+    const targets = (await listProjectDatabases(this.ctx.db, this.ctx.box)).filter((t): t is ProjectDatabase & { url: string } => t.url !== null);
+    if (this.stopped) return;
+    for (const target of targets) {
+      if (this.runners.has(target.id)) continue;
+      const runner = new TargetRunner(this.ctx.db, target, {
+        log: this.ctx.log,
+        maxBackoffMs: this.options.maxBackoffMs ?? 30_000,
+        onProgress: (checkpoint) => recordProgress(this.ctx.db, target.id, target.projectId, checkpoint),
+        onError: (message) => recordError(this.ctx.db, target.id, target.projectId, message),
+      });
+      this.runners.set(target.id, runner);
+      runner.wake();
+    }
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.refresh();
+      this.wakeAll();
+      for (const projectId of new Set([...this.runners.values()].map((r) => r.target.projectId))) await pruneOutbox(this.ctx.db, projectId);
+    } catch (err) {
+      this.ctx.log.warn({ err }, 'users_sync: poll failed');
+    }
+  }
+}
