@@ -29,6 +29,13 @@ export function registerStart(program: Command): void {
       });
       process.stdout.write('\n');
     }
+    process.stdout.write(`Dashboard: ${config.baseUrl}/dashboard\n`);
+    if (server.adminSecret) {
+      process.stdout.write(
+        `Generated the dashboard's admin secret, shown this once (only its hash is stored); store it now:\n  ${server.adminSecret}\n` +
+          '(Set AUTHSYNC_ADMIN_SECRET to choose your own.)\n\n',
+      );
+    }
     const stop = async () => {
       await server.stop();
       process.exit(0);
