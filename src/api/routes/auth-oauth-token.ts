@@ -17,7 +17,9 @@ export const oauthToken = endpoint({
   access: 'public',
   body: z.object({
     grant_type: z.literal('refresh_token', { message: 'only the refresh_token grant is supported' }),
-    refresh_token: z.string().min(1).max(512),
+    // Any string: a token we never issued (too long, empty, an access token sent by mistake) is "not found",
+    // which makes the SDK end the session, where a SCHEMA_ERROR would make every later refresh throw.
+    refresh_token: z.string(),
     client_id: z.string().max(256),
     client_secret: z.string().max(512),
   }),
