@@ -45,7 +45,7 @@ export function requireSession(ctx: AppContext): MiddlewareHandler<DashboardEnv>
   return async (c, next) => {
     const session = await findSession(ctx.db, getCookie(c, SESSION_COOKIE));
     if (!session) {
-      if (c.req.method === 'GET' && !c.req.path.endsWith('.json')) return c.redirect(`${DASHBOARD}/sign-in`, 303);
+      if (c.req.method === 'GET' && !(c.req.header('accept') ?? '').includes('application/json')) return c.redirect(`${DASHBOARD}/sign-in`, 303);
       return c.html(errorPage('Signed out', 'Your session has ended. Sign in again.'), 401);
     }
     c.set('session', session);

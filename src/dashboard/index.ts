@@ -14,6 +14,7 @@ import { registerConfiguration } from './pages/configuration.js';
 import { errorPage } from './pages/error-page.js';
 import { registerProjects } from './pages/projects.js';
 import { registerSignIn } from './pages/sign-in.js';
+import { registerSync } from './pages/sync.js';
 import { registerUsers } from './pages/users.js';
 import { registerUser } from './pages/user.js';
 
@@ -37,6 +38,7 @@ export function mountDashboard(app: Hono, ctx: AppContext): void {
   registerConfiguration(dashboard, ctx);
   registerUsers(dashboard, ctx);
   registerUser(dashboard, ctx);
+  registerSync(dashboard, ctx);
 
   dashboard.notFound((c) => c.html(errorPage('Not found', 'There is no such page in the dashboard.'), 404));
   app.get(DASHBOARD, (c) => c.redirect(`${DASHBOARD}/`, 303));

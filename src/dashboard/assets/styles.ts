@@ -36,6 +36,7 @@ button.danger { background: var(--bg); border-color: var(--danger); color: var(-
 pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: .75rem; overflow-x: auto; font-size: .85rem; white-space: pre; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .93rem; }
+caption { text-align: left; padding: .2rem 0; }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
 td.num { font-variant-numeric: tabular-nums; }
