@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Database } from './db/database.js';
+import type { SqlService } from './sql/service.js';
 import type { ProjectDirectory } from './projects/directory.js';
 import type { UserStore } from './users/user-store.js';
 
@@ -13,4 +14,6 @@ export interface AppContext {
   box: SecretBox;
   directory: ProjectDirectory;
   users: UserStore;
+  /** The /sql endpoint: pools, token verification, RLS kit installation. */
+  sql: SqlService;
 }

@@ -11,6 +11,12 @@ import type { Database, QueryResult, Queryable, Row } from './database.js';
 
 export class DataDirLockedError extends Error {}
 
+/** The PGlite instance behind a Database, for the /sql endpoint's embedded mode (which needs raw text results). */
+const pgliteHandles = new WeakMap<Database, PGlite>();
+export function pgliteHandle(db: Database): PGlite | undefined {
+  return pgliteHandles.get(db);
+}
+
 /** How long a lock whose owner died without releasing it is kept before it counts as stale. */
 const STALE_LOCK_MS = 5_000;
 
@@ -28,7 +34,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     const result = await q.query<T>(text, params as unknown[] | undefined);
     return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
   };
-  return {
+  const database: Database = {
     kind: 'pglite',
     query: <T = Row>(text: string, params?: readonly unknown[]) => run<T>(db, text, params),
     exec: async (script: string) => {
@@ -55,6 +61,8 @@ export async function openPglite(dataDir: string): Promise<Database> {
       }
     },
   };
+  pgliteHandles.set(database, db);
+  return database;
 }
 
 /** Takes the data directory's lock, or explains who holds it. */

@@ -8,6 +8,8 @@ import type { Database } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
 import { ensureTarget } from '../sync/target-schema.js';
 import { listProjectDatabases, type ProjectDatabase } from './databases.js';
+import { installKit } from '../rls/install.js';
+import { readOrCreateSecret } from '../server/secret.js';
 
 /** Runs `action` on a project database: the server's own handle, or a short-lived pool for another database. */
 export async function withProjectDatabase<T>(ctx: AppContext, target: ProjectDatabase, action: (db: Database) => Promise<T>): Promise<T> {
@@ -24,6 +26,7 @@ export async function provisionProject(ctx: AppContext, projectId: string): Prom
   for (const target of await listProjectDatabases(ctx.db, ctx.box, projectId)) {
     await withProjectDatabase(ctx, target, async (db) => {
       await ensureTarget(db);
+      if (target.purpose === 'app') await installKit(db, { serverSecret: readOrCreateSecret(ctx.config), setPasswords: db.kind !== 'pglite' });
     });
   }
 }

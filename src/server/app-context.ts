@@ -10,6 +10,7 @@ import { openDatabase } from '../db/open.js';
 import { ProjectDirectory } from '../projects/directory.js';
 import { installUsersSync } from '../sync/install.js';
 import { UserStore } from '../users/user-store.js';
+import { SqlService } from '../sql/service.js';
 import { checkSecret, readOrCreateSecret } from './secret.js';
 
 export interface OpenedContext {
@@ -28,10 +29,12 @@ export async function openContext(config: Config, options: { log?: Logger; db?: 
     await directory.start();
     const users = new UserStore(db);
     await installUsersSync(db, users);
-    const ctx: AppContext = { config, db, log, box, directory, users };
+    const ctx = { config, db, log, box, directory, users } as AppContext;
+    ctx.sql = new SqlService(ctx);
     return {
       ctx,
       async close() {
+        await ctx.sql.close();
         await directory.stop();
         if (!options.db) await db.close();
       },

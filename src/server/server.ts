@@ -8,6 +8,7 @@ import { SyncWorker } from '../sync/worker.js';
 import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';
 import { createHttpApp } from './http-app.js';
+import { isLoopback } from '../sql/route.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -56,6 +57,13 @@ export async function startServer(config: Config, options: { createDefaultProjec
   const sync = new SyncWorker(ctx);
   await sync.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);
+  if (ctx.db.kind === 'pglite') {
+    ctx.log.warn(
+      isLoopback(config.host) || config.allowEmbeddedSqlOnNetwork
+        ? 'Embedded database: /sql enforces RLS policies for development only. SQL sent to /sql can leave its role (RESET ROLE, DO blocks); use PostgreSQL (--database-url) when the policies must hold.'
+        : 'Embedded database on a network address: /sql is disabled (its RLS is not a security boundary). Use PostgreSQL, or set AUTHSYNC_ALLOW_EMBEDDED_SQL_ON_NETWORK=true.',
+    );
+  }
   const http = createHttpApp(ctx);
   // The Node request (env) goes along: the dashboard's sign-in limiter needs the client address.
   app.fetch = (request, env) => http.fetch(request, env);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createProject, listProjects } from '../../projects/projects.js';
 import { provisionProject } from '../../projects/provision.js';
 import { jwksUrl } from '../../server/server.js';
+import { projectSqlUrls } from '../../sql/project-urls.js';
 import { printFields, printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
 import { withContext } from '../with-context.js';
@@ -63,6 +64,7 @@ export function registerProject(program: Command): void {
       superSecretAdminKey: keys.superSecretAdminKey,
       jwksUrl: jwksUrl(config.baseUrl, created.id),
       apiUrl: config.baseUrl,
+      ...projectSqlUrls(config, created.id, options.appDatabaseUrl ?? null),
     };
     if (options.json) printJson(result);
     else printFields(result);

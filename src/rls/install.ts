@@ -1,0 +1,49 @@
+/**
+ * Installs the RLS kit into a database: the end-user roles (with passwords only authsync knows), schema `auth`,
+ * the identity store and the Neon-documented grants. Idempotent; run for every project's app database at
+ * provisioning and by `authsync rls install`.
+ */
+import { createHmac } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import { quoteLiteral } from '../db/database.js';
+import { ensureUsersSyncTable } from '../sync/users-sync-table.js';
+import { END_USER_ROLES, KIT_SQL, KIT_VERSION, ROLES_SQL, type EndUserRole } from './kit-sql.js';
+
+/**
+ * The login password of an end-user role, derived from the server secret: every authsync server that shares the
+ * secret computes the same one, and nobody else can. Clients never see it; they present tokens instead.
+ */
+export function rolePassword(serverSecret: string, role: EndUserRole): string {
+  return createHmac('sha256', serverSecret).update(`authsync rls role password v1:${role}`).digest('base64url');
+}
+
+export interface InstallOptions {
+  /** Server secret the role passwords derive from. */
+  serverSecret: string;
+  /** Also set the role passwords (not possible on PGlite, where nobody logs in). @default true */
+  setPasswords?: boolean;
+}
+
+export async function installKit(db: Queryable, options: InstallOptions): Promise<void> {
+  await ensureUsersSyncTable(db);
+  await db.exec(ROLES_SQL);
+  if (options.setPasswords !== false) {
+    for (const role of END_USER_ROLES) {
+      await db.exec(`ALTER ROLE ${role} PASSWORD ${quoteLiteral(rolePassword(options.serverSecret, role))}`);
+    }
+  }
+  await db.exec(KIT_SQL);
+}
+
+/** The installed kit version, or undefined when the kit is absent. */
+export async function installedKitVersion(db: Queryable): Promise<number | undefined> {
+  const exists = await db.query<{ found: boolean }>(`SELECT to_regclass('authsync_rls.kit') IS NOT NULL AS found`);
+  if (!exists.rows[0]?.found) return undefined;
+  const { rows } = await db.query<{ version: number | null }>('SELECT max(version) AS version FROM authsync_rls.kit');
+  const version = rows[0]?.version;
+  return version === null || version === undefined ? undefined : Number(version);
+}
+
+export async function kitIsCurrent(db: Queryable): Promise<boolean> {
+  return (await installedKitVersion(db)) === KIT_VERSION;
+}

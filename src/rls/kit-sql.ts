@@ -1,0 +1,272 @@
+/**
+ * The RLS kit: pg_session_jwt's SQL interface (schema `auth`) written in plain SQL and PL/pgSQL, so it installs on
+ * any PostgreSQL 14+ (and PGlite) without a compiled extension. Identity lives in an unlogged table the end-user
+ * roles cannot read or write, keyed by backend PID and checked against the backend's start time and login role;
+ * it changes only through `auth.jwt_session_init(token)`, which accepts a token only if it carries an HMAC-SHA256 made
+ * with the key authsync registered for *this* backend (over a separate privileged connection) and a `jti` greater
+ * than any seen on this backend. See docs/rls.md, "How identity is kept".
+ *
+ * Every statement is idempotent; the script runs at every provisioning.
+ */
+
+/** The roles whose sessions run client SQL. */
+export const END_USER_ROLES = ['authenticated', 'anonymous'] as const;
+export type EndUserRole = (typeof END_USER_ROLES)[number];
+
+/** NOLOGIN owner of the kit's schemas and SECURITY DEFINER functions. */
+export const KIT_OWNER_ROLE = 'authsync_rls_owner';
+
+/** Bumped whenever the script below changes; recorded in authsync_rls.kit. */
+export const KIT_VERSION = 1;
+
+/** Cluster-wide roles. Needs CREATEROLE (or superuser). */
+export const ROLES_SQL = `
+DO $roles$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '${KIT_OWNER_ROLE}') THEN
+    CREATE ROLE ${KIT_OWNER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
+    CREATE ROLE authenticated LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'anonymous') THEN
+    CREATE ROLE anonymous LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT;
+  END IF;
+END
+$roles$;
+-- Roles that existed before keep their members, but never the powers that would bypass the policies.
+ALTER ROLE authenticated LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+ALTER ROLE anonymous LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+ALTER ROLE ${KIT_OWNER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+-- The owner sees its end-user backends in pg_stat_get_activity (backend_start), so it is a member of them.
+-- (Membership goes this way only: the end-user roles gain nothing.)
+GRANT authenticated TO ${KIT_OWNER_ROLE};
+GRANT anonymous TO ${KIT_OWNER_ROLE};
+-- A non-superuser installer must be able to hand objects to the owner role.
+DO $member$
+BEGIN
+  IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    EXECUTE format('GRANT ${KIT_OWNER_ROLE} TO %I', current_user);
+  END IF;
+END
+$member$;
+`;
+
+/** Per-database objects. Runs as the installing role, which must be able to act as ${KIT_OWNER_ROLE}. */
+export const KIT_SQL = `
+CREATE SCHEMA IF NOT EXISTS authsync_rls AUTHORIZATION ${KIT_OWNER_ROLE};
+ALTER SCHEMA authsync_rls OWNER TO ${KIT_OWNER_ROLE};
+REVOKE ALL ON SCHEMA authsync_rls FROM PUBLIC;
+
+CREATE TABLE IF NOT EXISTS authsync_rls.kit (version integer NOT NULL, installed_at timestamptz NOT NULL DEFAULT now());
+ALTER TABLE authsync_rls.kit OWNER TO ${KIT_OWNER_ROLE};
+
+-- One row per end-user backend authsync opened. inner_key/outer_key are the per-connection HMAC key already XORed
+-- with ipad/opad (so the HMAC needs only the built-in sha256()). Unlogged: nothing here outlives a restart.
+CREATE UNLOGGED TABLE IF NOT EXISTS authsync_rls.backend_sessions (
+  pid           integer PRIMARY KEY,
+  backend_start timestamptz,
+  login_role    name NOT NULL,
+  inner_key     bytea NOT NULL,
+  outer_key     bytea NOT NULL,
+  last_jti      numeric NOT NULL DEFAULT 0,
+  claims        jsonb,
+  sub           text,
+  sub_invalid   boolean NOT NULL DEFAULT false,
+  registered_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE authsync_rls.backend_sessions OWNER TO ${KIT_OWNER_ROLE};
+REVOKE ALL ON authsync_rls.backend_sessions FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION authsync_rls.b64url_decode(value text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT decode(rpad(translate(value, '-_', '+/'), ((length(value) + 3) / 4) * 4, '='), 'base64')
+$fn$;
+
+-- Called by authsync over its privileged connection right after an end-user connection opens, before that
+-- connection runs anything else. Also forgets rows of backends that are gone.
+CREATE OR REPLACE FUNCTION authsync_rls.register_backend(p_pid integer, p_backend_start timestamptz, p_role name, p_inner bytea, p_outer bytea)
+RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF length(p_inner) <> 64 OR length(p_outer) <> 64 THEN
+    RAISE EXCEPTION 'authsync_rls: session keys must be 64 bytes' USING ERRCODE = '22023';
+  END IF;
+  DELETE FROM authsync_rls.backend_sessions s WHERE NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(s.pid) a WHERE a.pid = s.pid);
+  INSERT INTO authsync_rls.backend_sessions AS s (pid, backend_start, login_role, inner_key, outer_key)
+  VALUES (p_pid, p_backend_start, p_role, p_inner, p_outer)
+  ON CONFLICT (pid) DO UPDATE SET backend_start = excluded.backend_start, login_role = excluded.login_role,
+    inner_key = excluded.inner_key, outer_key = excluded.outer_key, last_jti = 0, claims = NULL, sub = NULL,
+    sub_invalid = false, registered_at = now();
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION authsync_rls.forget_backend(p_pid integer) RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+  DELETE FROM authsync_rls.backend_sessions WHERE pid = p_pid
+$fn$;
+
+-- This backend's row, if authsync registered it: same PID, same login role, same start time.
+CREATE OR REPLACE FUNCTION authsync_rls.own_session() RETURNS authsync_rls.backend_sessions
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT s.* FROM authsync_rls.backend_sessions s
+  WHERE s.pid = pg_backend_pid() AND s.login_role = session_user
+    AND s.backend_start IS NOT DISTINCT FROM (SELECT a.backend_start FROM pg_stat_get_activity(pg_backend_pid()) a LIMIT 1)
+$fn$;
+
+CREATE OR REPLACE FUNCTION authsync_rls.raise_invalid_subject() RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  RAISE EXCEPTION 'invalid subject claim in the JWT' USING ERRCODE = '42804';
+END
+$fn$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsync_rls FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea) TO CURRENT_USER;
+GRANT EXECUTE ON FUNCTION authsync_rls.forget_backend(integer) TO CURRENT_USER;
+
+CREATE SCHEMA IF NOT EXISTS auth AUTHORIZATION ${KIT_OWNER_ROLE};
+
+CREATE OR REPLACE FUNCTION auth.init() RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF (SELECT s.pid FROM authsync_rls.own_session() s) IS NULL THEN
+    RAISE EXCEPTION 'Missing runtime parameter: pg_session_jwt.jwk' USING ERRCODE = '02000',
+      HINT = 'authsync: this connection has no session key; only connections authsync opens can set an identity.';
+  END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION auth.jwt_session_init(jwt text) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  s authsync_rls.backend_sessions;
+  parts text[];
+  signature bytea;
+  payload jsonb;
+  jti numeric;
+  now_s numeric := extract(epoch FROM clock_timestamp());
+BEGIN
+  SELECT * INTO s FROM authsync_rls.own_session();
+  IF s.pid IS NULL THEN
+    RAISE EXCEPTION 'Missing runtime parameter: pg_session_jwt.jwk' USING ERRCODE = '02000',
+      HINT = 'authsync: this connection has no session key; only connections authsync opens can set an identity.';
+  END IF;
+  parts := string_to_array(jwt, '.');
+  IF coalesce(array_length(parts, 1), 0) <> 3 THEN
+    RAISE EXCEPTION 'invalid JWT encoding' USING ERRCODE = '42804';
+  END IF;
+  BEGIN
+    signature := authsync_rls.b64url_decode(parts[3]);
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'invalid JWT signature encoding' USING ERRCODE = '42804';
+  END;
+  IF length(signature) <> 32 THEN
+    RAISE EXCEPTION 'invalid JWT signature encoding' USING ERRCODE = '42804';
+  END IF;
+  IF sha256(s.outer_key || sha256(s.inner_key || convert_to(parts[1] || '.' || parts[2], 'UTF8'))) <> signature THEN
+    RAISE EXCEPTION 'invalid JWT signature' USING ERRCODE = '23514';
+  END IF;
+  BEGIN
+    payload := convert_from(authsync_rls.b64url_decode(parts[2]), 'UTF8')::jsonb;
+  EXCEPTION WHEN others THEN
+    RAISE EXCEPTION 'could not parse JWT component' USING ERRCODE = '42804';
+  END;
+  IF jsonb_typeof(payload) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'could not parse JWT component' USING ERRCODE = '42804';
+  END IF;
+  IF jsonb_typeof(payload -> 'jti') IS DISTINCT FROM 'number' OR (payload ->> 'jti')::numeric <> trunc((payload ->> 'jti')::numeric) THEN
+    RAISE EXCEPTION 'JWT payload must contain a valid ''jti'' (JWT ID)' USING ERRCODE = '42804';
+  END IF;
+  jti := (payload ->> 'jti')::numeric;
+  IF jti <= s.last_jti THEN
+    RAISE EXCEPTION 'Token ID must be strictly monotonically increasing.' USING ERRCODE = '23514';
+  END IF;
+  IF payload ? 'nbf' THEN
+    IF jsonb_typeof(payload -> 'nbf') IS DISTINCT FROM 'number' THEN
+      RAISE EXCEPTION '''nbf'' (Not Before) must be an integer representing seconds since unix epoch' USING ERRCODE = '42804';
+    END IF;
+    IF now_s + 60 < (payload ->> 'nbf')::numeric THEN
+      RAISE EXCEPTION 'Token used before it is ready' USING ERRCODE = '23514', DETAIL = 'nbf=' || (payload ->> 'nbf');
+    END IF;
+  END IF;
+  IF payload ? 'exp' THEN
+    IF jsonb_typeof(payload -> 'exp') IS DISTINCT FROM 'number' THEN
+      RAISE EXCEPTION '''exp'' (Expiration) must be an integer representing seconds since unix epoch' USING ERRCODE = '42804';
+    END IF;
+    IF (payload ->> 'exp')::numeric + 60 < now_s THEN
+      RAISE EXCEPTION 'Token used after it has expired' USING ERRCODE = '23514', DETAIL = 'exp=' || (payload ->> 'exp');
+    END IF;
+  END IF;
+  UPDATE authsync_rls.backend_sessions SET last_jti = jti, claims = payload,
+    sub = CASE WHEN jsonb_typeof(payload -> 'sub') = 'string' THEN payload ->> 'sub' END,
+    sub_invalid = (payload ? 'sub' AND jsonb_typeof(payload -> 'sub') <> 'string')
+  WHERE pid = s.pid;
+END
+$fn$;
+
+-- The readers are evaluated per row by policies, so they are plain SQL with every name schema-qualified
+-- (no SET clause: a per-call search_path change costs more than the lookup itself). PARALLEL RESTRICTED rather
+-- than pg_session_jwt's SAFE: a parallel worker has its own PID and would see no identity.
+CREATE OR REPLACE FUNCTION auth.session() RETURNS jsonb
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+  SELECT COALESCE((
+    SELECT s.claims FROM authsync_rls.backend_sessions s
+    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+  ), 'null'::pg_catalog.jsonb)
+$fn$;
+
+CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+  SELECT COALESCE((
+    SELECT s.claims FROM authsync_rls.backend_sessions s
+    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+  ), 'null'::pg_catalog.jsonb)
+$fn$;
+
+CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+  SELECT CASE WHEN s.sub_invalid THEN authsync_rls.raise_invalid_subject() ELSE s.sub END
+  FROM authsync_rls.backend_sessions s
+  WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+$fn$;
+
+CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+  SELECT CASE WHEN s.sub OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'
+    THEN s.sub::pg_catalog.uuid END
+  FROM authsync_rls.backend_sessions s
+  WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+$fn$;
+
+DO $owner$
+DECLARE f regprocedure;
+BEGIN
+  FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+           WHERE p.pronamespace IN ('auth'::regnamespace, 'authsync_rls'::regnamespace)
+             AND p.proname IN ('init', 'jwt_session_init', 'session', 'jwt', 'user_id', 'uid', 'b64url_decode',
+                               'register_backend', 'forget_backend', 'own_session', 'raise_invalid_subject')
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO ${KIT_OWNER_ROLE}', f);
+  END LOOP;
+END
+$owner$;
+
+REVOKE ALL ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authsync_rls.forget_backend(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authsync_rls.raise_invalid_subject() TO PUBLIC;
+
+-- Grants from the Neon RLS docs, plus what authsync adds: the auth functions and neon_auth.users_sync.
+GRANT USAGE ON SCHEMA auth TO PUBLIC;
+GRANT USAGE ON SCHEMA public TO authenticated, anonymous;
+GRANT SELECT, UPDATE, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO authenticated;
+GRANT SELECT, UPDATE, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO anonymous;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, UPDATE, INSERT, DELETE ON TABLES TO authenticated;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, UPDATE, INSERT, DELETE ON TABLES TO anonymous;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO authenticated;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO authenticated;
+GRANT USAGE ON SCHEMA neon_auth TO authenticated, anonymous;
+GRANT SELECT ON neon_auth.users_sync TO authenticated, anonymous;
+
+DELETE FROM authsync_rls.kit;
+INSERT INTO authsync_rls.kit (version) VALUES (${KIT_VERSION});
+`;

@@ -1,0 +1,67 @@
+/**
+ * Opening an end-user connection: log in as the role itself, register a fresh session key for the new backend
+ * over the privileged connection, then `auth.init()`. Nothing from a client runs on the connection before this.
+ */
+import pg from 'pg';
+import type { Queryable } from '../db/database.js';
+import type { EndUserRole } from './kit-sql.js';
+import { SessionKey } from './session-key.js';
+
+/** Text in, text out: the /sql endpoint passes Postgres' text output through untouched. */
+export const rawTextTypes = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+export interface RoleConnection {
+  client: pg.Client;
+  role: string;
+  pid: number;
+  /** Present on end-user (token) connections. */
+  sessionKey?: SessionKey;
+  /** JSON of the claims last installed with auth.jwt_session_init. */
+  installedClaims?: string;
+}
+
+export interface ConnectTarget {
+  /** host, port, database of the app database. */
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  applicationName?: string;
+}
+
+export async function openClient(target: ConnectTarget): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    application_name: target.applicationName ?? 'authsync-sql',
+    types: rawTextTypes,
+    connectionTimeoutMillis: 10_000,
+  });
+  // A broken connection emits 'error'; the pool discards it when the next query fails.
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Opens a connection as an end-user role and binds a new session key to its backend. */
+export async function openEndUserConnection(target: ConnectTarget & { user: EndUserRole }, privileged: Queryable): Promise<RoleConnection> {
+  const client = await openClient(target);
+  try {
+    const { rows } = await client.query<{ pid: string; started: string | null }>(
+      'SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()) LIMIT 1)::text AS started',
+    );
+    const pid = Number(rows[0]!.pid);
+    const sessionKey = new SessionKey();
+    const { inner, outer } = sessionKey.pads();
+    await privileged.query('SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5)', [pid, rows[0]!.started, target.user, inner, outer]);
+    await client.query('SELECT auth.init()');
+    return { client, role: target.user, pid, sessionKey };
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Verifies the bearer token of a /sql request for one project, with Neon's rules and messages (400, code ""):
+ * `kid` required; ES256, RS256 or EdDSA only (the key decides, the token's `alg` must match it); the project's own
+ * keys (both audiences) first, then its external JWKS providers; `aud` checked when the provider names one (our own
+ * keys: the key's audience); `exp`/`nbf` with 30 s leeway. Returns the verified payload, which becomes the session.
+ */
+import { compactVerify } from 'jose';
+import type { AppContext } from '../context.js';
+import { decodeJws, verifyEs256Signature } from '../crypto/es256.js';
+import { audienceFor } from '../auth/access-tokens.js';
+import { badRequest } from '../sql/neon-errors.js';
+import { ACCEPTED_ALGORITHMS, type JwksCache } from './jwks-cache.js';
+import { listProviders, type RlsProvider } from './providers.js';
+
+const LEEWAY_SECONDS = 30;
+const INVALID_ENCODING = 'Provided authentication token is not a valid JWT encoding';
+
+export interface VerifiedClaims {
+  payload: Record<string, unknown>;
+  /** "own" or the provider's JWKS URL. */
+  source: string;
+}
+
+export class TokenVerifier {
+  private readonly providers = new Map<string, { value: Promise<RlsProvider[]>; expiresAt: number }>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly jwks: JwksCache,
+  ) {}
+
+  async verify(token: string, projectId: string): Promise<VerifiedClaims> {
+    const jws = decodeJws(token);
+    if (!jws) throw badRequest(INVALID_ENCODING);
+    const { header, payload } = jws;
+    checkClaimTypes(payload);
+    if (typeof header.alg !== 'string') throw badRequest(INVALID_ENCODING);
+    if (typeof header.kid !== 'string') throw badRequest('missing key id');
+    if (!(ACCEPTED_ALGORITHMS as readonly string[]).includes(header.alg)) throw badRequest('signature algorithm not supported');
+    const kid = header.kid;
+
+    const own = await this.ctx.directory.verifyingKey(kid);
+    if (own && own.projectId === projectId && (own.publishUntil === null || own.publishUntil.getTime() > Date.now())) {
+      if (header.alg !== 'ES256') throw badRequest('signature algorithm not supported');
+      if (!verifyEs256Signature(jws, own.key)) throw badRequest('invalid JWT signature');
+      checkAudience(payload, audienceFor(projectId, own.audience));
+      checkTimes(payload);
+      return { payload, source: 'own' };
+    }
+
+    for (const provider of await this.providerList(projectId)) {
+      const key = await this.jwks.find(provider.jwksUrl, kid);
+      if (!key) continue;
+      if (key.alg !== header.alg) throw badRequest('signature algorithm not supported');
+      try {
+        await compactVerify(token, key.key, { algorithms: [key.alg] });
+      } catch {
+        throw badRequest('invalid JWT signature');
+      }
+      if (provider.audience !== null) checkAudience(payload, provider.audience);
+      checkTimes(payload);
+      return { payload, source: provider.jwksUrl };
+    }
+    throw badRequest('jwk not found');
+  }
+
+  private providerList(projectId: string): Promise<RlsProvider[]> {
+    const hit = this.providers.get(projectId);
+    if (hit && hit.expiresAt > Date.now()) return hit.value;
+    const value = listProviders(this.ctx.db, projectId);
+    this.providers.set(projectId, { value, expiresAt: Date.now() + 5_000 });
+    value.catch(() => this.providers.delete(projectId));
+    return value;
+  }
+}
+
+/** Neon deserialises these claims with fixed types; anything else is not a valid JWT encoding. */
+function checkClaimTypes(p: Record<string, unknown>): void {
+  const aud = p.aud;
+  const ok =
+    (aud === undefined || typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) &&
+    ['exp', 'nbf'].every((k) => p[k] === undefined || (Number.isInteger(p[k]) && (p[k] as number) >= 0)) &&
+    ['iss', 'sub', 'jti', 'sid'].every((k) => p[k] === undefined || typeof p[k] === 'string');
+  if (!ok) throw badRequest(INVALID_ENCODING);
+}
+
+function checkAudience(p: Record<string, unknown>, audience: string): void {
+  const aud = p.aud;
+  const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+  if (!list.includes(audience)) throw badRequest('invalid JWT token audience');
+}
+
+function checkTimes(p: Record<string, unknown>): void {
+  const now = Date.now() / 1000;
+  if (typeof p.exp === 'number' && now >= p.exp + LEEWAY_SECONDS) throw badRequest(`JWT token has expired (exp=${p.exp})`);
+  if (typeof p.nbf === 'number' && p.nbf >= now + LEEWAY_SECONDS) throw badRequest(`JWT token is not yet ready to use (nbf=${p.nbf})`);
+}

@@ -1,0 +1,75 @@
+/**
+ * /sql in embedded mode. PGlite is one superuser session, so a request runs in a transaction that installs the
+ * identity (a fresh session key per request), switches with SET LOCAL ROLE and runs the client's queries. SQL can
+ * leave that role (RESET ROLE, COMMIT, …): policies hold for development, not as a security boundary. After every
+ * query the role and identity are checked and the request is aborted if either moved.
+ */
+import type { PGlite, Results } from '@electric-sql/pglite';
+import { SessionKey } from '../rls/session-key.js';
+import { quoteIdent } from '../db/database.js';
+import { startTransactionSql } from './execute-pg.js';
+import { SqlHttpError } from './neon-errors.js';
+import type { SqlRequest } from './request.js';
+import type { QueryOutcome } from './results.js';
+
+/** Every type's text output unchanged. */
+const rawParsers = new Proxy({}, { get: () => (value: string) => value }) as Record<number, (value: string) => unknown>;
+
+export interface EmbeddedIdentity {
+  role: string;
+  /** Verified claims (token path); undefined runs as the session user without identity. */
+  claims?: Record<string, unknown>;
+}
+
+export async function executeEmbedded(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity): Promise<QueryOutcome[]> {
+  const sizes = new Map<number, number>();
+  return pglite.transaction(async (tx) => {
+    if (request.batch) await tx.exec(startTransactionSql(request).replace('START TRANSACTION', 'SET TRANSACTION'));
+    let expectedUser: string | null = null;
+    if (identity.claims) {
+      const key = new SessionKey();
+      const { inner, outer } = key.pads();
+      await tx.query(
+        `SELECT authsync_rls.register_backend(pg_backend_pid(), (SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()) LIMIT 1), session_user, $1, $2)`,
+        [inner, outer],
+      );
+      await tx.query('SELECT auth.jwt_session_init($1)', [key.mint(identity.claims)]);
+      expectedUser = typeof identity.claims.sub === 'string' ? identity.claims.sub : null;
+    }
+    const switchRole = identity.role !== (await tx.query<{ u: string }>('SELECT session_user AS u')).rows[0]?.u;
+    if (switchRole) await tx.exec(`SET LOCAL ROLE ${quoteIdent(identity.role)}`);
+    const results: QueryOutcome[] = [];
+    for (const query of request.queries) {
+      if (query.synthetic) {
+        results.push(query.synthetic);
+        continue;
+      }
+      const result = await tx.query<unknown[]>(query.query, query.params, { rowMode: 'array', parsers: rawParsers });
+      results.push(await toOutcome(tx, query.query, result, sizes));
+      const check = await tx.query<{ role: string; uid: string | null }>(`SELECT current_user AS role, ${identity.claims ? 'auth.user_id()' : 'NULL::text'} AS uid`);
+      const now = check.rows[0];
+      if (!now || now.role !== identity.role || now.uid !== expectedUser) {
+        throw new SqlHttpError(400, 'the query changed the role or identity of the session (not allowed on /sql)');
+      }
+    }
+    if (switchRole) await tx.exec('RESET ROLE');
+    if (identity.claims) await tx.query('SELECT authsync_rls.forget_backend(pg_backend_pid())');
+    return results;
+  });
+}
+
+async function toOutcome(tx: Pick<PGlite, 'query'>, text: string, result: Results<unknown[]>, sizes: Map<number, number>): Promise<QueryOutcome> {
+  const fields = [];
+  for (const f of result.fields) {
+    if (!sizes.has(f.dataTypeID)) {
+      const { rows } = await tx.query<{ typlen: number }>('SELECT typlen FROM pg_type WHERE oid = $1', [f.dataTypeID]);
+      sizes.set(f.dataTypeID, rows[0]?.typlen ?? -1);
+    }
+    fields.push({ name: f.name, dataTypeID: f.dataTypeID, tableID: 0, columnID: 0, dataTypeSize: sizes.get(f.dataTypeID)!, dataTypeModifier: -1 });
+  }
+  // PGlite reports no command tag: derive it from the statement's first word.
+  const command = (/^\s*(\w+)/.exec(text)?.[1] ?? '').toUpperCase();
+  const counted = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command);
+  const rowCount = command === 'SELECT' || command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? result.rows.length : counted ? (result.affectedRows ?? 0) : null;
+  return { fields, rows: result.rows as (string | null)[][], command: command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? 'SELECT' : command, rowCount };
+}

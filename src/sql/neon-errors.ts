@@ -1,0 +1,67 @@
+/**
+ * Errors of the /sql endpoint in Neon's JSON shape: 17 keys, always present, in Neon's order. Postgres errors keep
+ * their fields; errors of the endpoint itself have `code` and `severity` "" and the rest null. The driver parses
+ * JSON only on status 400, so everything a client should see as a NeonDbError with fields is a 400.
+ */
+export type NeonErrorBody = Record<(typeof FIELDS)[number], string | null>;
+
+const FIELDS = [
+  'message',
+  'code',
+  'detail',
+  'hint',
+  'position',
+  'internalPosition',
+  'internalQuery',
+  'severity',
+  'where',
+  'table',
+  'column',
+  'schema',
+  'dataType',
+  'constraint',
+  'file',
+  'line',
+  'routine',
+] as const;
+
+export class SqlHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** A Postgres error's fields, when the error came from the database. */
+    readonly fields?: Partial<Record<(typeof FIELDS)[number], unknown>>,
+  ) {
+    super(message);
+  }
+
+  body(): NeonErrorBody {
+    const body = {} as NeonErrorBody;
+    for (const key of FIELDS) {
+      const value = key === 'message' ? this.message : this.fields?.[key];
+      body[key] = value === undefined || value === null ? (key === 'code' || key === 'severity' ? '' : null) : String(value);
+    }
+    return body;
+  }
+}
+
+/** A user-visible failure of the request (bad header, bad token, …): 400 with code "". */
+export function badRequest(message: string): SqlHttpError {
+  return new SqlHttpError(400, message);
+}
+
+/** A Postgres error as node-postgres reports it. */
+export interface PgErrorLike {
+  message: string;
+  code?: string;
+  severity?: string;
+}
+
+export function isPgError(error: unknown): error is PgErrorLike & Record<string, unknown> {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as unknown as { code: string }).code);
+}
+
+/** A Postgres error raised by a client's query: 400 with every field. */
+export function fromPgError(error: PgErrorLike & Record<string, unknown>, status = 400): SqlHttpError {
+  return new SqlHttpError(status, error.message, error);
+}

@@ -1,0 +1,111 @@
+/**
+ * Connection pools for /sql, one per (database, role[, password]). A connection goes back to its pool only after
+ * Neon's session reset has run on it; after an error, a cancellation or a failed reset it is closed instead.
+ * End-user connections are never shared with password sessions: the key includes the role.
+ */
+import type { RoleConnection } from '../rls/role-connection.js';
+
+/** Neon's reset sequence (local_proxy, since neon PR #12681), as one round trip. */
+export const RESET_SESSION_SQL =
+  'ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES;';
+
+const IDLE_TIMEOUT_MS = 5 * 60_000;
+
+export interface PoolOptions {
+  /** Most connections per key. @default 20 */
+  max?: number;
+}
+
+interface Pool {
+  idle: { conn: RoleConnection; timer: NodeJS.Timeout }[];
+  size: number;
+  waiters: { resolve: (conn: RoleConnection) => void; reject: (error: unknown) => void }[];
+  open: () => Promise<RoleConnection>;
+  onClose: (conn: RoleConnection) => void;
+}
+
+export class ConnectionPools {
+  private readonly pools = new Map<string, Pool>();
+  private closed = false;
+
+  constructor(private readonly options: PoolOptions = {}) {}
+
+  async acquire(key: string, open: () => Promise<RoleConnection>, onClose: (conn: RoleConnection) => void = () => undefined): Promise<RoleConnection> {
+    if (this.closed) throw new Error('authsync is shutting down');
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = { idle: [], size: 0, waiters: [], open, onClose };
+      this.pools.set(key, pool);
+    }
+    const idle = pool.idle.pop();
+    if (idle) {
+      clearTimeout(idle.timer);
+      return idle.conn;
+    }
+    if (pool.size < (this.options.max ?? 20)) return this.grow(pool);
+    return new Promise((resolve, reject) => pool.waiters.push({ resolve, reject }));
+  }
+
+  /** Returns a connection: reset and pooled when `healthy`, closed otherwise. Does not wait for the reset. */
+  release(key: string, conn: RoleConnection, healthy: boolean): void {
+    const pool = this.pools.get(key);
+    if (!pool) return void this.destroy(conn);
+    if (!healthy || this.closed) return this.drop(pool, conn);
+    conn.client.query(RESET_SESSION_SQL).then(
+      () => this.putBack(pool, conn),
+      () => this.drop(pool, conn),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all: Promise<void>[] = [];
+    for (const pool of this.pools.values()) {
+      for (const { conn, timer } of pool.idle.splice(0)) {
+        clearTimeout(timer);
+        pool.onClose(conn);
+        all.push(this.destroy(conn));
+      }
+      for (const waiter of pool.waiters.splice(0)) waiter.reject(new Error('authsync is shutting down'));
+    }
+    await Promise.all(all);
+  }
+
+  private async grow(pool: Pool): Promise<RoleConnection> {
+    pool.size += 1;
+    try {
+      return await pool.open();
+    } catch (error) {
+      pool.size -= 1;
+      this.serveWaiter(pool);
+      throw error;
+    }
+  }
+
+  private putBack(pool: Pool, conn: RoleConnection): void {
+    const waiter = pool.waiters.shift();
+    if (waiter) return waiter.resolve(conn);
+    const timer = setTimeout(() => {
+      pool.idle = pool.idle.filter((entry) => entry.conn !== conn);
+      this.drop(pool, conn);
+    }, IDLE_TIMEOUT_MS);
+    timer.unref();
+    pool.idle.push({ conn, timer });
+  }
+
+  private drop(pool: Pool, conn: RoleConnection): void {
+    pool.size -= 1;
+    pool.onClose(conn);
+    void this.destroy(conn);
+    this.serveWaiter(pool);
+  }
+
+  private serveWaiter(pool: Pool): void {
+    const waiter = pool.waiters.shift();
+    if (waiter) this.grow(pool).then(waiter.resolve, waiter.reject);
+  }
+
+  private async destroy(conn: RoleConnection): Promise<void> {
+    await conn.client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The /sql endpoint's work, independent of HTTP framing: route the connection string to a project database,
+ * authenticate (bearer token → verified claims for `authenticated`/`anonymous`; otherwise the URL password, checked
+ * by PostgreSQL), borrow a connection logged in as that role, install the identity, run the queries.
+ */
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import { pgliteHandle } from '../db/pglite.js';
+import { readOrCreateSecret } from '../server/secret.js';
+import { installKit, kitIsCurrent, rolePassword } from '../rls/install.js';
+import { JwksCache } from '../rls/jwks-cache.js';
+import { END_USER_ROLES, type EndUserRole } from '../rls/kit-sql.js';
+import { openClient, openEndUserConnection, type RoleConnection } from '../rls/role-connection.js';
+import { TokenVerifier } from '../rls/verify-token.js';
+import { parseConnectionString, type ConnectionInfo } from './connection-string.js';
+import { cancelBackend } from './cancel.js';
+import { executeOnClient } from './execute-pg.js';
+import { executeEmbedded } from './execute-pglite.js';
+import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.js';
+import { ConnectionPools } from './pools.js';
+import type { SqlRequest } from './request.js';
+import type { QueryOutcome } from './results.js';
+import { TargetResolver, type SqlTarget } from './targets.js';
+
+const CREATE_EXTENSION = /^\s*CREATE\s+EXTENSION\s+(IF\s+NOT\s+EXISTS\s+)?("pg_session_jwt"|pg_session_jwt)(\s+(WITH\s+)?(SCHEMA\s+auth|VERSION\s+'?[\w.]+'?|CASCADE)\s*)*;?\s*$/i;
+
+export interface SqlCall {
+  connectionString: string | undefined;
+  authorization: string | undefined;
+  request: SqlRequest;
+  signal?: AbortSignal;
+}
+
+export class SqlService {
+  readonly pools = new ConnectionPools();
+  readonly targets: TargetResolver;
+  private readonly verifier: TokenVerifier;
+  private readonly kits = new Map<string, Promise<void>>();
+  private secret: string | undefined;
+
+  constructor(private readonly ctx: AppContext) {
+    this.targets = new TargetResolver(ctx);
+    this.verifier = new TokenVerifier(ctx, new JwksCache());
+  }
+
+  async run(call: SqlCall): Promise<QueryOutcome[]> {
+    const info = parseConnectionString(call.connectionString);
+    const token = bearerToken(call.authorization);
+    const target = await this.targets.resolve(info);
+    if (token !== undefined) return this.runWithToken(call, info, token, target);
+    return this.runWithPassword(call, info, target);
+  }
+
+  async close(): Promise<void> {
+    await this.pools.close();
+    await this.targets.close();
+  }
+
+  /** Installs (or upgrades) the kit in a target database once per process. */
+  ensureKit(target: SqlTarget): Promise<void> {
+    let ready = this.kits.get(target.dbKey);
+    if (!ready) {
+      ready = (async () => {
+        if (!(await kitIsCurrent(target.privileged))) await installKit(target.privileged, { serverSecret: this.serverSecret(), setPasswords: !target.embedded });
+      })();
+      this.kits.set(target.dbKey, ready);
+      ready.catch(() => this.kits.delete(target.dbKey));
+    }
+    return ready;
+  }
+
+  /**
+   * `CREATE EXTENSION [IF NOT EXISTS] pg_session_jwt`, as the Neon docs tell users to run: the kit provides the
+   * extension's functions, so the statement installs (or confirms) the kit and answers as CREATE EXTENSION would.
+   */
+  private async interceptExtension(request: SqlRequest, target: SqlTarget): Promise<void> {
+    for (const query of request.queries) {
+      if (!CREATE_EXTENSION.test(query.query)) continue;
+      await this.ensureKit(target);
+      query.synthetic = { fields: [], rows: [], command: 'CREATE', rowCount: null };
+    }
+  }
+
+  private async runWithToken(call: SqlCall, info: ConnectionInfo, token: string, target: SqlTarget): Promise<QueryOutcome[]> {
+    if (!(END_USER_ROLES as readonly string[]).includes(info.user)) throw badRequest('jwk not found');
+    if (target.projectId === undefined) throw badRequest('several projects use this database: address it as <project-id>.<host>');
+    const role = info.user as EndUserRole;
+    const { payload } = await this.verifier.verify(token, target.projectId);
+    await this.ensureKit(target).catch((error: unknown) => {
+      this.ctx.log.error({ err: error }, 'installing the RLS kit failed');
+      throw new SqlHttpError(500, 'could not set up the JWT authorization database extension');
+    });
+    if (target.embedded) return this.runEmbedded(call, target, role, payload);
+
+    const key = `${target.dbKey}|${role}`;
+    const password = rolePassword(this.serverSecret(), role);
+    const conn = await this.pools
+      .acquire(
+        key,
+        () => openEndUserConnection({ ...target.connect, user: role, password }, target.privileged),
+        (closed) => void target.privileged.query('SELECT authsync_rls.forget_backend($1)', [closed.pid]).catch(() => undefined),
+      )
+      .catch((error: unknown) => {
+        throw connectError(error, role);
+      });
+    return this.runOn(key, conn, call, target, async () => {
+      const claims = JSON.stringify(payload);
+      // The identity cannot be changed by client SQL, so a connection that already carries these exact claims keeps them.
+      if (conn.installedClaims === claims) return;
+      try {
+        await conn.client.query('SELECT auth.jwt_session_init($1)', [conn.sessionKey!.mint(payload)]);
+        conn.installedClaims = claims;
+      } catch (error) {
+        throw new SqlHttpError(500, `could not set the session identity: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
+    if ((END_USER_ROLES as readonly string[]).includes(info.user) || !info.password) throw badRequest('missing authentication credentials: required password');
+    if (target.embedded) return this.runEmbedded(call, target, info.user, undefined);
+    const key = `${target.dbKey}|${info.user}|${createHash('sha256').update(info.password).digest('base64url')}`;
+    const conn = await this.pools
+      .acquire(key, async () => {
+        const client = await openClient({ ...target.connect, user: info.user, password: info.password });
+        return { client, role: info.user, pid: (client as unknown as { processID?: number }).processID ?? 0 };
+      })
+      .catch((error: unknown) => {
+        throw connectError(error, info.user);
+      });
+    return this.runOn(key, conn, call, target, async () => undefined);
+  }
+
+  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, prepare: () => Promise<void>): Promise<QueryOutcome[]> {
+    let healthy = false;
+    const onAbort = () => void cancelBackend(conn.client);
+    call.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.interceptExtension(call.request, target);
+      await prepare();
+      const results = await executeOnClient(conn.client, call.request);
+      healthy = !call.signal?.aborted;
+      return results;
+    } catch (error) {
+      if (call.signal?.aborted) throw new SqlHttpError(400, 'Query cancelled, connection was terminated', { code: '08P01' });
+      if (error instanceof SqlHttpError) throw error;
+      if (isPgError(error)) throw fromPgError(error);
+      throw new SqlHttpError(500, (error as Error).message);
+    } finally {
+      call.signal?.removeEventListener('abort', onAbort);
+      this.pools.release(key, conn, healthy);
+    }
+  }
+
+  private async runEmbedded(call: SqlCall, target: SqlTarget, role: string, claims: Record<string, unknown> | undefined): Promise<QueryOutcome[]> {
+    const pglite = pgliteHandle(this.ctx.db);
+    if (!pglite) throw new SqlHttpError(500, 'embedded database unavailable');
+    try {
+      await this.interceptExtension(call.request, target);
+      return await executeEmbedded(pglite, call.request, { role, ...(claims ? { claims } : {}) });
+    } catch (error) {
+      if (error instanceof SqlHttpError) throw error;
+      if (isPgError(error)) throw fromPgError(error);
+      throw new SqlHttpError(500, (error as Error).message);
+    }
+  }
+
+  private serverSecret(): string {
+    this.secret ??= readOrCreateSecret(this.ctx.config);
+    return this.secret;
+  }
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  if (!authorization.startsWith('Bearer ')) throw badRequest('missing authentication credentials: required authorization bearer token in JWT format');
+  return authorization.slice('Bearer '.length).trim();
+}
+
+/** Errors while connecting: a wrong password or database is the client's (400); anything else is ours (500). */
+function connectError(error: unknown, role: string): SqlHttpError {
+  if (isPgError(error)) {
+    if (error.code === '28P01' || error.code === '28000') return badRequest(`password authentication failed for user '${role}'`);
+    if (error.code === '3D000') return fromPgError(error);
+    return fromPgError(error, 500);
+  }
+  return new SqlHttpError(500, `could not connect to the database: ${(error as Error).message}`);
+}
