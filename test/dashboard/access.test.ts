@@ -48,6 +48,8 @@ describe('dashboard access', () => {
     await page.getByLabel('Project name').fill('Shop (production)');
     await page.getByRole('button', { name: 'Rename' }).click();
     await expect(page.locator('#live').textContent()).resolves.toBe('Renamed the project.');
+    await expect(page.locator('#env-block').textContent()).resolves.toContain(`NEXT_PUBLIC_STACK_PROJECT_ID=${projectId}`);
+    await screenshot(page, 'configuration');
     await page.getByRole('link', { name: 'Projects' }).click();
     await expect(page.getByRole('link', { name: 'Shop (production)' }).getAttribute('href')).resolves.toBe(`/dashboard/projects/${projectId}/configuration`);
     await screenshot(page, 'projects');

@@ -69,6 +69,15 @@ describe('dashboard users and sync', () => {
     await expect(page.locator('tbody tr').count()).resolves.toBe(1);
     await expect(page.locator('tbody tr td').first().textContent()).resolves.toBe('alice@example.com');
     await screenshot(page, 'users-search');
+    // Readable on a phone: the page itself never scrolls sideways (tables become stacked cards).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByLabel('Search by e-mail, name or ID').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'users-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByLabel('Search by e-mail, name or ID').fill('liddell');
+    await page.getByRole('button', { name: 'Search' }).click();
   });
 
   it('edits a user, and users_sync follows', async () => {
