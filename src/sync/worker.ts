@@ -15,7 +15,7 @@ import { TargetRunner } from './target-runner.js';
 export interface SyncWorkerOptions {
   /** Safety poll and pruning interval. @default 5000 */
   pollMs?: number;
-  /** Largest pause between retries of a failing target. @default 30000 */
+  /** Largest pause between retries of a failing target. @default 5000 */
   maxBackoffMs?: number;
 }
 
@@ -70,7 +70,7 @@ export class SyncWorker {
       if (this.runners.has(target.id)) continue;
       const runner = new TargetRunner(this.ctx.db, target, {
         log: this.ctx.log,
-        maxBackoffMs: this.options.maxBackoffMs ?? 30_000,
+        maxBackoffMs: this.options.maxBackoffMs ?? 5_000,
         onProgress: (checkpoint) => recordProgress(this.ctx.db, target.id, target.projectId, checkpoint),
         onError: (message) => recordError(this.ctx.db, target.id, target.projectId, message),
       });
