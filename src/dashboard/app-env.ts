@@ -3,9 +3,11 @@
  * The secret server key is stored only as a hash, so it appears as a placeholder unless it was just rotated.
  */
 import type { AppContext } from '../context.js';
+import { getAppDatabase } from '../projects/databases.js';
 import type { Project } from '../projects/projects.js';
 import { getPublishableClientKey } from '../projects/projects.js';
 import { jwksUrl } from '../server/server.js';
+import { projectSqlUrls } from '../sql/project-urls.js';
 
 export interface AppEnv {
   projectId: string;
@@ -15,16 +17,20 @@ export interface AppEnv {
   /** The owner's and the `authenticated` role's connection strings of the app database, when the RLS kit provides them. */
   databaseUrl?: string;
   databaseAuthenticatedUrl?: string;
+  /** Where `neonConfig.fetchEndpoint` points for the database URLs. */
+  sqlEndpoint?: string;
 }
 
 export async function appEnv(ctx: AppContext, project: Project): Promise<AppEnv> {
+  const urls = projectSqlUrls(ctx.config, project.id, (await getAppDatabase(ctx.db, ctx.box, project.id)).url);
   return {
     projectId: project.id,
     publishableClientKey: await getPublishableClientKey(ctx.db, ctx.box, project.id),
     jwksUrl: jwksUrl(ctx.config.baseUrl, project.id),
     apiUrl: ctx.config.baseUrl,
-    // TODO(rls): take DATABASE_URL and DATABASE_AUTHENTICATED_URL from the RLS module's connection-string
-    // function (issue 4: the same values `authsync project create --json` prints) once src/rls exports it.
+    databaseUrl: urls.databaseUrl,
+    databaseAuthenticatedUrl: urls.databaseAuthenticatedUrl,
+    sqlEndpoint: urls.sqlEndpoint,
   };
 }
 
@@ -39,8 +45,6 @@ export function envBlock(env: AppEnv, secretServerKey?: string): string {
   ];
   if (env.databaseUrl) lines.push(`DATABASE_URL=${env.databaseUrl}`);
   if (env.databaseAuthenticatedUrl) lines.push(`DATABASE_AUTHENTICATED_URL=${env.databaseAuthenticatedUrl}`);
-  if (!env.databaseUrl || !env.databaseAuthenticatedUrl) {
-    lines.push('# DATABASE_URL and DATABASE_AUTHENTICATED_URL: not available from this server yet (see the RLS page).');
-  }
+  if (env.sqlEndpoint) lines.push(`# With @neondatabase/serverless, set neonConfig.fetchEndpoint = '${env.sqlEndpoint}'`);
   return lines.join('\n');
 }

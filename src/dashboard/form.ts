@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { ZodError } from 'zod';
 import { KnownError, TextError } from '../errors/known-errors.js';
 import { ProjectInputError } from '../projects/projects.js';
+import { ProviderInputError } from '../rls/providers.js';
 
 /** A failure caused by what the user typed; its message is shown on the page. */
 export class DashboardInputError extends Error {}
@@ -24,7 +25,7 @@ export async function readForm(c: Context): Promise<Form> {
 
 /** The message to show for an expected failure, or undefined for a bug. */
 export function inputErrorMessage(error: unknown): string | undefined {
-  if (error instanceof DashboardInputError || error instanceof ProjectInputError || error instanceof TextError) return error.message;
+  if (error instanceof DashboardInputError || error instanceof ProjectInputError || error instanceof ProviderInputError || error instanceof TextError) return error.message;
   if (error instanceof KnownError) return error.message;
   if (error instanceof ZodError) return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
   return undefined;

@@ -13,6 +13,7 @@ import { DASHBOARD } from './paths.js';
 import { registerConfiguration } from './pages/configuration.js';
 import { errorPage } from './pages/error-page.js';
 import { registerProjects } from './pages/projects.js';
+import { registerRls } from './pages/rls.js';
 import { registerSignIn } from './pages/sign-in.js';
 import { registerSync } from './pages/sync.js';
 import { registerUsers } from './pages/users.js';
@@ -39,6 +40,7 @@ export function mountDashboard(app: Hono, ctx: AppContext): void {
   registerUsers(dashboard, ctx);
   registerUser(dashboard, ctx);
   registerSync(dashboard, ctx);
+  registerRls(dashboard, ctx);
 
   dashboard.notFound((c) => c.html(errorPage('Not found', 'There is no such page in the dashboard.'), 404));
   app.get(DASHBOARD, (c) => c.redirect(`${DASHBOARD}/`, 303));
