@@ -12,8 +12,11 @@ import { SqlHttpError } from './neon-errors.js';
 import type { SqlRequest } from './request.js';
 import type { QueryOutcome } from './results.js';
 
-/** Every type's text output unchanged. */
-const rawParsers = new Proxy({}, { get: () => (value: string) => value }) as Record<number, (value: string) => unknown>;
+/** Identity parsers for every type PGlite would otherwise convert (its defaults and array types): text output unchanged. */
+function rawParsers(pglite: PGlite): Record<number, (value: string) => unknown> {
+  const known = (pglite as unknown as { parsers?: Record<string, unknown> }).parsers ?? {};
+  return Object.fromEntries(Object.keys(known).map((oid) => [oid, (value: string) => value]));
+}
 
 export interface EmbeddedIdentity {
   role: string;
@@ -23,14 +26,17 @@ export interface EmbeddedIdentity {
 
 export async function executeEmbedded(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity): Promise<QueryOutcome[]> {
   const sizes = new Map<number, number>();
+  const parsers = rawParsers(pglite);
   return pglite.transaction(async (tx) => {
-    if (request.batch) await tx.exec(startTransactionSql(request).replace('START TRANSACTION', 'SET TRANSACTION'));
+    const modes = startTransactionSql(request).replace('START TRANSACTION', '');
+    if (request.batch && modes) await tx.exec(`SET TRANSACTION${modes}`);
     let expectedUser: string | null = null;
     if (identity.claims) {
       const key = new SessionKey();
       const { inner, outer } = key.pads();
       await tx.query(
-        `SELECT authsync_rls.register_backend(pg_backend_pid(), (SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()) LIMIT 1), session_user, $1, $2)`,
+        // The kit owner cannot see the superuser's backend_start, so the embedded session registers without one.
+        'SELECT authsync_rls.register_backend(pg_backend_pid(), NULL, session_user, $1, $2)',
         [inner, outer],
       );
       await tx.query('SELECT auth.jwt_session_init($1)', [key.mint(identity.claims)]);
@@ -44,7 +50,7 @@ export async function executeEmbedded(pglite: PGlite, request: SqlRequest, ident
         results.push(query.synthetic);
         continue;
       }
-      const result = await tx.query<unknown[]>(query.query, query.params, { rowMode: 'array', parsers: rawParsers });
+      const result = await tx.query<unknown[]>(query.query, query.params, { rowMode: 'array', parsers });
       results.push(await toOutcome(tx, query.query, result, sizes));
       const check = await tx.query<{ role: string; uid: string | null }>(`SELECT current_user AS role, ${identity.claims ? 'auth.user_id()' : 'NULL::text'} AS uid`);
       const now = check.rows[0];
