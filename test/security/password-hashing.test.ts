@@ -4,6 +4,7 @@
  * one full argon2id verification against a hash of the same cost, instead of answering at once. That last
  * property is checked by counting the verifications the server performs, not by timing.
  */
+import type * as Argon2 from '@node-rs/argon2';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
@@ -13,7 +14,7 @@ import { expectKnownError, signIn, signUp, uniqueEmail, userRow } from '../api/s
 const verifications = vi.hoisted(() => [] as string[]);
 
 vi.mock('@node-rs/argon2', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@node-rs/argon2')>();
+  const real = await importOriginal<typeof Argon2>();
   return {
     ...real,
     verify: (hashed: string, password: string, ...rest: unknown[]) => {

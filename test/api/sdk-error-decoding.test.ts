@@ -1,0 +1,130 @@
+/**
+ * Every error of the catalogue decodes in the real SDK's own decoder (`KnownError.fromJson` of
+ * @stackframe/stack-shared, at the oldest and newest supported versions): the code is known, the class is
+ * rebuilt from `details` without a TypeError, and the status matches. Then the same for real responses.
+ */
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errors, type KnownError } from '../../src/errors/known-errors.js';
+import { api, clientHeaders, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { signUp, signWithProjectKey, decodePayload, withToken } from './support.js';
+
+interface SdkKnownError {
+  errorCode: string;
+  statusCode: number;
+}
+interface SdkKnownErrors {
+  KnownError: { fromJson(json: unknown): SdkKnownError };
+}
+
+const require = createRequire(import.meta.url);
+const decoders: Array<[string, SdkKnownErrors]> = ['stack-js-2839', 'stack-js-28108'].map((sdk) => [
+  sdk,
+  createRequire(require.resolve(sdk))('@stackframe/stack-shared/dist/known-errors') as SdkKnownErrors,
+]);
+
+/**
+ * Codes that no SDK request can meet: every SDK from 2.8.39 on sends x-stack-allow-anonymous-user, which
+ * also allows restricted users, so RESTRICTED_USER_NOT_ALLOWED only reaches plain HTTP clients.
+ */
+const NOT_FOR_SDK = new Set(['RESTRICTED_USER_NOT_ALLOWED']);
+
+/** One instance of every error of the catalogue, with plausible arguments. */
+function everyCatalogueError(): KnownError[] {
+  const id = '3b241101-e2bb-4255-8caf-4136c566a962';
+  return [
+    errors.accessTypeRequired(),
+    errors.projectKeyWithoutAccessType(),
+    errors.invalidAccessType('root'),
+    errors.accessTypeWithoutProjectId('client'),
+    errors.currentProjectNotFound(id),
+    errors.clientAuthenticationRequired(),
+    errors.invalidPublishableClientKey(id),
+    errors.serverAuthenticationRequired(),
+    errors.invalidSecretServerKey(id),
+    errors.adminAuthenticationRequired(),
+    errors.invalidSuperSecretAdminKey(id),
+    errors.insufficientAccessType('client', ['server', 'admin']),
+    errors.unparsableAccessToken(),
+    errors.accessTokenExpired({ expiredAtMillis: 1, projectId: id, userId: id, refreshTokenId: id }),
+    errors.accessTokenExpired({ expiredAtMillis: null, projectId: null, userId: null, refreshTokenId: null }),
+    errors.invalidProjectForAccessToken(id, id),
+    errors.anonymousAuthenticationNotAllowed(),
+    errors.restrictedUserNotAllowed(),
+    errors.refreshTokenNotFoundOrExpired(),
+    errors.cannotGetOwnUserWithoutUser(),
+    errors.userAuthenticationRequired(),
+    errors.userNotFound(),
+    errors.userEmailAlreadyExists('a@example.com'),
+    errors.emailPasswordMismatch(),
+    errors.passwordTooShort(8),
+    errors.passwordTooLong(70),
+    errors.signUpNotEnabled(),
+    errors.passwordAuthenticationNotEnabled(),
+    errors.redirectUrlNotWhitelisted(),
+    errors.schemaError('bad'),
+    errors.bodyParsingError('bad'),
+    errors.invalidOAuthClientIdOrSecret(id),
+    errors.branchDoesNotExist('dev'),
+  ];
+}
+
+describe('SDK error decoding', () => {
+  it('the list above covers the whole catalogue', () => {
+    const covered = new Set(everyCatalogueError().map((e) => e.code));
+    const factories = Object.keys(errors);
+    expect(covered.size).toBe(factories.length);
+  });
+
+  describe.each(decoders)('%s decoder', (_sdk, sdk) => {
+    it('decodes every catalogue error to the same code and status', () => {
+      for (const error of everyCatalogueError()) {
+        if (NOT_FOR_SDK.has(error.code)) continue;
+        const body = JSON.parse(JSON.stringify(error.toBody())) as unknown;
+        let decoded: SdkKnownError;
+        try {
+          decoded = sdk.KnownError.fromJson(body);
+        } catch (cause) {
+          throw new Error(`${error.code} does not decode: ${(cause as Error).message}`, { cause });
+        }
+        expect(decoded.errorCode, error.code).toBe(error.code);
+        expect(decoded.statusCode, error.code).toBe(error.status);
+      }
+    });
+  });
+
+  describe('real responses', () => {
+    let t: TestServer;
+    beforeAll(async () => {
+      t = await startTestServer({ mode: 'postgres' });
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it('decode in both SDKs', async () => {
+      const alice = await signUp(t);
+      const expired = await signWithProjectKey(t, { ...decodePayload(alice.accessToken), exp: Math.floor(Date.now() / 1000) - 5 });
+      const responses = [
+        await api(t, 'GET', '/users/me', { headers: withToken(t, expired) }),
+        await api(t, 'GET', '/users/me', { headers: withToken(t, 'garbage') }),
+        await api(t, 'GET', '/users', { headers: clientHeaders(t) }),
+        await api(t, 'GET', '/users/me', { headers: { 'x-stack-access-type': 'nope', 'x-stack-project-id': t.projectId } }),
+        await api(t, 'POST', '/auth/password/sign-up', { body: { email: alice.email, password: 'correct horse battery' } }),
+        await api(t, 'POST', '/auth/password/sign-up', { body: { email: 'x@example.com', password: 'p'.repeat(71) } }),
+        await api(t, 'POST', '/auth/password/sign-up', { body: '{' }),
+        await api(t, 'GET', '/users/nope', { headers: serverHeaders(t) }),
+        await api(t, 'GET', '/users/me', { headers: serverHeaders(t, { 'x-stack-branch-id': 'dev' }) }),
+      ];
+      for (const res of responses) {
+        const code = res.headers.get('x-stack-known-error');
+        expect(code).toBe(res.json.code);
+        for (const [, sdk] of decoders) {
+          const decoded = sdk.KnownError.fromJson(res.json);
+          expect(decoded.errorCode).toBe(code);
+          expect(decoded.statusCode).toBe(res.status);
+        }
+      }
+    });
+  });
+});
