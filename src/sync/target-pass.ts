@@ -38,8 +38,15 @@ export async function syncTargetOnce(source: Database, target: Database, project
   let applied = 0;
   for (;;) {
     const page = await target.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [APPLY_LOCK_CLASS, projectId]);
-      const current = (await readCheckpoint(tx, projectId)) ?? checkpoint;
+      // The lock and the checkpoint in one round trip.
+      const { rows: locked } = await tx.query<{ horizon_xid: number | null; last_seq: number | null; last_applied_at: Date | null }>(
+        `SELECT c.horizon_xid, c.last_seq, c.last_applied_at FROM (SELECT pg_advisory_xact_lock($1, hashtext($2))) l
+         LEFT JOIN authsync_sync.checkpoints c ON c.project_id = $2::uuid`,
+        [APPLY_LOCK_CLASS, projectId],
+      );
+      const row = locked[0];
+      const current: Checkpoint =
+        row?.horizon_xid != null ? { horizonXid: Number(row.horizon_xid), lastSeq: Number(row.last_seq), lastAppliedAt: row.last_applied_at! } : checkpoint;
       const rows = await readOutbox(source, projectId, current.horizonXid, cursor, batchSize);
       const full = rows.length === batchSize;
       // A full page may stop inside one transaction's rows: the horizon may only pass transactions read entirely.

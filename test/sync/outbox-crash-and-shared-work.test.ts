@@ -115,12 +115,7 @@ describe('outbox worker processes', () => {
     await adminQuery(`ALTER DATABASE ${target.name} ALLOW_CONNECTIONS true`);
 
     // Kill the process while it is applying: some rows are in, not all.
-    let seen = 0;
-    for (;;) {
-      seen = await count();
-      if (seen > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    while ((await count()) === 0) await new Promise((resolve) => setTimeout(resolve, 2));
     await stopProcess(procs[0], 'SIGKILL');
     const atKill = await count();
     expect(atKill).toBeLessThan(total);
