@@ -81,6 +81,9 @@ export async function toUserFields(input: UserInput, current?: UserRow): Promise
   }
   if (input.primary_email_verified !== undefined) fields.primary_email_verified = input.primary_email_verified;
   if (input.primary_email_auth_enabled !== undefined) fields.primary_email_auth_enabled = input.primary_email_auth_enabled;
+  // Enabling sign-in on the current address: name it in the write, so that a clash with another user's
+  // sign-in address reports that address (USER_EMAIL_ALREADY_EXISTS {email}).
+  if (input.primary_email_auth_enabled === true && fields.primary_email === undefined && email !== null) fields.primary_email = email;
   if (input.password !== undefined) fields.password_hash = input.password === null ? null : await hashPassword(input.password);
   if (input.password_hash !== undefined) fields.password_hash = input.password_hash;
   if (input.restricted_by_admin === false) {
