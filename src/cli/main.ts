@@ -7,6 +7,7 @@ import { SecretMismatchError } from '../server/secret.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerProject } from './commands/project.js';
+import { registerRls } from './commands/rls.js';
 import { registerStart } from './commands/start.js';
 import { registerSync } from './commands/sync.js';
 import { registerUsers } from './commands/users.js';
@@ -16,6 +17,7 @@ registerStart(program);
 registerMigrate(program);
 registerProject(program);
 registerKeys(program);
+registerRls(program);
 registerSync(program);
 registerUsers(program);
 

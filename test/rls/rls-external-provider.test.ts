@@ -112,9 +112,9 @@ describe('external RS256 provider', () => {
     const { project: b } = await createProject(t.server.ctx.db, t.server.ctx.box, { displayName: 'B' });
     const other = urls.databaseAuthenticatedUrl.replace(t.projectId, b.id);
     // A's external provider is not B's …
-    expect((await neon(other, { authToken: await token() })`SELECT 1`.catch((e: NeonDbError) => e)).message).toBe('jwk not found');
+    expect(((await neon(other, { authToken: await token() })`SELECT 1`.catch((e: unknown) => e)) as NeonDbError).message).toBe('jwk not found');
     // … nor are A's own keys.
     const user = await signUp(t, 'carol@example.com');
-    expect((await neon(other, { authToken: user.accessToken })`SELECT 1`.catch((e: NeonDbError) => e)).message).toBe('jwk not found');
+    expect(((await neon(other, { authToken: user.accessToken })`SELECT 1`.catch((e: unknown) => e)) as NeonDbError).message).toBe('jwk not found');
   });
 });

@@ -1,0 +1,99 @@
+/** `authsync rls install|providers add|list|remove`. */
+import type { Command } from 'commander';
+import { openPostgres } from '../../db/postgres.js';
+import { writeExtensionFiles } from '../../rls/extension-files.js';
+import { installKit } from '../../rls/install.js';
+import { addProvider, listProviders, ProviderInputError, removeProvider } from '../../rls/providers.js';
+import { getProject } from '../../projects/projects.js';
+import { readOrCreateSecret } from '../../server/secret.js';
+import { printJson } from '../output.js';
+import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
+import { withContext } from '../with-context.js';
+
+interface ProviderOptions extends DatabaseOptions {
+  project: string;
+  jwksUrl?: string;
+  audience?: string;
+  json?: boolean;
+}
+
+export function registerRls(program: Command): void {
+  const rls = program.command('rls').description('row-level security: the SQL kit and the /sql token providers');
+
+  rls
+    .command('install')
+    .description("install the RLS kit (roles authenticated/anonymous, schema auth, grants) into an app database")
+    .requiredOption('--database-url <url>', 'the app database, as a role that can create roles and schemas')
+    .option('--data-dir <dir>', 'where the server secret is kept (env AUTHSYNC_DATA_DIR); the role passwords derive from it')
+    .option('--extension-dir <dir>', "also write a no-op pg_session_jwt extension there (PostgreSQL's sharedir/extension)")
+    .action(async (options: { databaseUrl: string; dataDir?: string; extensionDir?: string }) => {
+      const config = configFrom({ ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+      const db = openPostgres(options.databaseUrl, { max: 1, applicationName: 'authsync-rls-install' });
+      try {
+        await installKit(db, { serverSecret: readOrCreateSecret(config) });
+      } finally {
+        await db.close();
+      }
+      process.stdout.write('RLS kit installed: roles authenticated and anonymous, schema auth, grants.\n');
+      if (options.extensionDir) {
+        for (const file of writeExtensionFiles(options.extensionDir)) process.stdout.write(`wrote ${file}\n`);
+      } else {
+        process.stdout.write('CREATE EXTENSION pg_session_jwt works through /sql; for direct connections add --extension-dir "$(pg_config --sharedir)/extension".\n');
+      }
+    });
+
+  const providers = rls.command('providers').description("a project's external JWKS providers for /sql");
+
+  withDatabaseOptions(
+    providers
+      .command('add')
+      .description('accept tokens signed by the keys at a JWKS URL (ES256, RS256 or EdDSA)')
+      .requiredOption('--project <id>', 'project ID')
+      .requiredOption('--jwks-url <url>', 'the provider\'s JWKS URL (https)')
+      .option('--audience <aud>', "require this value in the token's aud")
+      .option('--json', 'print JSON'),
+  ).action(async (options: ProviderOptions) => {
+    const added = await withContext(configFrom(options), async (ctx) => {
+      await requireProject(ctx.db, options.project);
+      return addProvider(ctx.db, options.project, options.jwksUrl!, options.audience).catch(plainError);
+    });
+    if (options.json) printJson({ projectId: added.projectId, jwksUrl: added.jwksUrl, audience: added.audience });
+    else process.stdout.write(`Added ${added.jwksUrl}${added.audience ? ` (audience ${added.audience})` : ''}\n`);
+  });
+
+  withDatabaseOptions(
+    providers.command('list').description("list a project's providers").requiredOption('--project <id>', 'project ID').option('--json', 'print JSON'),
+  ).action(async (options: ProviderOptions) => {
+    const list = await withContext(configFrom(options), async (ctx) => {
+      await requireProject(ctx.db, options.project);
+      return listProviders(ctx.db, options.project);
+    });
+    const rows = list.map((p) => ({ jwksUrl: p.jwksUrl, audience: p.audience, createdAt: p.createdAt.toISOString() }));
+    if (options.json) printJson(rows);
+    else for (const row of rows) process.stdout.write(`${row.jwksUrl}${row.audience ? `  audience=${row.audience}` : ''}\n`);
+  });
+
+  withDatabaseOptions(
+    providers
+      .command('remove')
+      .description('stop accepting tokens from a JWKS URL')
+      .requiredOption('--project <id>', 'project ID')
+      .requiredOption('--jwks-url <url>', 'the JWKS URL to remove'),
+  ).action(async (options: ProviderOptions) => {
+    const removed = await withContext(configFrom(options), async (ctx) => {
+      await requireProject(ctx.db, options.project);
+      return removeProvider(ctx.db, options.project, options.jwksUrl!).catch(plainError);
+    });
+    if (!removed) throw new Error(`Project ${options.project} has no provider ${options.jwksUrl}.`);
+    process.stdout.write(`Removed ${options.jwksUrl}\n`);
+  });
+}
+
+async function requireProject(db: Parameters<typeof getProject>[0], projectId: string): Promise<void> {
+  if (!(await getProject(db, projectId))) throw new Error(`No project with the ID ${projectId}.`);
+}
+
+/** Input errors print as a message, without a stack. */
+function plainError(error: unknown): never {
+  throw error instanceof ProviderInputError ? new Error(error.message) : error;
+}
