@@ -2,7 +2,8 @@
  * The kit and /sql in embedded (PGlite) mode: the same app code works, policies apply, and the escapes the server
  * can see (leaving the role) abort the request. Not a security boundary; see docs/rls.md.
  */
-import { neon, NeonDbError } from '@neondatabase/serverless';
+import type { NeonDbError } from '@neondatabase/serverless';
+import { neon } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { signUp, sqlUrls, TODOS_MIGRATION, type TestUser } from './support.js';
