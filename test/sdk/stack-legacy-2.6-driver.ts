@@ -6,8 +6,8 @@
  *
  * Why a child process: 2.6.8's ESM build imports its own files without extensions ("./lib/stack-app"), which
  * Node's ESM loader refuses and vitest's externalised imports too; tsx's resolver accepts them. No
- * `--conditions=react-server` is needed: nothing in 2.6.8 imports `server-only`, and under that condition
- * React 19's server entry is picked, which 2.6.8 does not need for StackClientApp/StackServerApp.
+ * `--conditions=react-server`: nothing in 2.6.8 imports `server-only`, and under that condition React's
+ * server entry (no hooks) is picked, so the package index, which also exports the client components, fails.
  *
  * Configuration comes from the environment, as in a Legacy app: NEXT_PUBLIC_STACK_URL (2.6.x reads only this
  * one for the base URL), NEXT_PUBLIC_STACK_PROJECT_ID, NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY and
