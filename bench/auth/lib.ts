@@ -141,7 +141,8 @@ function idleTicks(): number | null {
 export interface CpuSnapshot {
   at: number;
   server: number | null;
-  postgres: number | null;
+  /** Ticks of each PostgreSQL backend that could be read. */
+  postgres: Map<number, number>;
   driverMicros: number;
   idle: number | null;
 }
@@ -159,24 +160,27 @@ export async function postgresBackendPids(adminUrl: string, database: string): P
 }
 
 export function cpuSnapshot(serverPid: number, postgresPids: readonly number[]): CpuSnapshot {
-  let postgres: number | null = 0;
+  const postgres = new Map<number, number>();
   for (const pid of postgresPids) {
     const ticks = processTicks(pid);
-    if (ticks === null) continue;
-    postgres += ticks;
+    if (ticks !== null) postgres.set(pid, ticks);
   }
-  if (postgresPids.length > 0 && postgres === 0 && postgresPids.every((pid) => processTicks(pid) === null)) postgres = null;
   const usage = process.cpuUsage();
   return { at: performance.now(), server: processTicks(serverPid), postgres, driverMicros: usage.user + usage.system, idle: idleTicks() };
 }
 
-/** Cores used between two snapshots (postgres: backends that existed at both ends). */
+/**
+ * Cores used between two snapshots. PostgreSQL: the backends readable at the end; one born during the run counts
+ * from zero, one that ended during the run (pool idle timeout) is missing, so the figure is a lower bound.
+ */
 export function cpuCores(a: CpuSnapshot, b: CpuSnapshot): CpuCores {
   const seconds = (b.at - a.at) / 1000;
   const cores = (x: number | null, y: number | null) => (x === null || y === null ? null : (y - x) / CLOCK_TICKS / seconds);
+  let postgresTicks = 0;
+  for (const [pid, ticks] of b.postgres) postgresTicks += ticks - (a.postgres.get(pid) ?? 0);
   return {
     server: cores(a.server, b.server),
-    postgres: cores(a.postgres, b.postgres),
+    postgres: b.postgres.size > 0 || a.postgres.size === 0 ? postgresTicks / CLOCK_TICKS / seconds : null,
     driver: (b.driverMicros - a.driverMicros) / 1e6 / seconds,
     idle: cores(a.idle, b.idle),
   };
