@@ -1,4 +1,5 @@
 /** HTTP framing of /sql: Neon's headers, CORS, status codes and JSON bodies around SqlService. */
+import type { ServerResponse } from 'node:http';
 import type { Hono } from 'hono';
 import type { AppContext } from '../context.js';
 import { SqlHttpError } from './neon-errors.js';
@@ -28,7 +29,7 @@ export function mountSql(app: Hono, ctx: AppContext, service: SqlService): void 
         connectionString: header('neon-connection-string'),
         authorization: header('authorization'),
         request,
-        signal: c.req.raw.signal,
+        signal: disconnectSignal(c.env),
       });
       const serialized = results.map((result, i) => {
         const query = request.queries[i]!;
@@ -67,4 +68,18 @@ function embeddedRefusal(ctx: AppContext): SqlHttpError | undefined {
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * Aborts when the client goes away before the response is written. (The request's own signal is unusable here:
+ * Node reports a POST request "closed" as soon as its body has been read.)
+ */
+function disconnectSignal(env: unknown): AbortSignal | undefined {
+  const outgoing = (env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing || typeof outgoing.once !== 'function') return undefined;
+  const controller = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
