@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import bcrypt from 'bcryptjs';
 
 /** Algorithm 2 = argon2id (a const enum in @node-rs/argon2'''s types, so spelled out here). */
 export const ARGON2_PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -57,7 +57,8 @@ export async function checkPassword(password: string, stored: string | null | un
     return { ok: false };
   }
   if (isBcryptHash(stored)) {
-    const ok = await hashing.run(() => bcryptVerify(password, stored));
+    // bcryptjs is pure JavaScript and yields to the event loop between rounds; imported hashes are checked once each.
+    const ok = await bcrypt.compare(password, stored);
     return ok ? { ok, rehash: await hashPassword(password) } : { ok };
   }
   const ok = await hashing.run(() => argonVerify(stored, password).catch(() => false));

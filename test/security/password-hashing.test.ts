@@ -5,7 +5,7 @@
  * property is checked by counting the verifications the server performs, not by timing.
  */
 import type * as Argon2 from '@node-rs/argon2';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
 import { expectKnownError, signIn, signUp, uniqueEmail, userRow } from '../api/support.js';
@@ -50,7 +50,8 @@ describe('password hashing', () => {
   for (const version of ['2a', '2b', '2y'] as const) {
     it(`imports a $${version}$ bcrypt hash: it signs in, and is then replaced by argon2id`, async () => {
       const email = uniqueEmail('bcrypt');
-      const imported = await bcryptHash('legacy password 1', { cost: 10, version });
+      // bcryptjs writes $2b$; $2a$ and $2y$ hashes of such a password differ from it only in the prefix.
+      const imported = (await bcrypt.hash('legacy password 1', 10)).replace(/^\$2b\$/, `$${version}$`);
       expect(imported.startsWith(`$${version}$10$`)).toBe(true);
       const created = await api(t, 'POST', '/users', {
         headers: serverHeaders(t),
