@@ -5,12 +5,15 @@
  * Cases: sign-ups/s and sign-ins/s (hash-bound: 10 connections × 20 s, then a drain), "who am I" requests/s with
  * p50/p99 at 50 connections (ours: GET /api/v1/users/me with client access; theirs: GET /api/auth/get-session with
  * the session cookie), and local JWT verifications/s through jose `createRemoteJWKSet` against our JWKS URL.
- * Rounds interleave the servers round-robin (the first server alternates); the report gives medians with
+ * Rounds interleave the servers round-robin (the first server alternates, and within a round each case alternates
+ * between them in slices); the report gives medians with
  * min–max, ratios ours/theirs and the targets with pass/fail.
  *
  * Environment (all optional): BENCH_DATABASE_URL (an admin URL of the PostgreSQL server; default
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_ROUNDS (3), BENCH_HASH_SECONDS (20), BENCH_HASH_CONNECTIONS
- * (10), BENCH_DRAIN_SECONDS (5), BENCH_GET_SECONDS (10), BENCH_GET_CONNECTIONS (50), BENCH_JWT_SECONDS (3),
+ * (10), BENCH_DRAIN_SECONDS (5), BENCH_GET_SECONDS (10), BENCH_GET_CONNECTIONS (50), BENCH_HASH_SLICES (2) and
+ * BENCH_GET_SLICES (5: each case's time per round is cut into that many slices, alternating A B B A … between the
+ * servers, so that both see the same background load), BENCH_JWT_SECONDS (3),
  * BENCH_CPU_PROF (a directory: both servers write V8 CPU profiles there), BENCH_ONLY (`authsync` or `better-auth`
  * for a one-sided run, e.g. while profiling).
  */
@@ -31,6 +34,7 @@ import {
   loadAverage,
   machineLine,
   postgresBackendPids,
+  percentile,
   runLoad,
   sleep,
   spread,
@@ -62,6 +66,8 @@ const settings = {
   drainSeconds: envNumber('BENCH_DRAIN_SECONDS', 5, 0, 60),
   getSeconds: envNumber('BENCH_GET_SECONDS', 10, 1, 120),
   getConnections: envNumber('BENCH_GET_CONNECTIONS', 50, 1, 500),
+  hashSlices: envNumber('BENCH_HASH_SLICES', 2, 1, 20),
+  getSlices: envNumber('BENCH_GET_SLICES', 5, 1, 50),
   jwtSeconds: envNumber('BENCH_JWT_SECONDS', 3, 1, 60),
   cpuProfDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
   only: process.env.BENCH_ONLY as 'authsync' | 'better-auth' | undefined,
@@ -173,17 +179,39 @@ const runTag = Date.now().toString(36);
 const nextEmail = (kind: Kind) => `bench-${kind}-${runTag}-${++emailCounter}@example.com`;
 const signInEmail = (kind: Kind, i: number) => `signin-${kind}-${runTag}-${i}@example.com`;
 
-async function measure(target: Target, spec: LoadSpec): Promise<{ load: LoadResult; cpu: CpuCores }> {
+async function measure(target: Target, spec: LoadSpec, latencies: number[]): Promise<{ load: LoadResult; cpu: CpuCores }> {
   const pid = target.child.process.pid!;
   const pidsBefore = await postgresBackendPids(settings.adminUrl, target.database.name);
   const before = cpuSnapshot(pid, pidsBefore);
-  const load = await runLoad(spec);
+  const load = await runLoad(spec, latencies);
   // Backends opened during the run count from zero; the union of both lists is read at the end.
   const pidsAfter = await postgresBackendPids(settings.adminUrl, target.database.name);
   const newPids = pidsAfter.filter((p) => !pidsBefore.includes(p));
   const after = cpuSnapshot(pid, [...pidsBefore, ...newPids]);
   // A backend born during the run is missing from `before`, so all its ticks (all spent during the run) count.
   return { load, cpu: cpuCores(before, after) };
+}
+
+/** One result from a case's slices: counts added up, latency percentiles over all responses, CPU time-weighted. */
+function combine(parts: Array<{ load: LoadResult; cpu: CpuCores }>, latencies: number[]): { load: LoadResult; cpu: CpuCores } {
+  const seconds = parts.reduce((n, p) => n + p.load.seconds, 0);
+  const sum = (f: (p: { load: LoadResult; cpu: CpuCores }) => number) => parts.reduce((n, p) => n + f(p), 0);
+  const weighted = (f: (cpu: CpuCores) => number | null) =>
+    parts.some((p) => f(p.cpu) === null) ? null : sum((p) => f(p.cpu)! * p.load.seconds) / seconds;
+  const ok = sum((p) => p.load.ok);
+  return {
+    load: {
+      rps: ok / seconds,
+      ok,
+      non2xx: sum((p) => p.load.non2xx),
+      errors: sum((p) => p.load.errors),
+      timeouts: sum((p) => p.load.timeouts),
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      seconds,
+    },
+    cpu: { server: weighted((c) => c.server), postgres: weighted((c) => c.postgres), driver: weighted((c) => c.driver)!, idle: weighted((c) => c.idle) },
+  };
 }
 
 function loadSpec(target: Target, caseName: CaseName, whoAmIHeaders: Record<string, string>, seconds?: number): LoadSpec {
@@ -365,14 +393,27 @@ export async function main(): Promise<void> {
       const sessions = new Map<Kind, { headers: Record<string, string>; accessToken?: string }>();
       for (const target of order) sessions.set(target.kind, await target.session(signInEmail(target.kind, round % SIGN_IN_USERS)));
       for (const caseName of ['sign-up', 'sign-in', 'who-am-i'] as const) {
+        // The case's time is cut into slices that alternate between the servers (A B B A …), so that both see
+        // the same background load on a shared machine; hash-bound slices are each followed by a drain.
+        const hashBound = caseName !== 'who-am-i';
+        const slices = hashBound ? settings.hashSlices : settings.getSlices;
+        const sliceSeconds = (hashBound ? settings.hashSeconds : settings.getSeconds) / slices;
+        const parts = new Map<Kind, Array<{ load: LoadResult; cpu: CpuCores }>>(targets.map((t) => [t.kind, []]));
+        const latencies = new Map<Kind, number[]>(targets.map((t) => [t.kind, []]));
+        for (let slice = 0; slice < slices; slice++) {
+          for (const target of slice % 2 === 0 ? order : [...order].reverse()) {
+            const spec = loadSpec(target, caseName, sessions.get(target.kind)!.headers, sliceSeconds);
+            parts.get(target.kind)!.push(await measure(target, spec, latencies.get(target.kind)!));
+            if (hashBound) await sleep(settings.drainSeconds * 1000);
+          }
+        }
         for (const target of order) {
-          const { load, cpu } = await measure(target, loadSpec(target, caseName, sessions.get(target.kind)!.headers));
+          const { load, cpu } = combine(parts.get(target.kind)!, latencies.get(target.kind)!);
           measurements.push({ round, kind: target.kind, caseName, load, cpu });
           log(
-            `round ${round} ${target.label.padEnd(11)} ${caseName.padEnd(8)} ${fmt(load.rps)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms, ` +
+            `round ${round} ${target.label.padEnd(11)} ${caseName.padEnd(8)} ${fmt(load.rps)} req/s, p50 ${fmt(load.p50, 1)} ms, p99 ${fmt(load.p99, 1)} ms, ` +
               `non-2xx ${load.non2xx}, errors ${load.errors}, CPU server ${fmt(cpu.server ?? NaN)} pg ${fmt(cpu.postgres ?? NaN)} driver ${fmt(cpu.driver)}`,
           );
-          if (caseName !== 'who-am-i') await sleep(settings.drainSeconds * 1000);
         }
       }
       if (ours) {
@@ -488,7 +529,9 @@ function formatReport(input: ReportInput): string {
     `machine:      ${machineLine()}, PostgreSQL ${input.pgVersion} on loopback`,
     `load average: ${input.loadBefore} (1/5/15 min) at start, ${input.loadAfter} at end`,
     `method:       each server in its own child process, autocannon in the driver; ${settings.rounds} rounds interleaved round-robin; ` +
-      `hash-bound POSTs ${h} + ${settings.drainSeconds} s drain, GETs ${g}; JWT ${settings.jwtSeconds} s per mode; medians (min–max)`,
+      `per round and server: hash-bound POSTs ${h} in ${settings.hashSlices} slices, each followed by a ${settings.drainSeconds} s drain; ` +
+      `GETs ${g} in ${settings.getSlices} slices; slices alternate A B B A between the servers; JWT ${settings.jwtSeconds} s per mode; ` +
+      'medians over rounds (min–max)',
     '',
     'Password hashing',
     ...input.hashing.map((l) => `  ${l}`),

@@ -206,34 +206,51 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** Latency percentiles (ms) over every response of the run. */
   p50: number;
   p99: number;
   seconds: number;
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** One autocannon run; the latency (ms) of every response is appended to `latencies`. */
+export async function runLoad(spec: LoadSpec, latencies: number[] = []): Promise<LoadResult> {
   const { body } = spec;
-  const result = await autocannon({
-    url: spec.url,
-    method: spec.method,
-    headers: spec.headers,
-    connections: spec.connections,
-    pipelining: 1,
-    duration: spec.seconds,
-    timeout: 30,
-    ...(typeof body === 'string' ? { body } : {}),
-    ...(typeof body === 'function' ? { requests: [{ method: spec.method, setupRequest: (request) => ({ ...request, body: body() }) }] } : {}),
+  const own: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.url,
+        method: spec.method,
+        headers: spec.headers,
+        connections: spec.connections,
+        pipelining: 1,
+        duration: spec.seconds,
+        timeout: 30,
+        ...(typeof body === 'string' ? { body } : {}),
+        ...(typeof body === 'function' ? { requests: [{ method: spec.method, setupRequest: (request) => ({ ...request, body: body() }) }] } : {}),
+      },
+      (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => own.push(responseTime));
   });
+  for (const value of own) latencies.push(value);
   return {
     rps: result['2xx'] / result.duration,
     ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50: percentile(own, 0.5),
+    p99: percentile(own, 0.99),
     seconds: result.duration,
   };
+}
+
+/** Nearest-rank percentile; sorts `values` in place. */
+export function percentile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1))]!;
 }
 
 export function machineLine(): string {
