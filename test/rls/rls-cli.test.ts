@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('authsync rls', () => {
-  it('install puts the kit into an app database and writes the pg_session_jwt shim', async () => {
+  it('install puts the kit into an app database and writes the pg_session_jwt shim', { timeout: 60_000 }, async () => {
     const extDir = path.join(dataDir, 'ext');
     fs.mkdirSync(extDir);
     const result = await runCli(['rls', 'install', '--database-url', app.url, '--data-dir', dataDir, '--extension-dir', extDir]);
@@ -42,7 +42,7 @@ describe('authsync rls', () => {
     }
   });
 
-  it('providers add, list and remove', async () => {
+  it('providers add, list and remove', { timeout: 120_000 }, async () => {
     const created = await runCli(['project', 'create', '--name', 'P', '--json', '--database-url', server.url, '--data-dir', dataDir, '--app-database-url', app.url]);
     expect(created.code, created.stderr).toBe(0);
     const project = JSON.parse(created.stdout) as Record<string, string>;
