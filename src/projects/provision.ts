@@ -8,13 +8,13 @@ import type { Database } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
 import { ensureTarget } from '../sync/target-schema.js';
 import { listProjectDatabases, type ProjectDatabase } from './databases.js';
-import { installKit } from '../rls/install.js';
+import { installKit, kitIsCurrent } from '../rls/install.js';
 import { readOrCreateSecret } from '../server/secret.js';
 
 /** Runs `action` on a project database: the server's own handle, or a short-lived pool for another database. */
 export async function withProjectDatabase<T>(ctx: AppContext, target: ProjectDatabase, action: (db: Database) => Promise<T>): Promise<T> {
   if (target.url === null) return action(ctx.db);
-  const db = openPostgres(target.url, { max: 1, applicationName: 'authsync-provision' });
+  const db = openPostgres(target.url, { max: 1, applicationName: 'authsync-provision', connectionTimeoutMillis: 5_000 });
   try {
     return await action(db);
   } finally {
@@ -28,5 +28,25 @@ export async function provisionProject(ctx: AppContext, projectId: string): Prom
       await ensureTarget(db);
       if (target.purpose === 'app') await installKit(db, { serverSecret: readOrCreateSecret(ctx.config), setPasswords: db.kind !== 'pglite' });
     });
+  }
+}
+
+/**
+ * At start: brings the RLS kit of every project's app database up to date (each database once). A database that
+ * cannot be reached or prepared is logged and skipped: it does not stop the server, and /sql installs the kit on
+ * first use anyway. Runs before the server takes requests, so it never races this process's own /sql.
+ */
+export async function provisionAppDatabasesAtStart(ctx: AppContext): Promise<void> {
+  const seen = new Set<string>();
+  for (const target of await listProjectDatabases(ctx.db, ctx.box)) {
+    if (target.purpose !== 'app' || seen.has(target.key)) continue;
+    seen.add(target.key);
+    try {
+      await withProjectDatabase(ctx, target, async (db) => {
+        if (!(await kitIsCurrent(db))) await installKit(db, { serverSecret: readOrCreateSecret(ctx.config), setPasswords: db.kind !== 'pglite' });
+      });
+    } catch (error) {
+      ctx.log.warn({ database: target.key, err: (error as Error).message }, 'could not install the RLS kit in an app database; /sql will retry on first use');
+    }
   }
 }

@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
+import { provisionAppDatabasesAtStart } from '../projects/provision.js';
 import { SyncWorker } from '../sync/worker.js';
 import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';
@@ -54,6 +55,7 @@ export async function startServer(config: Config, options: { createDefaultProjec
     const { project, keys } = await createProject(ctx.db, ctx.box, { displayName: 'Default project' });
     defaultProject = { projectId: project.id, keys, jwksUrl: jwksUrl(config.baseUrl, project.id) };
   }
+  await provisionAppDatabasesAtStart(ctx);
   const sync = new SyncWorker(ctx);
   await sync.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);
