@@ -14,9 +14,16 @@ export interface ApplyOptions {
 
 export async function applyChanges(tx: Queryable, projectId: string, changes: readonly SyncChange[], options: ApplyOptions = {}): Promise<number> {
   if (changes.length === 0) return 0;
-  const newer = options.repair ? '>=' : '>';
-  const { rows } = await tx.query<{ applied: number }>(
-    `WITH input AS (
+  const { rows } = await tx.query<{ applied: number }>(applySql(options.repair ? '>=' : '>'), [JSON.stringify(changes), projectId]);
+  return rows[0]?.applied ?? 0;
+}
+
+/**
+ * The statement: $1 the changes (a JSON array), $2 the project. Also run inside the target-side function
+ * authsync_sync.apply_outbox_batch (target-schema.ts), so the worker's batch is one round trip.
+ */
+export function applySql(newer: '>' | '>='): string {
+  return `WITH input AS (
        SELECT DISTINCT ON (x.id) x.*
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, rank smallint, version bigint, raw_json jsonb, updated_at timestamptz, deleted_at timestamptz)
        ORDER BY x.id, x.rank DESC, x.version DESC
@@ -40,8 +47,5 @@ export async function applyChanges(tx: Queryable, projectId: string, changes: re
        WHERE w.id = i.id AND i.rank = 2 AND s.id = i.id
        RETURNING 1
      )
-     SELECT (SELECT count(*) FROM winners)::int AS applied, (SELECT count(*) FROM upserted) + (SELECT count(*) FROM erased) AS written`,
-    [JSON.stringify(changes), projectId],
-  );
-  return rows[0]?.applied ?? 0;
+     SELECT (SELECT count(*) FROM winners)::int AS applied, (SELECT count(*) FROM upserted) + (SELECT count(*) FROM erased) AS written`;
 }

@@ -3,11 +3,11 @@
  *
  * The classic pitfall: sequence numbers are handed out in one order and transactions commit in another, so
  * a reader that remembers "everything up to seq N is done" skips a transaction holding seq N-1 that commits
- * later. Here a target's checkpoint is a transaction horizon instead: "every change written by a
- * transaction with xid < H has been applied". A pass takes H' = xmin of a fresh snapshot first (every
- * transaction below it has finished, so its rows are visible), then applies every row with xid >= H, and
- * stores H'. Rows of transactions at or above H' are read again by the next pass; applying them twice is
- * harmless (see apply.ts).
+ * later. Here a target's checkpoint is a transaction snapshot instead: "every change written by a
+ * transaction visible in snapshot S has been applied". A pass reads, in one statement, the current snapshot
+ * S' and the rows not visible in S (transactions in S's running list or at/above its xmax), applies them
+ * and stores S'. Rows of transactions that were still running are read again by a later pass, once they
+ * have committed; a row that is applied twice changes nothing (see apply.ts).
  */
 import type { Queryable } from '../db/database.js';
 import { OP_RANK, type OutboxOp, type SyncChange } from './changes.js';
@@ -21,16 +21,65 @@ export interface OutboxRow {
   change: SyncChange;
 }
 
-/** The oldest transaction still running: every transaction below it has committed or aborted. */
-export async function snapshotHorizon(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
-  return Number(rows[0]!.xmin);
+/**
+ * A PostgreSQL snapshot (pg_snapshot, xid8 values as numbers): every transaction below `xmin` has finished,
+ * none at or above `xmax` had, and `xip` lists those in between still running. A transaction is visible in
+ * it when it is below xmax and not in xip.
+ */
+export interface Snapshot {
+  xmin: number;
+  xmax: number;
+  xip: number[];
 }
 
-/** Rows of `projectId` with xid >= horizon, after the (xid, seq) cursor, in (xid, seq) order. */
-export async function readOutbox(db: Queryable, projectId: string, horizon: number, after: { xid: number; seq: number }, limit: number): Promise<OutboxRow[]> {
+/** Parses pg_snapshot's text form `xmin:xmax:xip,xip,…`. */
+export function parseSnapshot(text: string): Snapshot {
+  const [xmin, xmax, xip] = text.split(':');
+  return { xmin: Number(xmin), xmax: Number(xmax), xip: xip ? xip.split(',').map(Number) : [] };
+}
+
+export function formatSnapshot(s: Snapshot): string {
+  return `${s.xmin}:${s.xmax}:${s.xip.join(',')}`;
+}
+
+/** The snapshot a checkpoint without one stands for (written by earlier versions): complete below `horizon`. */
+export function horizonSnapshot(horizon: number): Snapshot {
+  return { xmin: horizon, xmax: horizon, xip: [] };
+}
+
+/**
+ * The part of `s` below transaction `x`: transactions at or above x count as not visible. Used for the
+ * checkpoint of a batch that stopped at x (a full page): every row visible in the result was in the pages read.
+ */
+export function clipSnapshot(s: Snapshot, x: number): Snapshot {
+  const xmax = Math.min(s.xmax, x);
+  const xmin = Math.min(s.xmin, xmax);
+  return { xmin, xmax, xip: s.xip.filter((xid) => xid >= xmin && xid < xmax) };
+}
+
+/** The current snapshot; reading after it sees every transaction visible in it. */
+export async function currentSnapshot(db: Queryable): Promise<Snapshot> {
+  const { rows } = await db.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
+  return parseSnapshot(rows[0]!.snapshot);
+}
+
+export interface OutboxPage {
+  rows: OutboxRow[];
+  /** The snapshot of the statement that read the page: every row visible in it and after `since` is in this or a later page. */
+  snapshot: Snapshot;
+}
+
+/**
+ * One round trip: the current snapshot and up to `limit` rows of `projectId` that were not visible in
+ * `since` (written by transactions in its xip list or at/above its xmax), after the (xid, seq) cursor, in
+ * (xid, seq) order. Rows applied by an earlier pass are not read again, however old the oldest running
+ * transaction is. Every xip entry is below xmax, so the two index range scans concatenate in order.
+ */
+export async function readOutbox(db: Queryable, projectId: string, since: Snapshot, after: { xid: number; seq: number }, limit: number): Promise<OutboxPage> {
+  const columns = 'seq, xid, user_id, version, op, raw_json, updated_at, deleted_at';
   const { rows } = await db.query<{
-    seq: number;
+    snapshot: string;
+    seq: number | null;
     xid: number;
     user_id: string;
     version: number;
@@ -39,23 +88,37 @@ export async function readOutbox(db: Queryable, projectId: string, horizon: numb
     updated_at: Date | null;
     deleted_at: Date | null;
   }>(
-    `SELECT seq, xid, user_id, version, op, raw_json, updated_at, deleted_at FROM authsync.sync_outbox
-     WHERE project_id = $1 AND xid >= $2 AND (xid, seq) > ($3::bigint, $4::bigint)
-     ORDER BY xid, seq LIMIT $5`,
-    [projectId, horizon, after.xid, after.seq, limit],
+    `SELECT snap.snapshot, o.* FROM (SELECT pg_current_snapshot()::text AS snapshot) snap
+     LEFT JOIN LATERAL (
+       (SELECT ${columns} FROM authsync.sync_outbox
+        WHERE project_id = $1 AND xid = ANY($3::bigint[]) AND (xid, seq) > ($4::bigint, $5::bigint)
+        ORDER BY xid, seq LIMIT $6)
+       UNION ALL
+       (SELECT ${columns} FROM authsync.sync_outbox
+        WHERE project_id = $1 AND xid >= $2 AND (xid, seq) > ($4::bigint, $5::bigint)
+        ORDER BY xid, seq LIMIT $6)
+       ORDER BY xid, seq LIMIT $6
+     ) o ON true`,
+    [projectId, since.xmax, since.xip, after.xid, after.seq, limit],
   );
-  return rows.map((row) => ({
-    seq: Number(row.seq),
-    xid: Number(row.xid),
-    change: {
-      id: row.user_id,
-      rank: OP_RANK[row.op],
-      version: Number(row.version),
-      raw_json: row.raw_json,
-      updated_at: row.updated_at?.toISOString() ?? null,
-      deleted_at: row.deleted_at?.toISOString() ?? null,
-    },
-  }));
+  const snapshot = parseSnapshot(rows[0]!.snapshot);
+  return {
+    snapshot,
+    rows: rows
+      .filter((row) => row.seq !== null)
+      .map((row) => ({
+        seq: Number(row.seq),
+        xid: Number(row.xid),
+        change: {
+          id: row.user_id,
+          rank: OP_RANK[row.op],
+          version: Number(row.version),
+          raw_json: row.raw_json,
+          updated_at: row.updated_at?.toISOString() ?? null,
+          deleted_at: row.deleted_at?.toISOString() ?? null,
+        },
+      })),
+  };
 }
 
 /** The largest outbox seq of a project (0 when empty). */

@@ -12,7 +12,7 @@ import { USER_COLUMNS, type UserRow } from '../users/user-object.js';
 import { applyChanges } from './apply.js';
 import { liveChange, RANK, type SyncChange } from './changes.js';
 import { advanceCheckpoint } from './checkpoint.js';
-import { lastSeq, snapshotHorizon } from './outbox.js';
+import { currentSnapshot, lastSeq } from './outbox.js';
 import { ensureTarget } from './target-schema.js';
 
 export interface ResyncOptions {
@@ -31,8 +31,8 @@ export interface ResyncReport {
 export async function resyncTarget(source: Database, target: Database, projectId: string, options: ResyncOptions): Promise<ResyncReport> {
   const pageSize = options.pageSize ?? 1000;
   await ensureTarget(target);
-  // Taken before reading: every transaction below it is in what we read; later ones stay in the outbox.
-  const horizon = await snapshotHorizon(source);
+  // Taken before reading: every transaction visible in it is in what we read; later ones stay in the outbox.
+  const snapshot = await currentSnapshot(source);
   const seq = await lastSeq(source, projectId);
   const total = await countSource(source, projectId);
   const report: ResyncReport = { compared: 0, repaired: 0 };
@@ -71,7 +71,7 @@ export async function resyncTarget(source: Database, target: Database, projectId
     );
     after = rows.at(-1)!.user_id;
   }
-  if (options.outbox) await target.transaction((tx) => advanceCheckpoint(tx, projectId, horizon, seq, report.repaired > 0));
+  if (options.outbox) await target.transaction((tx) => advanceCheckpoint(tx, projectId, snapshot, seq, report.repaired > 0));
   return report;
 }
 

@@ -1,20 +1,18 @@
 /**
  * One pass of the outbox over one target: backfill when the target has no checkpoint yet, then every
- * outbox row of the project at or above the target's horizon, in batches, each batch applied and
- * checkpointed in one target transaction. Processes sharing a target take turns on an advisory lock
- * held in the target, so a batch is applied by one process at a time.
+ * outbox row of the project not covered by the target's checkpoint, in batches. A batch is two round
+ * trips: one statement on the server's database reads the rows and the current snapshot together, one
+ * call in the target (authsync_sync.apply_outbox_batch) takes the per-project advisory lock, applies the
+ * batch and moves the checkpoint, in one transaction. Processes sharing a target take turns on the lock.
  */
 import type { Database } from '../db/database.js';
-import { applyChanges } from './apply.js';
-import { advanceCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
-import { readOutbox, snapshotHorizon } from './outbox.js';
+import { readCheckpoint, toCheckpoint, type Checkpoint, type CheckpointRow } from './checkpoint.js';
+import { clipSnapshot, formatSnapshot, readOutbox, type OutboxRow, type Snapshot } from './outbox.js';
 import { resyncTarget } from './resync.js';
-
-/** Arbitrary, fixed: first key of the per-(target, project) advisory lock. */
-const APPLY_LOCK_CLASS = 73_456_003;
 
 export interface PassResult {
   applied: number;
+  /** The checkpoint stored in the target after the pass (possibly written by another process). */
   checkpoint: Checkpoint;
   backfilled: boolean;
 }
@@ -22,43 +20,72 @@ export interface PassResult {
 export interface PassOptions {
   /** Outbox rows per target transaction. @default 2000 */
   batchSize?: number;
+  /**
+   * The target's checkpoint as last seen (the runner keeps it between passes): saves reading it. An
+   * outdated one is safe: the pass then reads rows already applied again, and applying them changes nothing.
+   */
+  from?: Checkpoint;
 }
 
 export async function syncTargetOnce(source: Database, target: Database, projectId: string, options: PassOptions = {}): Promise<PassResult> {
   const batchSize = options.batchSize ?? 2000;
   let backfilled = false;
-  let checkpoint = await readCheckpoint(target, projectId);
-  if (!checkpoint) {
-    await resyncTarget(source, target, projectId, { outbox: true });
-    backfilled = true;
-    checkpoint = (await readCheckpoint(target, projectId))!;
-  }
-  const horizon = await snapshotHorizon(source);
-  let cursor = { xid: 0, seq: 0 };
-  let applied = 0;
+  let checkpoint = options.from ?? (await readCheckpoint(target, projectId));
   for (;;) {
-    const page = await target.transaction(async (tx) => {
-      // The lock and the checkpoint in one round trip.
-      const { rows: locked } = await tx.query<{ horizon_xid: number | null; last_seq: number | null; last_applied_at: Date | null }>(
-        `SELECT c.horizon_xid, c.last_seq, c.last_applied_at FROM (SELECT pg_advisory_xact_lock($1, hashtext($2))) l
-         LEFT JOIN authsync_sync.checkpoints c ON c.project_id = $2::uuid`,
-        [APPLY_LOCK_CLASS, projectId],
-      );
-      const row = locked[0];
-      const current: Checkpoint =
-        row?.horizon_xid != null ? { horizonXid: Number(row.horizon_xid), lastSeq: Number(row.last_seq), lastAppliedAt: row.last_applied_at! } : checkpoint;
-      const rows = await readOutbox(source, projectId, current.horizonXid, cursor, batchSize);
-      const full = rows.length === batchSize;
-      // A full page may stop inside one transaction's rows: the horizon may only pass transactions read entirely.
-      const next = full ? Math.min(horizon, rows.at(-1)!.xid) : horizon;
-      const count = await applyChanges(tx, projectId, rows.map((r) => r.change));
-      const maxSeq = rows.reduce((max, r) => Math.max(max, r.seq), current.lastSeq);
-      if (next > current.horizonXid || rows.length > 0) await advanceCheckpoint(tx, projectId, next, maxSeq, rows.length > 0);
-      return { rows, full, count };
-    });
-    applied += page.count;
-    if (page.rows.length > 0) cursor = { xid: page.rows.at(-1)!.xid, seq: page.rows.at(-1)!.seq };
-    if (!page.full) break;
+    if (!checkpoint) {
+      await resyncTarget(source, target, projectId, { outbox: true });
+      backfilled = true;
+      checkpoint = (await readCheckpoint(target, projectId))!;
+    }
+    const since = checkpoint.snapshot;
+    let first: Snapshot | undefined;
+    let cursor = { xid: 0, seq: 0 };
+    let applied = 0;
+    let missing = false;
+    for (;;) {
+      const page = await readOutbox(source, projectId, since, cursor, batchSize);
+      // Every row visible in the first page's snapshot is in this page or a later one (later statements see
+      // at least as much, and pages follow the (xid, seq) order): that snapshot is what the pass completes.
+      first ??= page.snapshot;
+      const full = page.rows.length === batchSize;
+      // A full page may stop inside one transaction's rows: its checkpoint only covers transactions below it.
+      const covered = full ? clipSnapshot(first, page.rows.at(-1)!.xid) : first;
+      const result = await applyBatch(target, projectId, page.rows, covered);
+      if (!result) {
+        missing = true;
+        break;
+      }
+      checkpoint = result.checkpoint;
+      applied += result.applied;
+      if (!full) break;
+      cursor = { xid: page.rows.at(-1)!.xid, seq: page.rows.at(-1)!.seq };
+    }
+    // The checkpoint vanished (the table or schema re-created by hand, the row deleted): backfill, then go on.
+    if (missing) {
+      if (backfilled) throw new Error('users_sync: the target lost its checkpoint again right after a backfill');
+      checkpoint = undefined;
+      continue;
+    }
+    return { applied, checkpoint, backfilled };
   }
-  return { applied, checkpoint: (await readCheckpoint(target, projectId))!, backfilled };
+}
+
+/** One batch and its checkpoint, one round trip; undefined when the target has no checkpoint for the project. */
+async function applyBatch(
+  target: Database,
+  projectId: string,
+  rows: OutboxRow[],
+  covered: Snapshot,
+): Promise<{ applied: number; checkpoint: Checkpoint } | undefined> {
+  const maxSeq = rows.reduce((max, r) => Math.max(max, r.seq), 0);
+  const { rows: result } = await target.query<{ applied: number } & { [K in keyof CheckpointRow as `cp_${K}`]: CheckpointRow[K] }>(
+    'SELECT * FROM authsync_sync.apply_outbox_batch($1, $2::jsonb, $3, $4)',
+    [projectId, JSON.stringify(rows.map((r) => r.change)), formatSnapshot(covered), maxSeq],
+  );
+  const row = result[0];
+  if (!row) return undefined;
+  return {
+    applied: row.applied,
+    checkpoint: toCheckpoint({ horizon_xid: row.cp_horizon_xid, snapshot: row.cp_snapshot, last_seq: row.cp_last_seq, last_applied_at: row.cp_last_applied_at }),
+  };
 }

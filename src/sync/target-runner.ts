@@ -1,6 +1,7 @@
 /**
  * Drives one external target: coalesces wake-ups into passes (a wake-up during a pass causes one more
- * pass), retries failures with exponential backoff, and keeps a small pool to the target.
+ * pass), retries failures with exponential backoff, and keeps a small pool to the target. Keeps the
+ * target's checkpoint between passes (a pass returns the stored one), so a pass does not read it first.
  */
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
@@ -14,12 +15,19 @@ import { ensureTarget } from './target-schema.js';
 export interface RunnerHooks {
   log: Logger;
   maxBackoffMs: number;
+  /**
+   * Progress is mirrored into the server's database (status, metrics, pruning) at most this often, and
+   * once more when the runner goes idle. @default 250
+   */
+  progressEveryMs?: number;
   onProgress(checkpoint: Checkpoint): Promise<void>;
   onError(message: string): Promise<void>;
 }
 
 /** PostgreSQL codes meaning the table or its schema is gone: re-create and refill it. */
 const MISSING_OBJECT = new Set(['42P01', '3F000']);
+/** A column or function of the bookkeeping schema is missing (a target provisioned by an older version): re-provision. */
+const OUTDATED_SCHEMA = new Set(['42703', '42883']);
 
 export class TargetRunner {
   private readonly db: Database;
@@ -30,6 +38,12 @@ export class TargetRunner {
   private ensured = false;
   private refill = false;
   private stopped = false;
+  private checkpoint: Checkpoint | undefined;
+  /** Progress not yet mirrored into the server's database, and when it last was. */
+  private unrecorded: Checkpoint | undefined;
+  private recordedAt = 0;
+  private recording: Promise<void> | undefined;
+  private recordTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly source: Database,
@@ -48,8 +62,9 @@ export class TargetRunner {
   }
 
   async idle(): Promise<void> {
-    while (this.running || this.dirty || this.retry) {
+    while (this.running || this.dirty || this.retry || this.recording || this.recordTimer) {
       if (this.running) await this.running;
+      else if (this.recording) await this.recording;
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -60,6 +75,11 @@ export class TargetRunner {
     this.retry = undefined;
     this.dirty = false;
     await this.running;
+    if (this.recordTimer) clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    await this.recording;
+    this.flush();
+    await this.recording;
     await this.db.close().catch(() => undefined);
   }
 
@@ -70,20 +90,54 @@ export class TargetRunner {
         if (!this.ensured) {
           await ensureTarget(this.db);
           this.ensured = true;
+          this.checkpoint = undefined;
         }
         if (this.refill) {
           await resyncTarget(this.source, this.db, this.target.projectId, { outbox: true });
           this.refill = false;
+          this.checkpoint = undefined;
         }
-        const result = await syncTargetOnce(this.source, this.db, this.target.projectId);
-        await this.hooks.onProgress(result.checkpoint);
-        if (this.failures > 0) this.hooks.log.info({ target: this.target.key }, 'users_sync: target reachable again');
+        const result = await syncTargetOnce(this.source, this.db, this.target.projectId, { from: this.checkpoint });
+        this.checkpoint = result.checkpoint;
+        this.unrecorded = result.checkpoint;
+        const recovered = this.failures > 0;
+        if (recovered) this.hooks.log.info({ target: this.target.key }, 'users_sync: target reachable again');
         this.failures = 0;
+        // Clear a recorded error at once; otherwise mirror progress at a bounded rate, never on the pass's path.
+        if (recovered) this.flush();
+        else this.scheduleRecord();
       } catch (error) {
+        this.checkpoint = undefined;
         this.scheduleRetry(error as Error & { code?: string });
         return;
       }
     }
+  }
+
+  /** Mirrors the latest checkpoint into the server's database once `progressEveryMs` has passed since the last time. */
+  private scheduleRecord(): void {
+    if (this.recordTimer || this.recording || this.stopped) return;
+    const wait = Math.max(0, (this.hooks.progressEveryMs ?? 250) - (performance.now() - this.recordedAt));
+    this.recordTimer = setTimeout(() => {
+      this.recordTimer = undefined;
+      this.flush();
+    }, wait);
+    this.recordTimer.unref();
+  }
+
+  /** Writes the latest unrecorded checkpoint now (one write at a time, in the background). */
+  private flush(): void {
+    if (this.recording || !this.unrecorded) return;
+    const checkpoint = this.unrecorded;
+    this.unrecorded = undefined;
+    this.recordedAt = performance.now();
+    this.recording = this.hooks
+      .onProgress(checkpoint)
+      .catch((err: unknown) => this.hooks.log.warn({ target: this.target.key, err }, 'users_sync: recording progress failed'))
+      .finally(() => {
+        this.recording = undefined;
+        if (this.unrecorded) this.scheduleRecord();
+      });
   }
 
   private scheduleRetry(error: Error & { code?: string }): void {
@@ -92,9 +146,16 @@ export class TargetRunner {
       this.ensured = false;
       this.refill = true;
     }
+    if (error.code && OUTDATED_SCHEMA.has(error.code)) this.ensured = false;
     const delay = Math.min(100 * 2 ** (this.failures - 1), this.hooks.maxBackoffMs);
     this.hooks.log.warn({ target: this.target.key, err: error.message, retryInMs: delay }, 'users_sync: target failed');
-    void this.hooks.onError(error.message).catch(() => undefined);
+    // Pending progress is written first, so that it cannot clear the error after it.
+    if (this.recordTimer) {
+      clearTimeout(this.recordTimer);
+      this.recordTimer = undefined;
+      this.flush();
+    }
+    void (this.recording ?? Promise.resolve()).then(() => this.hooks.onError(error.message)).catch(() => undefined);
     this.dirty = true;
     if (this.stopped) return;
     this.retry = setTimeout(() => {

@@ -3,14 +3,21 @@
  * `neon_auth.users_sync` table, untouched in shape, and beside it the schema `authsync_sync` with
  * - `user_versions`: the (rank, version) last applied per user, which guards against an older state
  *   overwriting a newer one (rank: 0 live, 1 soft-deleted, 2 erased);
- * - `checkpoints`: per project, how far the outbox has been applied (committed with each batch);
+ * - `checkpoints`: per project, how far the outbox has been applied (committed with each batch): a
+ *   snapshot of the server's database (`snapshot`, pg_snapshot text) and its xmin (`horizon_xid`);
+ * - `apply_outbox_batch(...)`: one outbox batch in one round trip: takes the per-project advisory lock
+ *   (processes sharing the target take turns), applies the changes and moves the checkpoint forward;
  * - `grants` and `options`: roles granted access and opt-ins, re-applied whenever the table is re-created.
  * Idempotent: run at project creation, at every start and before every resync.
  */
 import type { Queryable } from '../db/database.js';
-import { quoteIdent } from '../db/database.js';
+import { quoteIdent, quoteLiteral } from '../db/database.js';
+import { applySql } from './apply.js';
 import { USERS_SYNC_DDL } from './users-sync-table.js';
 import { TYPED_VIEW_DDL } from './typed-view.js';
+
+/** Arbitrary, fixed: first key of the per-(target, project) advisory lock taken by apply_outbox_batch. */
+export const APPLY_LOCK_CLASS = 73_456_003;
 
 export const SYNC_SCHEMA_DDL = `
 CREATE SCHEMA IF NOT EXISTS authsync_sync;
@@ -28,8 +35,37 @@ CREATE TABLE IF NOT EXISTS authsync_sync.checkpoints (
   last_seq         bigint NOT NULL DEFAULT 0,
   last_applied_at  timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE authsync_sync.checkpoints ADD COLUMN IF NOT EXISTS snapshot text;
 CREATE TABLE IF NOT EXISTS authsync_sync.grants (role text PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS authsync_sync.options (name text PRIMARY KEY);
+CREATE OR REPLACE FUNCTION authsync_sync.apply_outbox_batch(p_project uuid, p_changes jsonb, p_snapshot text, p_last_seq bigint)
+RETURNS TABLE (applied int, cp_horizon_xid bigint, cp_snapshot text, cp_last_seq bigint, cp_last_applied_at timestamptz)
+LANGUAGE plpgsql AS $apply$
+DECLARE
+  n int := 0;
+  s_xmin bigint := split_part(p_snapshot, ':', 1)::bigint;
+  s_xmax bigint := split_part(p_snapshot, ':', 2)::bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(${APPLY_LOCK_CLASS}, hashtext(p_project::text));
+  -- No checkpoint: the target was never backfilled (or was re-created): apply nothing, return no row.
+  PERFORM 1 FROM authsync_sync.checkpoints c WHERE c.project_id = p_project;
+  IF NOT FOUND THEN RETURN; END IF;
+  IF jsonb_array_length(p_changes) > 0 THEN
+    EXECUTE ${quoteLiteral(applySql('>'))} INTO n USING p_changes, p_project;
+  END IF;
+  -- Forward only: several processes may write it, and every stored snapshot is complete.
+  RETURN QUERY
+  UPDATE authsync_sync.checkpoints c SET
+    horizon_xid = CASE WHEN d.ahead THEN s_xmin ELSE c.horizon_xid END,
+    snapshot = CASE WHEN d.ahead THEN p_snapshot ELSE c.snapshot END,
+    last_seq = GREATEST(c.last_seq, p_last_seq),
+    last_applied_at = CASE WHEN jsonb_array_length(p_changes) > 0 THEN now() ELSE c.last_applied_at END
+  FROM (SELECT s_xmin >= c0.horizon_xid AND s_xmax >= COALESCE(split_part(c0.snapshot, ':', 2)::bigint, c0.horizon_xid) AS ahead
+        FROM authsync_sync.checkpoints c0 WHERE c0.project_id = p_project) d
+  WHERE c.project_id = p_project
+  RETURNING n, c.horizon_xid, c.snapshot, c.last_seq, c.last_applied_at;
+END
+$apply$;
 `;
 
 /** Arbitrary, fixed: serialises concurrent provisioning of one target (DDL races on CREATE ... IF NOT EXISTS). */

@@ -3,9 +3,13 @@
  * or an extra sync target). Runners wake on NOTIFY from the user's transaction (at commit), on RESYNC after
  * the listening connection was lost, and on a slow safety poll. A failing target is retried with
  * exponential backoff; nothing is lost meanwhile, the rows wait in the outbox.
+ *
+ * On PostgreSQL the worker has its own small pool to the server's database: the API's pool can be busy
+ * with requests, and a pass must not queue behind them.
  */
 import type { AppContext } from '../context.js';
-import { RESYNC } from '../db/database.js';
+import { RESYNC, type Database } from '../db/database.js';
+import { openPostgres } from '../db/postgres.js';
 import { PROJECT_CHANGES_CHANNEL } from '../projects/projects.js';
 import { listProjectDatabases, type ProjectDatabase } from '../projects/databases.js';
 import { recordError, recordProgress } from './checkpoint.js';
@@ -17,6 +21,8 @@ export interface SyncWorkerOptions {
   pollMs?: number;
   /** Largest pause between retries of a failing target. @default 5000 */
   maxBackoffMs?: number;
+  /** Connections of the worker's own pool to the server's database (PostgreSQL). @default 3 */
+  sourceConnections?: number;
 }
 
 export class SyncWorker {
@@ -24,11 +30,18 @@ export class SyncWorker {
   private readonly unlisteners: Array<() => Promise<void>> = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The server's database as the worker reads it: its own pool on PostgreSQL, the shared database otherwise. */
+  private readonly source: Database;
+  private readonly ownSource: boolean;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly options: SyncWorkerOptions = {},
-  ) {}
+  ) {
+    const url = ctx.db.kind === 'postgres' ? ctx.config.databaseUrl : undefined;
+    this.ownSource = url !== undefined;
+    this.source = url ? openPostgres(url, { max: options.sourceConnections ?? 3, applicationName: 'authsync-sync' }) : ctx.db;
+  }
 
   async start(): Promise<void> {
     const { db } = this.ctx;
@@ -46,6 +59,7 @@ export class SyncWorker {
     for (const unlisten of this.unlisteners.splice(0)) await unlisten().catch(() => undefined);
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     this.runners.clear();
+    if (this.ownSource) await this.source.close().catch(() => undefined);
   }
 
   /** Wakes the runners of one project, or of all (RESYNC, poll). */
@@ -68,11 +82,11 @@ export class SyncWorker {
     if (this.stopped) return;
     for (const target of targets) {
       if (this.runners.has(target.id)) continue;
-      const runner = new TargetRunner(this.ctx.db, target, {
+      const runner = new TargetRunner(this.source, target, {
         log: this.ctx.log,
         maxBackoffMs: this.options.maxBackoffMs ?? 5_000,
-        onProgress: (checkpoint) => recordProgress(this.ctx.db, target.id, target.projectId, checkpoint),
-        onError: (message) => recordError(this.ctx.db, target.id, target.projectId, message),
+        onProgress: (checkpoint) => recordProgress(this.source, target.id, target.projectId, checkpoint),
+        onError: (message) => recordError(this.source, target.id, target.projectId, message),
       });
       this.runners.set(target.id, runner);
       runner.wake();
@@ -83,7 +97,7 @@ export class SyncWorker {
     try {
       await this.refresh();
       this.wakeAll();
-      for (const projectId of new Set([...this.runners.values()].map((r) => r.target.projectId))) await pruneOutbox(this.ctx.db, projectId);
+      for (const projectId of new Set([...this.runners.values()].map((r) => r.target.projectId))) await pruneOutbox(this.source, projectId);
     } catch (err) {
       this.ctx.log.warn({ err }, 'users_sync: poll failed');
     }
