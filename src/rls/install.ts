@@ -26,13 +26,26 @@ export interface InstallOptions {
 
 export async function installKit(db: Queryable, options: InstallOptions): Promise<void> {
   await ensureUsersSyncTable(db);
-  await db.exec(ROLES_SQL);
+  // Roles are cluster-wide: two databases provisioned at once may alter the same role rows concurrently.
+  await retryConcurrentUpdate(() => db.exec(ROLES_SQL));
   if (options.setPasswords !== false) {
     for (const role of END_USER_ROLES) {
-      await db.exec(`ALTER ROLE ${role} PASSWORD ${quoteLiteral(rolePassword(options.serverSecret, role))}`);
+      await retryConcurrentUpdate(() => db.exec(`ALTER ROLE ${role} PASSWORD ${quoteLiteral(rolePassword(options.serverSecret, role))}`));
     }
   }
   await db.exec(KIT_SQL);
+}
+
+/** Retries a catalog update that lost a race with the same update in another session ("tuple concurrently updated"). */
+async function retryConcurrentUpdate(run: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !/tuple concurrently (updated|deleted)/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
 }
 
 /** The installed kit version, or undefined when the kit is absent. */

@@ -1,10 +1,12 @@
 /**
  * The RLS kit: pg_session_jwt's SQL interface (schema `auth`) written in plain SQL and PL/pgSQL, so it installs on
- * any PostgreSQL 14+ (and PGlite) without a compiled extension. Identity lives in an unlogged table the end-user
- * roles cannot read or write, keyed by backend PID and checked against the backend's start time and login role;
- * it changes only through `auth.jwt_session_init(token)`, which accepts a token only if it carries an HMAC-SHA256 made
- * with the key authsync registered for *this* backend (over a separate privileged connection) and a `jti` greater
- * than any seen on this backend. See docs/rls.md, "How identity is kept".
+ * any PostgreSQL 14+ (and PGlite) without a compiled extension. Identity lives in an unlogged table keyed by backend
+ * PID and checked against the backend's start time and login role. No role but the kit's owner may write it, and
+ * other roles may read only its non-secret columns of their own backend's row (column privileges plus row-level
+ * security), which is what lets the readers be plain inlinable SQL. It changes only through
+ * `auth.jwt_session_init(token)`, which accepts a token only if it carries an HMAC-SHA256 made with the key authsync
+ * registered for *this* backend (over a separate privileged connection) and a `jti` greater than any seen on this
+ * backend, and through `authsync_rls.end_request()`, which only clears it. See docs/rls.md, "How identity is kept".
  *
  * Every statement is idempotent; the script runs at every provisioning.
  */
@@ -17,7 +19,7 @@ export type EndUserRole = (typeof END_USER_ROLES)[number];
 export const KIT_OWNER_ROLE = 'authsync_rls_owner';
 
 /** Bumped whenever the script below changes; recorded in authsync_rls.kit. */
-export const KIT_VERSION = 1;
+export const KIT_VERSION = 2;
 
 /** Cluster-wide roles. Needs CREATEROLE (or superuser). */
 export const ROLES_SQL = `
@@ -57,6 +59,9 @@ export const KIT_SQL = `
 CREATE SCHEMA IF NOT EXISTS authsync_rls AUTHORIZATION ${KIT_OWNER_ROLE};
 ALTER SCHEMA authsync_rls OWNER TO ${KIT_OWNER_ROLE};
 REVOKE ALL ON SCHEMA authsync_rls FROM PUBLIC;
+-- USAGE only, for authsync_rls.end_request() (the end of every request's reset); every object in the schema has
+-- its own privileges, and the end-user roles have none on the tables.
+GRANT USAGE ON SCHEMA authsync_rls TO PUBLIC;
 
 CREATE TABLE IF NOT EXISTS authsync_rls.kit (version integer NOT NULL, installed_at timestamptz NOT NULL DEFAULT now());
 ALTER TABLE authsync_rls.kit OWNER TO ${KIT_OWNER_ROLE};
@@ -76,7 +81,17 @@ CREATE UNLOGGED TABLE IF NOT EXISTS authsync_rls.backend_sessions (
   registered_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER TABLE authsync_rls.backend_sessions OWNER TO ${KIT_OWNER_ROLE};
+-- Kit version 2: true between requests (set by authsync_rls.end_request, cleared by auth.jwt_session_init). The
+-- readers raise instead of answering while it is set, so SQL that runs without a freshly installed identity fails.
+ALTER TABLE authsync_rls.backend_sessions ADD COLUMN IF NOT EXISTS cleared boolean NOT NULL DEFAULT false;
 REVOKE ALL ON authsync_rls.backend_sessions FROM PUBLIC;
+REVOKE ALL (pid, login_role, claims, sub, sub_invalid, cleared) ON authsync_rls.backend_sessions FROM PUBLIC;
+-- Defence in depth: should a grant ever reach another role, it would still see only its own backend's row. The
+-- owner (the SECURITY DEFINER functions below) is exempt, as table owners are.
+ALTER TABLE authsync_rls.backend_sessions ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS own_backend ON authsync_rls.backend_sessions;
+CREATE POLICY own_backend ON authsync_rls.backend_sessions FOR SELECT TO PUBLIC
+  USING (pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND login_role OPERATOR(pg_catalog.=) SESSION_USER);
 
 CREATE OR REPLACE FUNCTION authsync_rls.b64url_decode(value text) RETURNS bytea
 LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $fn$
@@ -96,7 +111,7 @@ BEGIN
   VALUES (p_pid, p_backend_start, p_role, p_inner, p_outer)
   ON CONFLICT (pid) DO UPDATE SET backend_start = excluded.backend_start, login_role = excluded.login_role,
     inner_key = excluded.inner_key, outer_key = excluded.outer_key, last_jti = 0, claims = NULL, sub = NULL,
-    sub_invalid = false, registered_at = now();
+    sub_invalid = false, cleared = false, registered_at = now();
 END
 $fn$;
 
@@ -118,6 +133,23 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
   RAISE EXCEPTION 'invalid subject claim in the JWT' USING ERRCODE = '42804';
 END
+$fn$;
+
+-- What a reader answers between two requests (see end_request): an error, never another request's identity.
+CREATE OR REPLACE FUNCTION authsync_rls.raise_no_identity() RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
+END
+$fn$;
+
+-- The last statement of the reset authsync runs when a request ends: forgets the request's identity (committed
+-- before the next request's auth.jwt_session_init), so a statement that runs without a new identity sees none.
+-- Anyone may call it: it can only take this backend's own identity away.
+CREATE OR REPLACE FUNCTION authsync_rls.end_request() RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+  UPDATE authsync_rls.backend_sessions SET claims = NULL, sub = NULL, sub_invalid = false, cleared = true
+  WHERE pid = pg_backend_pid() AND login_role = session_user AND NOT cleared
 $fn$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsync_rls FROM PUBLIC;
@@ -199,43 +231,55 @@ BEGIN
   END IF;
   UPDATE authsync_rls.backend_sessions SET last_jti = jti, claims = payload,
     sub = CASE WHEN jsonb_typeof(payload -> 'sub') = 'string' THEN payload ->> 'sub' END,
-    sub_invalid = (payload ? 'sub' AND jsonb_typeof(payload -> 'sub') <> 'string')
+    sub_invalid = (payload ? 'sub' AND jsonb_typeof(payload -> 'sub') <> 'string'), cleared = false
   WHERE pid = s.pid;
 END
 $fn$;
 
--- The readers are evaluated per row by policies, so they are plain SQL with every name schema-qualified
--- (no SET clause: a per-call search_path change costs more than the lookup itself). PARALLEL RESTRICTED rather
--- than pg_session_jwt's SAFE: a parallel worker has its own PID and would see no identity.
+-- The readers are evaluated by policies, often per row, so they are plain SQL with every name schema-qualified
+-- (no SET clause: a per-call search_path change costs more than the lookup itself). They stay SECURITY DEFINER:
+-- PostgreSQL inlines a SQL function only when its body is a bare expression without a subquery, and any body that
+-- reads the identity table has one, so running them as the caller would gain nothing and expose the table. Wrap a
+-- call in a scalar subquery, user_id = (select auth.user_id()), to have it evaluated once per statement (an
+-- InitPlan); drizzle's (select auth.user_id() = t.user_id) is correlated and calls it once per row. STRICT is
+-- dropped from the zero-argument readers (it changes no result). PARALLEL RESTRICTED rather than pg_session_jwt's
+-- SAFE: a parallel worker has its own PID and would see no identity. Between requests (cleared) they raise.
 CREATE OR REPLACE FUNCTION auth.session() RETURNS jsonb
-LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
   SELECT COALESCE((
-    SELECT s.claims FROM authsync_rls.backend_sessions s
+    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity()::pg_catalog.jsonb ELSE s.claims END
+    FROM authsync_rls.backend_sessions s
     WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
   ), 'null'::pg_catalog.jsonb)
 $fn$;
 
 CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
   SELECT COALESCE((
-    SELECT s.claims FROM authsync_rls.backend_sessions s
+    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity()::pg_catalog.jsonb ELSE s.claims END
+    FROM authsync_rls.backend_sessions s
     WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
   ), 'null'::pg_catalog.jsonb)
 $fn$;
 
 CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-  SELECT CASE WHEN s.sub_invalid THEN authsync_rls.raise_invalid_subject() ELSE s.sub END
-  FROM authsync_rls.backend_sessions s
-  WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+  SELECT (
+    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity() WHEN s.sub_invalid THEN authsync_rls.raise_invalid_subject() ELSE s.sub END
+    FROM authsync_rls.backend_sessions s
+    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+  )
 $fn$;
 
 CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid
-LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-  SELECT CASE WHEN s.sub OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'
-    THEN s.sub::pg_catalog.uuid END
-  FROM authsync_rls.backend_sessions s
-  WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+  SELECT (
+    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity()::pg_catalog.uuid
+      WHEN s.sub OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'
+      THEN s.sub::pg_catalog.uuid END
+    FROM authsync_rls.backend_sessions s
+    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
+  )
 $fn$;
 
 DO $owner$
@@ -244,7 +288,8 @@ BEGIN
   FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
            WHERE p.pronamespace IN ('auth'::regnamespace, 'authsync_rls'::regnamespace)
              AND p.proname IN ('init', 'jwt_session_init', 'session', 'jwt', 'user_id', 'uid', 'b64url_decode',
-                               'register_backend', 'forget_backend', 'own_session', 'raise_invalid_subject')
+                               'register_backend', 'forget_backend', 'own_session', 'raise_invalid_subject',
+                               'raise_no_identity', 'end_request')
   LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO ${KIT_OWNER_ROLE}', f);
   END LOOP;
@@ -254,6 +299,8 @@ $owner$;
 REVOKE ALL ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authsync_rls.forget_backend(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.raise_invalid_subject() TO PUBLIC;
+GRANT EXECUTE ON FUNCTION authsync_rls.raise_no_identity() TO PUBLIC;
+GRANT EXECUTE ON FUNCTION authsync_rls.end_request() TO PUBLIC;
 
 -- Grants from the Neon RLS docs, plus what authsync adds: the auth functions and neon_auth.users_sync.
 GRANT USAGE ON SCHEMA auth TO PUBLIC;

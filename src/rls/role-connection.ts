@@ -5,6 +5,7 @@
 import pg from 'pg';
 import type { Queryable } from '../db/database.js';
 import type { EndUserRole } from './kit-sql.js';
+import { END_USER_RESET_SQL } from '../sql/pools.js';
 import { SessionKey } from './session-key.js';
 
 /** Text in, text out: the /sql endpoint passes Postgres' text output through untouched. */
@@ -16,8 +17,8 @@ export interface RoleConnection {
   pid: number;
   /** Present on end-user (token) connections. */
   sessionKey?: SessionKey;
-  /** JSON of the claims last installed with auth.jwt_session_init. */
-  installedClaims?: string;
+  /** The statements that reset the session when a request ends (Neon's reset; end-user connections add to it). */
+  resetSql?: string;
 }
 
 export interface ConnectTarget {
@@ -40,6 +41,9 @@ export async function openClient(target: ConnectTarget): Promise<pg.Client> {
     application_name: target.applicationName ?? 'authsync-sql',
     types: rawTextTypes,
     connectionTimeoutMillis: 10_000,
+    // Queries are written as soon as they are issued, each with its own Sync: /sql writes a request's statement
+    // and the session reset behind it in one packet (one round trip instead of two).
+    pipeline: true,
   });
   // A broken connection emits 'error'; the pool discards it when the next query fails.
   client.on('error', () => undefined);
@@ -59,7 +63,7 @@ export async function openEndUserConnection(target: ConnectTarget & { user: EndU
     const { inner, outer } = sessionKey.pads();
     await privileged.query('SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5)', [pid, rows[0]!.started, target.user, inner, outer]);
     await client.query('SELECT auth.init()');
-    return { client, role: target.user, pid, sessionKey };
+    return { client, role: target.user, pid, sessionKey, resetSql: END_USER_RESET_SQL };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;

@@ -1,13 +1,22 @@
 /**
  * Connection pools for /sql, one per (database, role[, password]). A connection goes back to its pool only after
  * Neon's session reset has run on it; after an error, a cancellation or a failed reset it is closed instead.
- * End-user connections are never shared with password sessions: the key includes the role.
+ * End-user connections are never shared with password sessions: the key includes the role. The reset is usually
+ * already on the wire, written behind the request's query in the same packet (see SqlService), so releasing a
+ * connection costs no round trip of its own.
  */
 import type { RoleConnection } from '../rls/role-connection.js';
 
 /** Neon's reset sequence (local_proxy, since neon PR #12681), as one round trip. */
 export const RESET_SESSION_SQL =
   'ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES;';
+
+/**
+ * The reset of an end-user connection: Neon's, then the request's identity is forgotten (committed before the next
+ * request installs its own), so nothing can run on the connection with a previous request's identity. It runs only
+ * if every statement before it succeeded; otherwise the connection is closed.
+ */
+export const END_USER_RESET_SQL = `${RESET_SESSION_SQL} SELECT authsync_rls.end_request();`;
 
 const IDLE_TIMEOUT_MS = 5 * 60_000;
 
@@ -46,13 +55,16 @@ export class ConnectionPools {
     return new Promise((resolve, reject) => pool.waiters.push({ resolve, reject }));
   }
 
-  /** Returns a connection: reset and pooled when `healthy`, closed otherwise. Does not wait for the reset. */
-  release(key: string, conn: RoleConnection, healthy: boolean): void {
+  /**
+   * Returns a connection: reset and pooled when `healthy`, closed otherwise. Does not wait for the reset. `reset` is
+   * the reset already sent on the connection, if any; otherwise the connection's own reset is sent now.
+   */
+  release(key: string, conn: RoleConnection, healthy: boolean, reset?: Promise<unknown>): void {
     const pool = this.pools.get(key);
     if (!pool) return void this.destroy(conn);
     if (!healthy || this.closed) return this.drop(pool, conn);
-    conn.client.query(RESET_SESSION_SQL).then(
-      () => this.putBack(pool, conn),
+    (reset ?? conn.client.query(conn.resetSql ?? RESET_SESSION_SQL)).then(
+      () => (this.closed ? this.drop(pool, conn) : this.putBack(pool, conn)),
       () => this.drop(pool, conn),
     );
   }

@@ -1,4 +1,5 @@
 /** A /sql request: body (single query or batch, Neon's untagged format) and the Neon-* headers. */
+import type { IncomingMessage } from 'node:http';
 import { badRequest, SqlHttpError } from './neon-errors.js';
 import type { QueryOutcome } from './results.js';
 
@@ -81,6 +82,45 @@ function arrayLiteral(values: unknown[]): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads a body straight from Node's request stream, up to `limit` bytes; beyond it, Neon's 413. (Cheaper than the
+ * web `Request` body: no stream adapters per request.) The HTTP server drains whatever is left unread.
+ */
+export function readIncomingBody(incoming: IncomingMessage, limit = MAX_REQUEST_BYTES): Promise<string> {
+  const declared = Number(incoming.headers['content-length'] ?? '0');
+  if (declared > limit) return Promise.reject(new SqlHttpError(413, `request is too large (max is ${limit} bytes)`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        incoming.pause();
+        reject(new SqlHttpError(413, `request is too large (max is ${limit} bytes)`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+  });
 }
 
 /** Reads a body up to `limit` bytes; beyond it, Neon's 413. */

@@ -1,9 +1,9 @@
 /** HTTP framing of /sql: Neon's headers, CORS, status codes and JSON bodies around SqlService. */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hono } from 'hono';
 import type { AppContext } from '../context.js';
 import { SqlHttpError } from './neon-errors.js';
-import { parseSqlRequest, readLimitedBody } from './request.js';
+import { parseSqlRequest, readIncomingBody, readLimitedBody } from './request.js';
 import { serializeResult } from './results.js';
 import type { SqlService } from './service.js';
 
@@ -24,7 +24,9 @@ export function mountSql(app: Hono, ctx: AppContext, service: SqlService): void 
     if (refusal) return errorResponse(refusal);
     const header = (name: string) => c.req.header(name);
     try {
-      const request = parseSqlRequest(await readLimitedBody(c.req.raw), header);
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      const body = incoming && typeof incoming.on === 'function' && !incoming.readableEnded ? await readIncomingBody(incoming) : await readLimitedBody(c.req.raw);
+      const request = parseSqlRequest(body, header);
       const results = await service.run({
         connectionString: header('neon-connection-string'),
         authorization: header('authorization'),

@@ -14,10 +14,10 @@ import { openClient, openEndUserConnection, type RoleConnection } from '../rls/r
 import { TokenVerifier } from '../rls/verify-token.js';
 import { parseConnectionString, type ConnectionInfo } from './connection-string.js';
 import { cancelBackend } from './cancel.js';
-import { executeOnClient } from './execute-pg.js';
+import { executeOnClient, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
 import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.js';
-import { ConnectionPools } from './pools.js';
+import { ConnectionPools, RESET_SESSION_SQL } from './pools.js';
 import type { SqlRequest } from './request.js';
 import type { QueryOutcome } from './results.js';
 import { TargetResolver, type SqlTarget } from './targets.js';
@@ -103,17 +103,8 @@ export class SqlService {
       .catch((error: unknown) => {
         throw connectError(error, role);
       });
-    return this.runOn(key, conn, call, target, async () => {
-      const claims = JSON.stringify(payload);
-      // The identity cannot be changed by client SQL, so a connection that already carries these exact claims keeps them.
-      if (conn.installedClaims === claims) return;
-      try {
-        await conn.client.query('SELECT auth.jwt_session_init($1)', [conn.sessionKey!.mint(payload)]);
-        conn.installedClaims = claims;
-      } catch (error) {
-        throw new SqlHttpError(500, `could not set the session identity: ${(error as Error).message}`);
-      }
-    });
+    // Every request installs its identity: the previous request's was cleared by the reset that ended it.
+    return this.runOn(key, conn, call, target, conn.sessionKey!.mint(payload));
   }
 
   private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
@@ -128,17 +119,46 @@ export class SqlService {
       .catch((error: unknown) => {
         throw connectError(error, info.user);
       });
-    return this.runOn(key, conn, call, target, async () => undefined);
+    return this.runOn(key, conn, call, target, undefined);
   }
 
-  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, prepare: () => Promise<void>): Promise<QueryOutcome[]> {
+  /**
+   * Runs a request on a pooled connection. A single query goes out in one write with the identity before it and
+   * the session reset behind it, each with its own Sync: `auth.jwt_session_init` commits before the query runs (so
+   * nothing the query does, not even a ROLLBACK inside a DO block, can take it back), and the reset's last
+   * statement clears it again. If the identity cannot be installed the query still reaches the server, but it finds
+   * the identity cleared (the readers raise), its result is discarded and the connection closed. Batches install
+   * the identity first, then run statement by statement, as before.
+   */
+  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identityToken: string | undefined): Promise<QueryOutcome[]> {
     let healthy = false;
+    let reset: Promise<unknown> | undefined;
     const onAbort = () => void cancelBackend(conn.client);
     call.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.interceptExtension(call.request, target);
-      await prepare();
-      const results = await executeOnClient(conn.client, call.request);
+      const single = call.request.batch ? undefined : call.request.queries[0]!;
+      let results: QueryOutcome[];
+      if (single && !single.synthetic) {
+        const stream = (conn.client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+        stream.cork();
+        let identity: Promise<unknown> | undefined;
+        let outcome: Promise<QueryOutcome>;
+        try {
+          if (identityToken !== undefined) identity = conn.client.query(INSTALL_IDENTITY_SQL, [identityToken]);
+          outcome = runQuery(conn.client, single);
+          reset = conn.client.query(conn.resetSql ?? RESET_SESSION_SQL);
+        } finally {
+          stream.uncork();
+        }
+        reset.catch(() => undefined);
+        outcome.catch(() => undefined);
+        if (identity) await identity.catch((error: unknown) => Promise.reject(identityError(error)));
+        results = [await outcome];
+      } else {
+        if (identityToken !== undefined) await conn.client.query(INSTALL_IDENTITY_SQL, [identityToken]).catch((error: unknown) => Promise.reject(identityError(error)));
+        results = await executeOnClient(conn.client, call.request);
+      }
       healthy = !call.signal?.aborted;
       return results;
     } catch (error) {
@@ -148,7 +168,7 @@ export class SqlService {
       throw new SqlHttpError(500, (error as Error).message);
     } finally {
       call.signal?.removeEventListener('abort', onAbort);
-      this.pools.release(key, conn, healthy);
+      this.pools.release(key, conn, healthy, reset);
     }
   }
 
@@ -169,6 +189,12 @@ export class SqlService {
     this.secret ??= readOrCreateSecret(this.ctx.config);
     return this.secret;
   }
+}
+
+const INSTALL_IDENTITY_SQL = 'SELECT auth.jwt_session_init($1)';
+
+function identityError(error: unknown): SqlHttpError {
+  return new SqlHttpError(500, `could not set the session identity: ${(error as Error).message}`);
 }
 
 function bearerToken(authorization: string | undefined): string | undefined {
