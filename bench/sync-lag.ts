@@ -2,8 +2,8 @@
  * users_sync lag benchmark (`npm run bench:sync`), not a test. A server (in this process, with its outbox
  * worker) on PostgreSQL, one project whose app database is another database. Measures:
  * 1. lag from the API's response to the row being visible in the target, p50/p99/max, at a steady
- *    200 user writes/s (creates and updates, half each) for 30 s; the row's visibility is observed by
- *    LISTEN on a trigger the benchmark installs in the target (no polling loop competing with the worker);
+ *    200 user writes/s (creates and updates, half each) for 30 s, sent by a client in a worker thread
+ *    (bench/sync-lag-client.ts), which sees rows appear by LISTEN on a trigger installed in the target;
  * 2. 100,000 users created (the user store directly, 16 at a time) until the target holds them all.
  * Prints the figures beside the legacy promise and writes them into docs/benchmarks.md ("users_sync lag").
  * Needs a PostgreSQL admin URL: TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres.
@@ -12,11 +12,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.js';
 import { createProject } from '../src/projects/projects.js';
 import { provisionProject } from '../src/projects/provision.js';
 import { startServer } from '../src/server/server.js';
+import type { ClientInput, ClientOutput } from './sync-lag-client.js';
 
 const ADMIN = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RATE = 200;
@@ -77,66 +79,20 @@ try {
     'content-type': 'application/json',
   };
 
-  // 1. Steady writes. The watcher costs nothing while it waits: a trigger the benchmark installs in the
-  // target notifies every applied (user, version); NOTIFY is delivered when the applying transaction
-  // commits, that is when the row becomes visible.
+  // 1. Steady writes, from a client in a worker thread (bench/sync-lag-client.ts): the server's event loop
+  // runs the API and the outbox worker only, as in a deployment whose clients are elsewhere. The client
+  // sees rows appear through LISTEN on a trigger the benchmark installs in the target (no polling).
   await installWatchTrigger(target);
-  const watch = new pg.Client({ connectionString: dbUrl(targetName) });
-  await watch.connect();
-  const pending = new Map<string, { version: number; respondedAt: number }>();
-  const seen = new Map<string, number>();
-  const lags: number[] = [];
-  let allSeen: (() => void) | undefined;
-  watch.on('notification', (msg) => {
-    const now = performance.now();
-    const [id, version] = (msg.payload ?? '').split(':') as [string, string];
-    seen.set(id, Math.max(seen.get(id) ?? 0, Number(version)));
-    const wanted = pending.get(id);
-    if (wanted && Number(version) >= wanted.version) {
-      lags.push(Math.max(0, now - wanted.respondedAt));
-      pending.delete(id);
-      if (pending.size === 0) allSeen?.();
-    }
+  const clientModule = new URL('./sync-lag-client.ts', import.meta.url).href;
+  const client = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(clientModule)}, ${JSON.stringify(import.meta.url)}))`, {
+    eval: true,
+    workerData: { url: `${server.url}/api/v1/users`, headers, targetUrl: dbUrl(targetName), rate: RATE, seconds: SECONDS } satisfies ClientInput,
   });
-  await watch.query('LISTEN authsync_bench_applied');
-  const expectRow = (id: string, version: number, respondedAt: number) => {
-    // Applied before the client had read the response: no lag.
-    if ((seen.get(id) ?? 0) >= version) lags.push(0);
-    else pending.set(id, { version, respondedAt });
-  };
-  const created: string[] = [];
-  const inflight: Array<Promise<void>> = [];
-  const start = performance.now();
-  let errors = 0;
-  for (let i = 0; i < RATE * SECONDS; i++) {
-    const due = start + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    const update = i % 2 === 1 && created.length > 0;
-    inflight.push(
-      (async () => {
-        const id = update ? created.shift()! : undefined;
-        const response = await fetch(`${server.url}/api/v1/users${id ? `/${id}` : ''}`, {
-          method: id ? 'PATCH' : 'POST',
-          headers,
-          body: JSON.stringify({ display_name: `bench ${i}` }),
-        });
-        const body = (await response.json()) as { id: string };
-        const respondedAt = performance.now();
-        if (!response.ok) {
-          errors++;
-          return;
-        }
-        expectRow(body.id, id ? 2 : 1, respondedAt);
-        if (!id) created.push(body.id);
-      })(),
-    );
-  }
-  await Promise.all(inflight);
-  const writeSeconds = (performance.now() - start) / 1000;
-  if (pending.size > 0) await Promise.race([new Promise<void>((resolve) => (allSeen = resolve)), sleep(120_000)]);
-  const unseen = pending.size;
-  await watch.end();
+  const { lags, errors, unseen, writeSeconds } = await new Promise<ClientOutput>((resolve, reject) => {
+    client.once('message', resolve);
+    client.once('error', reject);
+  });
+  await client.terminate();
   await target.query('DROP TRIGGER IF EXISTS authsync_bench_applied ON authsync_sync.user_versions');
   lags.sort((a, b) => a - b);
   const steady = { writes: lags.length, seconds: writeSeconds, p50: pct(lags, 50), p99: pct(lags, 99), max: lags.at(-1)!, errors, unseen };
