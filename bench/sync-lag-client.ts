@@ -63,12 +63,20 @@ async function run(input: ClientInput): Promise<ClientOutput> {
     inflight.push(
       (async () => {
         const id = update ? created.shift()! : undefined;
-        const response = await fetch(`${input.url}${id ? `/${id}` : ''}`, {
-          method: id ? 'PATCH' : 'POST',
-          headers: input.headers,
-          body: JSON.stringify({ display_name: `bench ${i}` }),
-        });
-        const body = (await response.json()) as { id: string };
+        let response: Response;
+        let body: { id: string };
+        try {
+          response = await fetch(`${input.url}${id ? `/${id}` : ''}`, {
+            method: id ? 'PATCH' : 'POST',
+            headers: input.headers,
+            body: JSON.stringify({ display_name: `bench ${i}` }),
+          });
+          body = (await response.json()) as { id: string };
+        } catch {
+          // A request that failed (e.g. a connect timeout on an overloaded machine) is counted, not measured.
+          errors++;
+          return;
+        }
         const respondedAt = performance.now();
         if (!response.ok) {
           errors++;

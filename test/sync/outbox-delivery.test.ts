@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.js';
 import { syncStatus } from '../../src/sync/status.js';
+import { readCheckpoint } from '../../src/sync/checkpoint.js';
+import { readOutbox } from '../../src/sync/outbox.js';
 import { syncTargetOnce } from '../../src/sync/target-pass.js';
 import { adminQuery } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -105,9 +107,15 @@ describe('users_sync outbox delivery', () => {
       expect(await names()).toEqual({ [a]: 'A0', [b]: 'B1' });
       const checkpoint = (await target.query<{ last_seq: number }>('SELECT last_seq FROM authsync_sync.checkpoints WHERE project_id = $1', [p.projectId])).rows[0]!;
       expect(Number(checkpoint.last_seq)).toBeGreaterThan(0);
+      // The open transaction holds the oldest-running horizon back, but what was applied is not read again.
+      const stored = (await readCheckpoint(target, p.projectId))!;
+      expect((await readOutbox(ctx.db, p.projectId, stored.snapshot, { xid: 0, seq: 0 }, 100)).rows).toEqual([]);
 
       release();
       await slow;
+      // Now committed, A1 is exactly what is left to read.
+      const left = (await readOutbox(ctx.db, p.projectId, stored.snapshot, { xid: 0, seq: 0 }, 100)).rows;
+      expect(left.map((r) => r.change.id)).toEqual([a]);
       await syncTargetOnce(ctx.db, target, p.projectId);
       expect(await names()).toEqual({ [a]: 'A1', [b]: 'B1' });
     } finally {
