@@ -7,8 +7,9 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: a few files at a time keeps argon2id and PostgreSQL from starving each other.
     maxWorkers: 3,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // A guard against hangs, not a performance check: CLI tests spawn processes, slow on a loaded 2-core machine.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     reporters: ['default'],
   },
 });
