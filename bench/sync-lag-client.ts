@@ -19,6 +19,8 @@ export interface ClientOutput {
   /** Milliseconds, sorted. */
   lags: number[];
   errors: number;
+  /** What the failed writes were: an HTTP status, or the client-side error's message. */
+  errorKinds: Record<string, number>;
   /** Writes whose row never became visible within two minutes of the last response. */
   unseen: number;
   writeSeconds: number;
@@ -55,6 +57,11 @@ async function run(input: ClientInput): Promise<ClientOutput> {
   const inflight: Array<Promise<void>> = [];
   const start = performance.now();
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
+  const fail = (kind: string) => {
+    errors++;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
   for (let i = 0; i < input.rate * input.seconds; i++) {
     const due = start + (i * 1000) / input.rate;
     const wait = due - performance.now();
@@ -72,14 +79,14 @@ async function run(input: ClientInput): Promise<ClientOutput> {
             body: JSON.stringify({ display_name: `bench ${i}` }),
           });
           body = (await response.json()) as { id: string };
-        } catch {
+        } catch (error) {
           // A request that failed (e.g. a connect timeout on an overloaded machine) is counted, not measured.
-          errors++;
+          fail(String((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message));
           return;
         }
         const respondedAt = performance.now();
         if (!response.ok) {
-          errors++;
+          fail(`HTTP ${response.status}`);
           return;
         }
         expectRow(body.id, id ? 2 : 1, respondedAt);
@@ -93,7 +100,7 @@ async function run(input: ClientInput): Promise<ClientOutput> {
   const unseen = pending.size;
   await watch.end();
   lags.sort((a, b) => a - b);
-  return { lags, errors, unseen, writeSeconds };
+  return { lags, errors, errorKinds, unseen, writeSeconds };
 }
 
 if (parentPort) parentPort.postMessage(await run(workerData as ClientInput));

@@ -88,7 +88,7 @@ try {
     eval: true,
     workerData: { url: `${server.url}/api/v1/users`, headers, targetUrl: dbUrl(targetName), rate: RATE, seconds: SECONDS } satisfies ClientInput,
   });
-  const { lags, errors, unseen, writeSeconds } = await new Promise<ClientOutput>((resolve, reject) => {
+  const { lags, errors, errorKinds, unseen, writeSeconds } = await new Promise<ClientOutput>((resolve, reject) => {
     client.once('message', resolve);
     client.once('error', reject);
   });
@@ -96,6 +96,7 @@ try {
   await target.query('DROP TRIGGER IF EXISTS authsync_bench_applied ON authsync_sync.user_versions');
   lags.sort((a, b) => a - b);
   const steady = { writes: lags.length, seconds: writeSeconds, p50: pct(lags, 50), p99: pct(lags, 99), max: lags.at(-1)!, errors, unseen };
+  if (errors > 0) console.log(`Failed writes by kind: ${JSON.stringify(errorKinds)}`);
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 
   // 2. Bulk: BULK users through the user store, then wait for the target to hold every user of the project.
