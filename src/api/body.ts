@@ -4,11 +4,12 @@
  * (ignored). Anything else, malformed JSON, or a body over the size limit is BODY_PARSING_ERROR.
  */
 import { errors } from '../errors/known-errors.js';
+import { readLimited } from '../http/read-limited.js';
 
 export async function readBody(request: Request, maxBytes: number): Promise<unknown> {
   if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return undefined;
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const bytes = await readLimited(request, maxBytes);
+  const bytes = await readBodyBytes(request, maxBytes);
   if (bytes.length === 0) return undefined;
   switch (type) {
     case '':
@@ -31,24 +32,11 @@ export async function readBody(request: Request, maxBytes: number): Promise<unkn
   }
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  return readLimited(request.body, maxBytes, () => tooLarge(maxBytes));
 }
 
 function tooLarge(maxBytes: number) {

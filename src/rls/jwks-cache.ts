@@ -4,6 +4,7 @@
  * 5 minutes, refetched before use after an hour, and on an unknown `kid` at most every 30 seconds per URL.
  */
 import { importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { readLimited } from '../http/read-limited.js';
 
 export const JWKS_MAX_BYTES = 64 * 1024;
 const FETCH_TIMEOUT_MS = 5_000;
@@ -63,20 +64,8 @@ export class JwksCache {
   private async load(url: string): Promise<Map<string, CachedKey>> {
     const response = await this.fetchFn(url, { redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { 'user-agent': 'authsync' } });
     if (response.status !== 200 || !response.body) throw new Error(`JWKS fetch answered ${response.status}`);
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > JWKS_MAX_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        throw new Error('JWKS larger than 64 KiB');
-      }
-      chunks.push(value);
-    }
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { keys?: unknown };
+    const raw = await readLimited(response.body, JWKS_MAX_BYTES, () => new Error('JWKS larger than 64 KiB'));
+    const body = JSON.parse(raw.toString('utf8')) as { keys?: unknown };
     const keys = new Map<string, CachedKey>();
     for (const jwk of Array.isArray(body.keys) ? body.keys : []) {
       const parsed = await parseKey(jwk as JWK).catch(() => undefined);

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { badRequest, SqlHttpError } from './neon-errors.js';
 import type { QueryOutcome } from './results.js';
+import { readLimited } from '../http/read-limited.js';
 
 export interface SqlQuery {
   query: string;
@@ -128,18 +129,5 @@ export async function readLimitedBody(request: Request, limit = MAX_REQUEST_BYTE
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) throw new SqlHttpError(413, `request is too large (max is ${limit} bytes)`);
   if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new SqlHttpError(413, `request is too large (max is ${limit} bytes)`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readLimited(request.body, limit, () => new SqlHttpError(413, `request is too large (max is ${limit} bytes)`))).toString('utf8');
 }
