@@ -1,7 +1,9 @@
 /**
  * /sql benchmark (a script, not a test): `npm run bench:sql`.
  *  1. A primary-key SELECT through @neondatabase/serverless + /sql with a user token, against the same query on a
- *     direct `pg` connection: p50/p99 latency and queries/s at 50 concurrent requests.
+ *     direct `pg` connection: p50/p99 latency and queries/s at 50 concurrent requests. The load generator (the real
+ *     driver, and the direct pool) runs in its own process (bench/sql-load-client.ts), so the server's process
+ *     spends no CPU on the client; the server runs here.
  *  2. The per-row cost of an auth.user_id() policy over 100,000 rows against a policy comparing to a constant
  *     (sequential scan, checked with EXPLAIN, so the policy runs on every row).
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, a superuser).
@@ -9,7 +11,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.js';
@@ -17,6 +21,10 @@ import { createProject } from '../src/projects/projects.js';
 import { startServer } from '../src/server/server.js';
 import { openEndUserConnection } from '../src/rls/role-connection.js';
 import { projectSqlUrls } from '../src/sql/project-urls.js';
+import { runQuery } from '../src/sql/execute-pg.js';
+import { END_USER_RESET_SQL } from '../src/sql/pools.js';
+import { cpuCores, cpuSnapshot, postgresBackendPids } from './auth/lib.js';
+import type { Job, JobResult } from './sql-load-client.js';
 
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -30,26 +38,26 @@ async function admin(sql: string): Promise<void> {
   await c.end();
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function load(run: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number; qps: number }> {
-  const latencies: number[] = [];
-  const end = Date.now() + SECONDS * 1000;
-  let n = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) {
-        const i = n++;
-        const start = performance.now();
-        await run(i);
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), qps: latencies.length / SECONDS };
+/** The load generator's process; each job runs there and answers with its figures. */
+function startLoadClient(): { pid: number; run: (job: Job) => Promise<JobResult>; stop: () => void } {
+  const child = fork(fileURLToPath(new URL('./sql-load-client.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  let pending: { resolve: (r: JobResult) => void; reject: (e: Error) => void } | undefined;
+  child.on('message', (message: { ok: true; result: JobResult } | { ok: false; error: string }) => {
+    const waiter = pending;
+    pending = undefined;
+    if (message.ok) waiter?.resolve(message.result);
+    else waiter?.reject(new Error(`load client: ${message.error}`));
+  });
+  child.on('exit', (code) => pending?.reject(new Error(`load client exited with ${code}`)));
+  return {
+    pid: child.pid!,
+    run: (job) =>
+      new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        child.send(job);
+      }),
+    stop: () => void child.disconnect(),
+  };
 }
 
 const dbName = `authsync_bench_${randomBytes(4).toString('hex')}`;
@@ -57,6 +65,8 @@ await admin(`CREATE DATABASE ${dbName}`);
 const url = new URL(ADMIN);
 url.pathname = `/${dbName}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-bench-'));
+const loadAtStart = os.loadavg();
+const loadClient = startLoadClient();
 const server = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: url.toString() }, {}), { createDefaultProject: false });
 try {
   const { project, keys } = await createProject(server.ctx.db, server.ctx.box, { displayName: 'bench' });
@@ -98,15 +108,22 @@ try {
   }
   await direct.query('ANALYZE');
 
-  // 1. Latency and throughput.
-  const clients = tokens.map((t) => neon(urls.databaseAuthenticatedUrl, { authToken: t.token }));
-  const idOf = (i: number) => (i % USERS) + USERS * (1 + ((i * 7) % 1000)); // a row of user i % USERS
-  await load((i) => clients[i % USERS]!.query('SELECT id, body FROM items WHERE id = $1', [idOf(i)])); // warm-up
-  const viaSql = await load(async (i) => {
-    const rows = await clients[i % USERS]!.query('SELECT id, body FROM items WHERE id = $1', [idOf(i)]);
-    if (rows.length !== 1) throw new Error('policy hid the row of its own user');
-  });
-  const viaPg = await load((i) => direct.query('SELECT id, body FROM items WHERE id = $1', [idOf(i)]));
+  // 1. Latency and throughput, from the load generator's process.
+  const ids = Array.from({ length: 1000 }, (_, i) => (i % USERS) + USERS * (1 + ((i * 7) % 1000))); // row i belongs to user i % USERS
+  const sqlJob: Job = { kind: 'sql', seconds: SECONDS, concurrency: CONCURRENCY, fetchEndpoint: urls.sqlEndpoint, connectionString: urls.databaseAuthenticatedUrl, tokens: tokens.map((t) => t.token), ids };
+  await loadClient.run({ ...sqlJob, seconds: Math.min(SECONDS, 3) }); // warm-up
+  // CPU per request of each party during the /sql run: this process (the server), the load generator's process and
+  // the database's backends (all open after the warm-up: the pools keep them).
+  const backends = await postgresBackendPids(ADMIN, dbName);
+  const cpuBefore = cpuSnapshot(loadClient.pid, backends);
+  const viaSql = await loadClient.run(sqlJob);
+  const cpu = cpuCores(cpuBefore, cpuSnapshot(loadClient.pid, backends));
+  const cpuSeconds = (performance.now() - cpuBefore.at) / 1000;
+  const perRequest = (cores: number | null) => (cores === null ? 'n/a' : `${((cores * cpuSeconds * 1000) / viaSql.requests).toFixed(2)} ms`);
+  const viaPg = await loadClient.run({ kind: 'pg', seconds: SECONDS, concurrency: CONCURRENCY, connectionString: url.toString(), ids, poolSize: 20 });
+  for (const [name, r] of [['/sql', viaSql], ['direct pg', viaPg]] as const) {
+    if (r.errors) throw new Error(`${name}: ${r.errors} failed requests (first: ${r.firstError})`);
+  }
 
   // 2. Per-row policy cost, on one end-user connection, forced sequential scan.
   const where = new URL(url.toString());
@@ -114,6 +131,24 @@ try {
     { host: where.hostname, port: Number(where.port || 5432), database: dbName, user: 'authenticated', password: 'unused' },
     server.ctx.db,
   );
+  // 2a. PostgreSQL's side of a /sql request, statement by statement on this end-user connection, one at a time (each
+  // a round trip over loopback, so each figure includes one; `SELECT 1` shows how much): the identity install, the
+  // query under the drizzle policy, the reset (Neon's nine statements and end_request()).
+  const claims = { sub: tokens[0]!.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 };
+  const steps: Record<string, number[]> = { 'SELECT 1': [], 'auth.jwt_session_init': [], 'PK SELECT': [], reset: [] };
+  const timed = async (name: string, run: () => Promise<unknown>) => {
+    const start = performance.now();
+    await run();
+    steps[name]!.push((performance.now() - start) * 1000);
+  };
+  for (let r = 0; r < 2000; r++) {
+    await timed('SELECT 1', () => conn.client.query('SELECT 1'));
+    await timed('auth.jwt_session_init', () => conn.client.query('SELECT auth.jwt_session_init($1)', [conn.sessionKey!.mint(claims)]));
+    await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }));
+    await timed('reset', () => conn.client.query(END_USER_RESET_SQL));
+  }
+  const stepMedians = Object.entries(steps).map(([name, us]) => `${name} ${us.sort((a, b) => a - b)[us.length >> 1]!.toFixed(0)} µs`);
+
   await conn.client.query('SELECT auth.jwt_session_init($1)', [conn.sessionKey!.mint({ sub: tokens[0]!.id })]);
   // Sequential scan without forcing it (count(*) with a policy on an unindexed column scans the heap anyway): the
   // enable_* switches would also force the identity lookup inside the readers into a sequential scan.
@@ -137,16 +172,22 @@ try {
   await direct.end();
 
   const f = (n: number) => n.toFixed(2);
-  console.log(`cores: ${os.cpus().length}, load average: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${SECONDS} s per run, ${CONCURRENCY} concurrent`);
+  const avg = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  console.log(`cores: ${os.cpus().length}, load average at start ${avg(loadAtStart)}, at end ${avg(os.loadavg())}; ${SECONDS} s per run, ${CONCURRENCY} concurrent; load generator in its own process`);
   console.log(`PK SELECT via driver + /sql (token): p50 ${f(viaSql.p50)} ms, p99 ${f(viaSql.p99)} ms, ${viaSql.qps.toFixed(0)} q/s`);
   console.log(`PK SELECT via direct pg:             p50 ${f(viaPg.p50)} ms, p99 ${f(viaPg.p99)} ms, ${viaPg.qps.toFixed(0)} q/s`);
+  console.log(
+    `CPU per /sql request: server ${perRequest(cpu.driver)}, load generator ${perRequest(cpu.server)}, PostgreSQL backends ${perRequest(cpu.postgres)} (${backends.length}); idle cores ${cpu.idle === null ? 'n/a' : cpu.idle.toFixed(2)}`,
+  );
   console.log(`added: p50 ${f(viaSql.p50 - viaPg.p50)} ms, p99 ${f(viaSql.p99 - viaPg.p99)} ms`);
+  console.log(`PostgreSQL side, one end-user connection, sequential, median of 2000 (round trip included): ${stepMedians.join(', ')}`);
   console.log(`count(*) over 100k rows, seq scan, median of 15 (ms):`);
   for (const [table, ms] of Object.entries(perRow)) console.log(`  ${table.padEnd(20)} ${f(ms)}  (${f(ms / perRow.items_const!)}x items_const)`);
 } catch (error) {
   console.error('benchmark failed:', error);
   process.exitCode = 1;
 } finally {
+  loadClient.stop();
   await server.stop();
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   fs.rmSync(dataDir, { recursive: true, force: true });
