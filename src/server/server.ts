@@ -15,6 +15,8 @@ export interface RunningServer {
   ctx: AppContext;
   url: string;
   port: number;
+  /** Things the operator must know, for the start-up output (e.g. the embedded database's RLS caveat). */
+  notices: string[];
   /** Set when this start created the default project (first start on an empty database). */
   defaultProject?: { projectId: string; keys: ProjectKeys; jwksUrl: string };
   /** Set when this start generated the dashboard's instance admin secret (print it once; only its hash is stored). */
@@ -59,12 +61,14 @@ export async function startServer(config: Config, options: { createDefaultProjec
   const sync = new SyncWorker(ctx);
   await sync.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);
+  const notices: string[] = [];
   if (ctx.db.kind === 'pglite') {
-    ctx.log.warn(
+    notices.push(
       isLoopback(config.host) || config.allowEmbeddedSqlOnNetwork
         ? 'Embedded database: /sql enforces RLS policies for development only. SQL sent to /sql can leave its role (RESET ROLE, DO blocks); use PostgreSQL (--database-url) when the policies must hold.'
         : 'Embedded database on a network address: /sql is disabled (its RLS is not a security boundary). Use PostgreSQL, or set AUTHSYNC_ALLOW_EMBEDDED_SQL_ON_NETWORK=true.',
     );
+    ctx.log.debug({ notice: notices.at(-1) }, 'embedded database');
   }
   const http = createHttpApp(ctx);
   // The Node request (env) goes along: the dashboard's sign-in limiter needs the client address.
@@ -73,6 +77,7 @@ export async function startServer(config: Config, options: { createDefaultProjec
     ctx,
     url: `http://${host}:${port}`,
     port,
+    notices,
     ...(defaultProject ? { defaultProject } : {}),
     ...(adminSecret ? { adminSecret } : {}),
     sync,

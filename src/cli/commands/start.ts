@@ -17,6 +17,7 @@ export function registerStart(program: Command): void {
     const server = await startServer(config);
     const storage = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
     process.stdout.write(`authsync listening on ${server.url} (database: ${storage})\n`);
+    for (const notice of server.notices) process.stdout.write(`Note: ${notice}\n`);
     if (server.defaultProject) {
       const { projectId, keys, jwksUrl } = server.defaultProject;
       process.stdout.write('\nCreated the default project. The keys are shown this once; store them now:\n');
