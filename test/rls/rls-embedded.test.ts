@@ -5,8 +5,8 @@
 import type { NeonDbError } from '@neondatabase/serverless';
 import { neon } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { signUp, sqlUrls, TODOS_MIGRATION, type TestUser } from './support.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTodosFixture, type sqlUrls, type TestUser } from './support.js';
 
 let t: TestServer;
 let urls: ReturnType<typeof sqlUrls>;
@@ -14,13 +14,7 @@ let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  t = await startTestServer({ mode: 'pglite' });
-  urls = sqlUrls(t);
-  const owner = neon(urls.databaseUrl);
-  await owner.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
-  for (const statement of TODOS_MIGRATION) await owner.query(statement);
-  alice = await signUp(t, 'alice@example.com');
-  bob = await signUp(t, 'bob@example.com');
+  ({ t, urls, alice, bob } = await startTodosFixture({ mode: 'pglite' }));
 });
 
 afterAll(async () => {

@@ -4,8 +4,8 @@
  */
 import { neon, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { signUp, sqlUrls, TODOS_MIGRATION, type TestUser } from './support.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTodosFixture, type TestUser } from './support.js';
 import { openEndUserConnection, type RoleConnection } from '../../src/rls/role-connection.js';
 
 let t: TestServer;
@@ -17,13 +17,8 @@ let a: RoleConnection;
 let b: RoleConnection;
 
 beforeAll(async () => {
-  t = await startTestServer();
-  const urls = sqlUrls(t);
-  const owner = neon(urls.databaseUrl);
-  await owner.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
-  for (const statement of TODOS_MIGRATION) await owner.query(statement);
-  alice = await signUp(t, 'alice@example.com');
-  bob = await signUp(t, 'bob@example.com');
+  let urls;
+  ({ t, urls, alice, bob } = await startTodosFixture());
   asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
   asBob = neon(urls.databaseAuthenticatedUrl, { authToken: bob.accessToken });
   await asBob`INSERT INTO todos (task) VALUES ('bob secret')`;

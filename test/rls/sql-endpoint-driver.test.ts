@@ -8,8 +8,8 @@ import { authenticatedRole, authUid, crudPolicy } from 'drizzle-orm/neon';
 import { bigint, boolean, pgTable, text } from 'drizzle-orm/pg-core';
 import { sql as dsql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { signUp, signUpAnonymous, sqlUrls, TODOS_MIGRATION, type TestUser } from './support.js';
+import type { TestServer } from '../helpers/server.js';
+import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from './support.js';
 
 const todos = pgTable(
   'todos',
@@ -28,14 +28,8 @@ let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  t = await startTestServer();
-  urls = sqlUrls(t);
-  const owner = neon(urls.databaseUrl);
-  // The legacy docs' first step, through /sql: installs (or confirms) the kit.
-  await owner.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
-  for (const statement of TODOS_MIGRATION) await owner.query(statement);
-  alice = await signUp(t, 'alice@example.com');
-  bob = await signUp(t, 'bob@example.com');
+  // The legacy docs' first step runs through /sql in the fixture: it installs (or confirms) the kit.
+  ({ t, urls, alice, bob } = await startTodosFixture());
 });
 
 afterAll(async () => {

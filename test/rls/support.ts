@@ -1,6 +1,6 @@
 /** Shared set-up of the RLS tests: a server, users with real access tokens, the Neon driver pointed at /sql. */
-import { neonConfig } from '@neondatabase/serverless';
-import { api, clientHeaders, type TestServer } from '../helpers/server.js';
+import { neon, neonConfig } from '@neondatabase/serverless';
+import { api, clientHeaders, startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
 
 export interface TestUser {
@@ -43,3 +43,18 @@ export const TODOS_MIGRATION = [
   `GRANT SELECT, UPDATE, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO authenticated`,
   `GRANT SELECT, UPDATE, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO anonymous`,
 ];
+
+/**
+ * A server whose app database has drizzle-kit's `todos` table (created through /sql after the legacy docs' first
+ * step, `CREATE EXTENSION IF NOT EXISTS pg_session_jwt`, which installs or confirms the kit) and two signed-up users.
+ */
+export async function startTodosFixture(options: TestServerOptions = {}) {
+  const t = await startTestServer(options);
+  const urls = sqlUrls(t);
+  const owner = neon(urls.databaseUrl);
+  await owner.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
+  for (const statement of TODOS_MIGRATION) await owner.query(statement);
+  const alice = await signUp(t, 'alice@example.com');
+  const bob = await signUp(t, 'bob@example.com');
+  return { t, urls, alice, bob };
+}
