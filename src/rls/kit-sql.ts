@@ -19,7 +19,7 @@ export type EndUserRole = (typeof END_USER_ROLES)[number];
 export const KIT_OWNER_ROLE = 'authsync_rls_owner';
 
 /** Bumped whenever the script below changes; recorded in authsync_rls.kit. */
-export const KIT_VERSION = 3;
+export const KIT_VERSION = 4;
 
 /** Cluster-wide roles. Needs CREATEROLE (or superuser). */
 export const ROLES_SQL = `
@@ -261,13 +261,10 @@ LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS
   ), 'null'::pg_catalog.jsonb)
 $fn$;
 
+-- pg_session_jwt 0.4's alias of auth.session().
 CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb
 LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-  SELECT COALESCE((
-    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity()::pg_catalog.jsonb ELSE s.claims END
-    FROM authsync_rls.backend_sessions s
-    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
-  ), 'null'::pg_catalog.jsonb)
+  SELECT auth.session()
 $fn$;
 
 CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text

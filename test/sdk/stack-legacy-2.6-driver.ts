@@ -16,7 +16,13 @@
  */
 import { randomUUID } from 'node:crypto';
 
-interface LoggedRequest {
+/** The driver's report, printed as JSON on its last stdout line; the test reads it with these types. */
+export interface Step {
+  ok: boolean;
+  value?: unknown;
+  error?: { code: string | null; name: string; message: string };
+}
+export interface LoggedRequest {
   phase: string;
   method: string;
   origin: string;
@@ -30,10 +36,16 @@ interface LoggedRequest {
   actualStatus: string | null;
   knownError: string | null;
 }
+export interface Report {
+  email: string;
+  steps: Record<string, Step>;
+  redirects: string[];
+  requests: LoggedRequest[];
+}
 
 const env = process.env;
 const requests: LoggedRequest[] = [];
-const steps: Record<string, unknown> = {};
+const steps: Record<string, Step> = {};
 const redirects: string[] = [];
 let phase = 'load';
 
@@ -266,5 +278,6 @@ await step('explicitServerGetUserById', async () => {
   return (await s.getUser(user!.id))?.primaryEmail ?? null;
 });
 
-process.stdout.write(`\n${JSON.stringify({ email, steps, redirects, requests })}\n`);
+const report: Report = { email, steps, redirects, requests };
+process.stdout.write(`\n${JSON.stringify(report)}\n`);
 process.exit(0);

@@ -9,32 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
-
-interface Step {
-  ok: boolean;
-  value?: unknown;
-  error?: { code: string | null; name: string; message: string };
-}
-interface LoggedRequest {
-  phase: string;
-  method: string;
-  origin: string;
-  path: string;
-  headers: string[];
-  accessType: string | null;
-  clientVersion: string | null;
-  contentType: string | null;
-  bodyKeys: string[];
-  status: number;
-  actualStatus: string | null;
-  knownError: string | null;
-}
-interface Report {
-  email: string;
-  steps: Record<string, Step>;
-  redirects: string[];
-  requests: LoggedRequest[];
-}
+import type { Report } from './stack-legacy-2.6-driver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const driver = path.join(root, 'test/sdk/stack-legacy-2.6-driver.ts');
