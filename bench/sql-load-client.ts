@@ -1,14 +1,22 @@
 /**
  * The load generator of `npm run bench:sql`, run in its own process (forked by bench/sql-rls.ts) so that the
- * server's process spends no CPU on the client: the real @neondatabase/serverless driver against /sql with the
- * users' tokens, or a direct `pg` pool, CONCURRENCY requests in flight, for a fixed time. It receives one Job per
- * IPC message and answers each with a JobResult.
+ * server's process spends no CPU on the client. Jobs:
+ *  - `sql`: the real @neondatabase/serverless driver against /sql with the users' tokens;
+ *  - `http`: the same HTTP requests, as the driver writes them (captured from it, then replayed with only the
+ *    parameter changed), sent by autocannon, a far cheaper client than the driver's fetch(): on 2 cores the driver
+ *    alone would use up a core at a few hundred requests per second;
+ *  - `pg`: a direct `pg` pool.
+ * CONCURRENCY requests in flight, for a fixed time. It receives one Job per IPC message and answers each with a
+ * JobResult.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { neon, neonConfig } from '@neondatabase/serverless';
+import autocannon from 'autocannon';
 import pg from 'pg';
 
 export interface Job {
-  kind: 'sql' | 'pg';
+  kind: 'sql' | 'http' | 'pg';
   seconds: number;
   concurrency: number;
   /** sql: the /sql endpoint and the authenticated role's connection string. pg: a direct connection string. */
@@ -37,7 +45,71 @@ function percentile(sorted: number[], p: number): number {
 
 const QUERY = 'SELECT id, body FROM items WHERE id = $1';
 
+/** The driver's request for each token, captured on its way to /sql (and forwarded, so the driver gets its answer). */
+async function captureDriverRequests(job: Job): Promise<{ headers: Record<string, string>; body: { query: string; params: string[] } }[]> {
+  const captured: { headers: Record<string, string>; body: { query: string; params: string[] } }[] = [];
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) headers[name] = value;
+      }
+      captured.push({ headers, body: JSON.parse(body) as { query: string; params: string[] } });
+      fetch(job.fetchEndpoint!, { method: 'POST', headers, body }).then(
+        async (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text()),
+        () => res.writeHead(502).end(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  neonConfig.fetchEndpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/sql`;
+  try {
+    for (const token of job.tokens!) await neon(job.connectionString, { authToken: token }).query(QUERY, [job.ids[0]]);
+  } finally {
+    proxy.close();
+  }
+  return captured;
+}
+
+async function runHttp(job: Job): Promise<JobResult> {
+  const captured = await captureDriverRequests(job);
+  let wrongBodies = 0;
+  // Every answer must be the one row its user may see (Neon's JSON: "rowCount":1).
+  const onResponse = (status: number, body: string) => {
+    if (status === 200 && !body.includes('"rowCount":1')) wrongBodies += 1;
+  };
+  const requests = Array.from({ length: 1000 }, (_, i) => {
+    const { headers, body } = captured[i % captured.length]!;
+    const params = [String(job.ids[i % job.ids.length])];
+    return { method: 'POST' as const, path: new URL(job.fetchEndpoint!).pathname, headers, body: JSON.stringify({ ...body, params }), onResponse };
+  });
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: job.fetchEndpoint!, connections: job.concurrency, pipelining: 1, duration: job.seconds, timeout: 30, requests },
+      (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+    );
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (status === 200) latencies.push(responseTime);
+    });
+  });
+  latencies.sort((a, b) => a - b);
+  const errors = result.non2xx + result.errors + result.timeouts + wrongBodies;
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    qps: result['2xx'] / result.duration,
+    requests: result['2xx'],
+    errors,
+    ...(errors ? { firstError: `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${wrongBodies} answers without exactly one row` } : {}),
+  };
+}
+
 async function run(job: Job): Promise<JobResult> {
+  if (job.kind === 'http') return runHttp(job);
   let query: (i: number) => Promise<number>;
   let close = async (): Promise<void> => undefined;
   if (job.kind === 'sql') {

@@ -1,9 +1,10 @@
 /**
  * /sql benchmark (a script, not a test): `npm run bench:sql`.
  *  1. A primary-key SELECT through @neondatabase/serverless + /sql with a user token, against the same query on a
- *     direct `pg` connection: p50/p99 latency and queries/s at 50 concurrent requests. The load generator (the real
- *     driver, and the direct pool) runs in its own process (bench/sql-load-client.ts), so the server's process
- *     spends no CPU on the client; the server runs here.
+ *     direct `pg` connection: p50/p99 latency with 1 request in flight (the latency /sql adds), and p50/p99 and
+ *     queries/s with 50 in flight, through the driver and through autocannon replaying the driver's requests. The
+ *     load generator runs in its own process (bench/sql-load-client.ts), so the server's process spends no CPU on
+ *     the client; the server runs here.
  *  2. The per-row cost of an auth.user_id() policy over 100,000 rows against a policy comparing to a constant
  *     (sequential scan, checked with EXPLAIN, so the policy runs on every row).
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, a superuser).
@@ -22,7 +23,7 @@ import { startServer } from '../src/server/server.js';
 import { openEndUserConnection } from '../src/rls/role-connection.js';
 import { projectSqlUrls } from '../src/sql/project-urls.js';
 import { runQuery } from '../src/sql/execute-pg.js';
-import { END_USER_RESET_SQL } from '../src/sql/pools.js';
+import { RESET_SESSION_SQL } from '../src/sql/pools.js';
 import { cpuCores, cpuSnapshot, postgresBackendPids } from './auth/lib.js';
 import type { Job, JobResult } from './sql-load-client.js';
 
@@ -111,17 +112,24 @@ try {
   // 1. Latency and throughput, from the load generator's process.
   const ids = Array.from({ length: 1000 }, (_, i) => (i % USERS) + USERS * (1 + ((i * 7) % 1000))); // row i belongs to user i % USERS
   const sqlJob: Job = { kind: 'sql', seconds: SECONDS, concurrency: CONCURRENCY, fetchEndpoint: urls.sqlEndpoint, connectionString: urls.databaseAuthenticatedUrl, tokens: tokens.map((t) => t.token), ids };
+  const pgJob: Job = { kind: 'pg', seconds: SECONDS, concurrency: CONCURRENCY, connectionString: url.toString(), ids, poolSize: 20 };
   await loadClient.run({ ...sqlJob, seconds: Math.min(SECONDS, 3) }); // warm-up
-  // CPU per request of each party during the /sql run: this process (the server), the load generator's process and
-  // the database's backends (all open after the warm-up: the pools keep them).
+  // One request in flight: the latency /sql adds to a query.
+  const sqlOne = await loadClient.run({ ...sqlJob, concurrency: 1 });
+  const pgOne = await loadClient.run({ ...pgJob, concurrency: 1 });
+  // 50 in flight: through the driver (its fetch() is the bottleneck on 2 cores), then the driver's own requests
+  // replayed by autocannon, with the CPU each party spends per request: this process (the server), the load
+  // generator's process and the database's backends (all open after the warm-up: the pools keep them).
+  const sqlMany = await loadClient.run(sqlJob);
   const backends = await postgresBackendPids(ADMIN, dbName);
   const cpuBefore = cpuSnapshot(loadClient.pid, backends);
-  const viaSql = await loadClient.run(sqlJob);
+  const httpMany = await loadClient.run({ ...sqlJob, kind: 'http' });
   const cpu = cpuCores(cpuBefore, cpuSnapshot(loadClient.pid, backends));
+
   const cpuSeconds = (performance.now() - cpuBefore.at) / 1000;
-  const perRequest = (cores: number | null) => (cores === null ? 'n/a' : `${((cores * cpuSeconds * 1000) / viaSql.requests).toFixed(2)} ms`);
-  const viaPg = await loadClient.run({ kind: 'pg', seconds: SECONDS, concurrency: CONCURRENCY, connectionString: url.toString(), ids, poolSize: 20 });
-  for (const [name, r] of [['/sql', viaSql], ['direct pg', viaPg]] as const) {
+  const perRequest = (cores: number | null) => (cores === null ? 'n/a' : `${((cores * cpuSeconds * 1000) / httpMany.requests).toFixed(2)} ms`);
+  const pgMany = await loadClient.run(pgJob);
+  for (const [name, r] of [['/sql 1', sqlOne], ['pg 1', pgOne], ['/sql driver', sqlMany], ['/sql autocannon', httpMany], ['direct pg', pgMany]] as const) {
     if (r.errors) throw new Error(`${name}: ${r.errors} failed requests (first: ${r.firstError})`);
   }
 
@@ -131,11 +139,12 @@ try {
     { host: where.hostname, port: Number(where.port || 5432), database: dbName, user: 'authenticated', password: 'unused' },
     server.ctx.db,
   );
-  // 2a. PostgreSQL's side of a /sql request, statement by statement on this end-user connection, one at a time (each
-  // a round trip over loopback, so each figure includes one; `SELECT 1` shows how much): the identity install, the
-  // query under the drizzle policy, the reset (Neon's nine statements and end_request()).
+  // 2a. PostgreSQL's side of a /sql request, statement by statement, one at a time (each a round trip over loopback, so
+  // each figure includes one; `SELECT 1` shows how much): the identity install over the privileged connection (one
+  // backend per call here; the server batches concurrent requests'), the query under the drizzle policy on the
+  // end-user connection, and the reset (DISCARD ALL).
   const claims = { sub: tokens[0]!.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 };
-  const steps: Record<string, number[]> = { 'SELECT 1': [], 'auth.jwt_session_init': [], 'PK SELECT': [], reset: [] };
+  const steps: Record<string, number[]> = { 'SELECT 1': [], set_identities: [], 'PK SELECT': [], reset: [] };
   const timed = async (name: string, run: () => Promise<unknown>) => {
     const start = performance.now();
     await run();
@@ -143,9 +152,9 @@ try {
   };
   for (let r = 0; r < 2000; r++) {
     await timed('SELECT 1', () => conn.client.query('SELECT 1'));
-    await timed('auth.jwt_session_init', () => conn.client.query('SELECT auth.jwt_session_init($1)', [conn.sessionKey!.mint(claims)]));
+    await timed('set_identities', () => server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb)', [JSON.stringify([{ pid: conn.pid, claims }])]));
     await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }));
-    await timed('reset', () => conn.client.query(END_USER_RESET_SQL));
+    await timed('reset', () => conn.client.query(RESET_SESSION_SQL));
   }
   const stepMedians = Object.entries(steps).map(([name, us]) => `${name} ${us.sort((a, b) => a - b)[us.length >> 1]!.toFixed(0)} µs`);
 
@@ -174,12 +183,19 @@ try {
   const f = (n: number) => n.toFixed(2);
   const avg = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
   console.log(`cores: ${os.cpus().length}, load average at start ${avg(loadAtStart)}, at end ${avg(os.loadavg())}; ${SECONDS} s per run, ${CONCURRENCY} concurrent; load generator in its own process`);
-  console.log(`PK SELECT via driver + /sql (token): p50 ${f(viaSql.p50)} ms, p99 ${f(viaSql.p99)} ms, ${viaSql.qps.toFixed(0)} q/s`);
-  console.log(`PK SELECT via direct pg:             p50 ${f(viaPg.p50)} ms, p99 ${f(viaPg.p99)} ms, ${viaPg.qps.toFixed(0)} q/s`);
+  const row = (name: string, r: JobResult) => `  ${name.padEnd(44)} p50 ${f(r.p50).padStart(6)} ms  p99 ${f(r.p99).padStart(6)} ms  ${r.qps.toFixed(0).padStart(6)} q/s`;
+  console.log('PK SELECT, 1 in flight:');
+  console.log(row('driver + /sql (token)', sqlOne));
+  console.log(row('direct pg', pgOne));
+  console.log(`  added: p50 ${f(sqlOne.p50 - pgOne.p50)} ms, p99 ${f(sqlOne.p99 - pgOne.p99)} ms`);
+  console.log(`PK SELECT, ${CONCURRENCY} in flight:`);
+  console.log(row('driver + /sql (token)', sqlMany));
+  console.log(row("driver's requests replayed by autocannon", httpMany));
+  console.log(row('direct pg', pgMany));
+  console.log(`  /sql (autocannon) vs direct pg: ${(httpMany.qps / pgMany.qps).toFixed(2)}x q/s; added p50 ${f(httpMany.p50 - pgMany.p50)} ms, p99 ${f(httpMany.p99 - pgMany.p99)} ms`);
   console.log(
-    `CPU per /sql request: server ${perRequest(cpu.driver)}, load generator ${perRequest(cpu.server)}, PostgreSQL backends ${perRequest(cpu.postgres)} (${backends.length}); idle cores ${cpu.idle === null ? 'n/a' : cpu.idle.toFixed(2)}`,
+    `  CPU per /sql request (autocannon run): server ${perRequest(cpu.driver)}, load generator ${perRequest(cpu.server)}, PostgreSQL backends ${perRequest(cpu.postgres)} (${backends.length}); idle cores ${cpu.idle === null ? 'n/a' : cpu.idle.toFixed(2)}`,
   );
-  console.log(`added: p50 ${f(viaSql.p50 - viaPg.p50)} ms, p99 ${f(viaSql.p99 - viaPg.p99)} ms`);
   console.log(`PostgreSQL side, one end-user connection, sequential, median of 2000 (round trip included): ${stepMedians.join(', ')}`);
   console.log(`count(*) over 100k rows, seq scan, median of 15 (ms):`);
   for (const [table, ms] of Object.entries(perRow)) console.log(`  ${table.padEnd(20)} ${f(ms)}  (${f(ms / perRow.items_const!)}x items_const)`);

@@ -19,7 +19,7 @@ export type EndUserRole = (typeof END_USER_ROLES)[number];
 export const KIT_OWNER_ROLE = 'authsync_rls_owner';
 
 /** Bumped whenever the script below changes; recorded in authsync_rls.kit. */
-export const KIT_VERSION = 4;
+export const KIT_VERSION = 5;
 
 /** Cluster-wide roles. Needs CREATEROLE (or superuser). */
 export const ROLES_SQL = `
@@ -84,6 +84,11 @@ ALTER TABLE authsync_rls.backend_sessions OWNER TO ${KIT_OWNER_ROLE};
 -- Kit version 2: true between requests (set by authsync_rls.end_request, cleared by auth.jwt_session_init). The
 -- readers raise instead of answering while it is set, so SQL that runs without a freshly installed identity fails.
 ALTER TABLE authsync_rls.backend_sessions ADD COLUMN IF NOT EXISTS cleared boolean NOT NULL DEFAULT false;
+-- Kit version 5: one row per page. Every request rewrites its backend's row; with room on the page each rewrite
+-- stays there (a HOT update, pruned in place), so the table keeps about one page per backend instead of growing
+-- with dead rows between vacuums, and from a handful of backends on the planner looks rows up by primary key
+-- instead of reading every page.
+ALTER TABLE authsync_rls.backend_sessions SET (fillfactor = 10);
 REVOKE ALL ON authsync_rls.backend_sessions FROM PUBLIC;
 REVOKE ALL (pid, login_role, claims, sub, sub_invalid, cleared) ON authsync_rls.backend_sessions FROM PUBLIC;
 -- Defence in depth: should a grant ever reach another role, it would still see only its own backend's row. The
@@ -156,9 +161,34 @@ BEGIN
 END
 $fn$;
 
+-- Kit version 5: how authsync sets and clears the identity of its end-user backends, over its privileged connection
+-- (nothing on the end-user connection is involved, and no key): p_entries is a JSON array of {pid, claims}, claims
+-- being the verified token payload, or null to clear. Several backends per call: authsync batches the installs of
+-- concurrent requests. Returns the PIDs whose row exists (registered by register_backend). One UPDATE per entry, by
+-- primary key, with the plan kept for the session.
+CREATE OR REPLACE FUNCTION authsync_rls.set_identities(p_entries jsonb) RETURNS SETOF integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  e record;
+BEGIN
+  FOR e IN SELECT v.pid, v.claims FROM jsonb_to_recordset(p_entries) AS v(pid integer, claims jsonb) LOOP
+    UPDATE authsync_rls.backend_sessions s
+    SET claims = e.claims,
+        sub = CASE WHEN jsonb_typeof(e.claims -> 'sub') = 'string' THEN e.claims ->> 'sub' END,
+        sub_invalid = coalesce(e.claims ? 'sub' AND jsonb_typeof(e.claims -> 'sub') <> 'string', false),
+        cleared = e.claims IS NULL
+    WHERE s.pid = e.pid;
+    IF FOUND THEN
+      RETURN NEXT e.pid;
+    END IF;
+  END LOOP;
+END
+$fn$;
+
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsync_rls FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea) TO CURRENT_USER;
 GRANT EXECUTE ON FUNCTION authsync_rls.forget_backend(integer) TO CURRENT_USER;
+GRANT EXECUTE ON FUNCTION authsync_rls.set_identities(jsonb) TO CURRENT_USER;
 
 CREATE SCHEMA IF NOT EXISTS auth AUTHORIZATION ${KIT_OWNER_ROLE};
 
@@ -244,47 +274,76 @@ BEGIN
 END
 $fn$;
 
--- The readers are evaluated by policies, often per row, so they are plain SQL with every name schema-qualified
--- (no SET clause: a per-call search_path change costs more than the lookup itself). They stay SECURITY DEFINER:
--- PostgreSQL inlines a SQL function only when its body is a bare expression without a subquery, and any body that
--- reads the identity table has one, so running them as the caller would gain nothing and expose the table. Wrap a
--- call in a scalar subquery, user_id = (select auth.user_id()), to have it evaluated once per statement (an
--- InitPlan); drizzle's (select auth.user_id() = t.user_id) is correlated and calls it once per row. STRICT is
--- dropped from the zero-argument readers (it changes no result). PARALLEL RESTRICTED rather than pg_session_jwt's
--- SAFE: a parallel worker has its own PID and would see no identity. Between requests (cleared) they raise.
+-- The readers are evaluated by policies, often per row. PL/pgSQL (kit version 5; SQL before): PostgreSQL inlines a
+-- SQL function only when its body is a bare expression without a subquery, and any body that reads the identity
+-- table has one, so a SQL reader was planned again at every statement that called it, where PL/pgSQL keeps the
+-- lookup's plan. Every name is schema-qualified and there is no SET clause (a per-call search_path change costs more
+-- than the lookup). SECURITY DEFINER: the end-user roles cannot read the table. Wrap a call in a scalar subquery,
+-- user_id = (select auth.user_id()), to have it evaluated once per statement (an InitPlan); drizzle's
+-- (select auth.user_id() = t.user_id) is correlated and calls it once per row. STRICT is dropped from the
+-- zero-argument readers (it changes no result). PARALLEL RESTRICTED rather than pg_session_jwt's SAFE: a parallel
+-- worker has its own PID and would see no identity. Between requests (cleared) they raise.
 CREATE OR REPLACE FUNCTION auth.session() RETURNS jsonb
-LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-  SELECT COALESCE((
-    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity()::pg_catalog.jsonb ELSE s.claims END
-    FROM authsync_rls.backend_sessions s
-    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
-  ), 'null'::pg_catalog.jsonb)
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+DECLARE
+  s record;
+BEGIN
+  SELECT b.cleared, b.claims INTO s FROM authsync_rls.backend_sessions b
+  WHERE b.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND b.login_role OPERATOR(pg_catalog.=) SESSION_USER;
+  IF NOT FOUND THEN
+    RETURN 'null'::pg_catalog.jsonb;
+  END IF;
+  IF s.cleared THEN
+    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
+  END IF;
+  RETURN COALESCE(s.claims, 'null'::pg_catalog.jsonb);
+END
 $fn$;
 
--- pg_session_jwt 0.4's alias of auth.session().
+-- pg_session_jwt 0.4's alias of auth.session(): a plain SQL function (so inlined into the call of auth.session()).
 CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb
-LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY INVOKER AS $fn$
   SELECT auth.session()
 $fn$;
 
 CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text
-LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-  SELECT (
-    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity() WHEN s.sub_invalid THEN authsync_rls.raise_invalid_subject() ELSE s.sub END
-    FROM authsync_rls.backend_sessions s
-    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
-  )
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+DECLARE
+  s record;
+BEGIN
+  SELECT b.cleared, b.sub_invalid, b.sub INTO s FROM authsync_rls.backend_sessions b
+  WHERE b.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND b.login_role OPERATOR(pg_catalog.=) SESSION_USER;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF s.cleared THEN
+    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
+  END IF;
+  IF s.sub_invalid THEN
+    RAISE EXCEPTION 'invalid subject claim in the JWT' USING ERRCODE = '42804';
+  END IF;
+  RETURN s.sub;
+END
 $fn$;
 
 CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid
-LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-  SELECT (
-    SELECT CASE WHEN s.cleared THEN authsync_rls.raise_no_identity()::pg_catalog.uuid
-      WHEN s.sub OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$'
-      THEN s.sub::pg_catalog.uuid END
-    FROM authsync_rls.backend_sessions s
-    WHERE s.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND s.login_role OPERATOR(pg_catalog.=) SESSION_USER
-  )
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+DECLARE
+  s record;
+BEGIN
+  SELECT b.cleared, b.sub INTO s FROM authsync_rls.backend_sessions b
+  WHERE b.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND b.login_role OPERATOR(pg_catalog.=) SESSION_USER;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF s.cleared THEN
+    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
+  END IF;
+  IF s.sub OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' THEN
+    RETURN s.sub::pg_catalog.uuid;
+  END IF;
+  RETURN NULL;
+END
 $fn$;
 
 DO $owner$
@@ -294,7 +353,7 @@ BEGIN
            WHERE p.pronamespace IN ('auth'::regnamespace, 'authsync_rls'::regnamespace)
              AND p.proname IN ('init', 'jwt_session_init', 'session', 'jwt', 'user_id', 'uid', 'b64url_decode',
                                'register_backend', 'forget_backend', 'own_session', 'raise_invalid_subject',
-                               'raise_no_identity', 'end_request')
+                               'raise_no_identity', 'end_request', 'set_identities')
   LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO ${KIT_OWNER_ROLE}', f);
   END LOOP;
@@ -303,6 +362,7 @@ $owner$;
 
 REVOKE ALL ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authsync_rls.forget_backend(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authsync_rls.set_identities(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.raise_invalid_subject() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.raise_no_identity() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.end_request() TO PUBLIC;

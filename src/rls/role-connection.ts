@@ -5,7 +5,6 @@
 import pg from 'pg';
 import type { Queryable } from '../db/database.js';
 import type { EndUserRole } from './kit-sql.js';
-import { END_USER_RESET_SQL } from '../sql/pools.js';
 import { SessionKey } from './session-key.js';
 
 /** Text in, text out: the /sql endpoint passes Postgres' text output through untouched. */
@@ -15,10 +14,8 @@ export interface RoleConnection {
   client: pg.Client;
   role: string;
   pid: number;
-  /** Present on end-user (token) connections. */
+  /** Present on end-user (token) connections: the key auth.jwt_session_init checks tokens with on this backend. */
   sessionKey?: SessionKey;
-  /** The statements that reset the session when a request ends (Neon's reset; end-user connections add to it). */
-  resetSql?: string;
 }
 
 export interface ConnectTarget {
@@ -63,7 +60,7 @@ export async function openEndUserConnection(target: ConnectTarget & { user: EndU
     const { inner, outer } = sessionKey.pads();
     await privileged.query('SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5)', [pid, rows[0]!.started, target.user, inner, outer]);
     await client.query('SELECT auth.init()');
-    return { client, role: target.user, pid, sessionKey, resetSql: END_USER_RESET_SQL };
+    return { client, role: target.user, pid, sessionKey };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;

@@ -1,9 +1,10 @@
 /**
- * The per-connection key behind `auth.jwt_session_init`. authsync generates 32 random bytes for every end-user
- * connection it opens, registers them for that backend over a separate privileged connection (so SQL on the
- * end-user connection never sees them), and signs each request's verified claims with them: HMAC-SHA256 over
- * `header.payload`, with a `jti` that grows by one per request. A token is therefore worthless on any other
- * backend, and on its own backend once a later one was installed.
+ * The per-connection key behind `auth.jwt_session_init`, pg_session_jwt's way for a connection to set its own
+ * identity. authsync generates 32 random bytes for every end-user connection it opens and registers them for that
+ * backend over a separate privileged connection (so SQL on the end-user connection never sees them). A token signed
+ * with them (HMAC-SHA256 over `header.payload`, with a `jti` that grows by one per token) is worthless on any other
+ * backend, and on its own backend once a later one was installed. (authsync itself installs request identities over
+ * its privileged connection: see IdentityWriter.)
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
@@ -25,7 +26,7 @@ export class SessionKey {
     return { inner, outer };
   }
 
-  /** A session token for the next request: the claims with `jti` set to the next counter value (position kept). */
+  /** A session token for `auth.jwt_session_init`: the claims with `jti` set to the next counter value (position kept). */
   mint(claims: Record<string, unknown>): string {
     this.jti += 1;
     const payload = Buffer.from(JSON.stringify({ ...claims, jti: this.jti })).toString('base64url');

@@ -1,9 +1,9 @@
-/** The HTTP application: /health, the Stack-compatible API under /api/v1, and (later) /sql and /dashboard. */
+/** The HTTP application: /health, /metrics, the Stack-compatible API under /api/v1 and /dashboard. (/sql is
+ * served on Node's request directly: see server.ts.) */
 import { Hono } from 'hono';
 import { apiEndpoints } from '../api/routes/index.js';
 import { mountApi } from '../api/router.js';
 import type { AppContext } from '../context.js';
-import { mountSql } from '../sql/route.js';
 import { mountDashboard } from '../dashboard/index.js';
 import { renderMetrics } from '../sync/metrics.js';
 import { syncStatus } from '../sync/status.js';
@@ -17,7 +17,6 @@ export function createHttpApp(ctx: AppContext): Hono {
   // users_sync pending changes, lag and errors per target (Prometheus text format).
   app.get('/metrics', async (c) => c.text(renderMetrics(await syncStatus(ctx.db)), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   mountApi(app, ctx, apiEndpoints);
-  mountSql(app, ctx, ctx.sql);
   mountDashboard(app, ctx);
   app.notFound((c) => c.text('Not found', 404));
   app.onError((error, c) => {

@@ -1,4 +1,5 @@
 /** Starts authsync: context, HTTP server, and the default project on first start. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.js';
@@ -9,7 +10,7 @@ import { SyncWorker } from '../sync/worker.js';
 import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';
 import { createHttpApp } from './http-app.js';
-import { isLoopback } from '../sql/route.js';
+import { handleSql, isLoopback, isSqlRequest } from '../sql/route.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -40,6 +41,11 @@ export async function startServer(config: Config, options: { createDefaultProjec
     );
     s.once('error', reject);
   });
+  // /sql goes straight to its Node handler; everything else through the web-standard app.
+  const [appListener] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  const sqlHandler: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => (sqlHandler.handle && isSqlRequest(req) ? sqlHandler.handle(req, res) : appListener!(req, res)));
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   if (new URL(config.baseUrl).port === '0') config = { ...config, port, baseUrl: config.baseUrl.replace(/:0$/, `:${port}`) };
@@ -73,6 +79,7 @@ export async function startServer(config: Config, options: { createDefaultProjec
   const http = createHttpApp(ctx);
   // The Node request (env) goes along: the dashboard's sign-in limiter needs the client address.
   app.fetch = (request, env) => http.fetch(request, env);
+  sqlHandler.handle = (req, res) => handleSql(ctx, ctx.sql, req, res);
   const running: RunningServer = {
     ctx,
     url: `http://${host}:${port}`,

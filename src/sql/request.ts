@@ -2,7 +2,6 @@
 import type { IncomingMessage } from 'node:http';
 import { badRequest, SqlHttpError } from './neon-errors.js';
 import type { QueryOutcome } from './results.js';
-import { readLimited } from '../http/read-limited.js';
 
 export interface SqlQuery {
   query: string;
@@ -122,12 +121,4 @@ export function readIncomingBody(incoming: IncomingMessage, limit = MAX_REQUEST_
     incoming.on('end', onEnd);
     incoming.on('error', onError);
   });
-}
-
-/** Reads a body up to `limit` bytes; beyond it, Neon's 413. */
-export async function readLimitedBody(request: Request, limit = MAX_REQUEST_BYTES): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new SqlHttpError(413, `request is too large (max is ${limit} bytes)`);
-  if (!request.body) return '';
-  return (await readLimited(request.body, limit, () => new SqlHttpError(413, `request is too large (max is ${limit} bytes)`))).toString('utf8');
 }

@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { pgliteHandle } from '../db/pglite.js';
 import { readOrCreateSecret } from '../server/secret.js';
 import { installKit, kitIsCurrent, rolePassword } from '../rls/install.js';
+import { IdentityWriter } from '../rls/identity-writer.js';
 import { JwksCache } from '../rls/jwks-cache.js';
 import { END_USER_ROLES, type EndUserRole } from '../rls/kit-sql.js';
 import { openClient, openEndUserConnection, type RoleConnection } from '../rls/role-connection.js';
@@ -17,7 +18,7 @@ import { cancelBackend } from './cancel.js';
 import { executeOnClient, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
 import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.js';
-import { ConnectionPools, RESET_SESSION_SQL } from './pools.js';
+import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
 import type { SqlRequest } from './request.js';
 import type { QueryOutcome } from './results.js';
 import { TargetResolver, type SqlTarget } from './targets.js';
@@ -36,6 +37,7 @@ export class SqlService {
   readonly targets: TargetResolver;
   private readonly verifier: TokenVerifier;
   private readonly kits = new Map<string, Promise<void>>();
+  private readonly writers = new Map<string, IdentityWriter>();
   private secret: string | undefined;
 
   constructor(private readonly ctx: AppContext) {
@@ -103,8 +105,7 @@ export class SqlService {
       .catch((error: unknown) => {
         throw connectError(error, role);
       });
-    // Every request installs its identity: the previous request's was cleared by the reset that ended it.
-    return this.runOn(key, conn, call, target, conn.sessionKey!.mint(payload));
+    return this.runOn(key, conn, call, target, { writer: this.writerFor(target), claims: payload });
   }
 
   private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
@@ -123,40 +124,36 @@ export class SqlService {
   }
 
   /**
-   * Runs a request on a pooled connection. A single query goes out in one write with the identity before it and
-   * the session reset behind it, each with its own Sync: `auth.jwt_session_init` commits before the query runs (so
-   * nothing the query does, not even a ROLLBACK inside a DO block, can take it back), and the reset's last
-   * statement clears it again. If the identity cannot be installed the query still reaches the server, but it finds
-   * the identity cleared (the readers raise), its result is discarded and the connection closed. Batches install
-   * the identity first, then run statement by statement, as before.
+   * Runs a request on a pooled connection. With a token, the request's identity is committed first, over the
+   * privileged connection (batched with concurrent requests'); only then does anything reach the end-user connection.
+   * A single query goes out in one write with the session reset (DISCARD ALL) behind it, each with its own Sync, so
+   * the reset costs no round trip of its own; a batch runs statement by statement inside its transaction. After the
+   * reset, the connection goes back to its pool and its identity is cleared (see IdentityWriter); after an error or a
+   * cancellation it is closed instead.
    */
-  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identityToken: string | undefined): Promise<QueryOutcome[]> {
+  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identity: Identity | undefined): Promise<QueryOutcome[]> {
     let healthy = false;
-    let reset: Promise<unknown> | undefined;
+    let sentReset: Promise<unknown> | undefined;
     const onAbort = () => void cancelBackend(conn.client);
     call.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.interceptExtension(call.request, target);
+      if (identity) await identity.writer.install(conn.pid, identity.claims).catch((error: unknown) => Promise.reject(identityError(error)));
       const single = call.request.batch ? undefined : call.request.queries[0]!;
       let results: QueryOutcome[];
       if (single && !single.synthetic) {
         const stream = (conn.client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
         stream.cork();
-        let identity: Promise<unknown> | undefined;
         let outcome: Promise<QueryOutcome>;
         try {
-          if (identityToken !== undefined) identity = conn.client.query(INSTALL_IDENTITY_SQL, [identityToken]);
           outcome = runQuery(conn.client, single);
-          reset = conn.client.query(conn.resetSql ?? RESET_SESSION_SQL);
+          sentReset = conn.client.query(RESET_SESSION_SQL);
         } finally {
           stream.uncork();
         }
-        reset.catch(() => undefined);
-        outcome.catch(() => undefined);
-        if (identity) await identity.catch((error: unknown) => Promise.reject(identityError(error)));
+        sentReset.catch(() => undefined);
         results = [await outcome];
       } else {
-        if (identityToken !== undefined) await conn.client.query(INSTALL_IDENTITY_SQL, [identityToken]).catch((error: unknown) => Promise.reject(identityError(error)));
         results = await executeOnClient(conn.client, call.request);
       }
       healthy = !call.signal?.aborted;
@@ -168,8 +165,21 @@ export class SqlService {
       throw new SqlHttpError(500, (error as Error).message);
     } finally {
       call.signal?.removeEventListener('abort', onAbort);
+      // The clear is queued before the connection can be handed out again (release waits for `reset`), so the next
+      // request's install on this backend is written after it; nothing waits for it to be committed.
+      const reset = healthy ? resetSession(conn.client, sentReset).then(() => void identity?.writer.clear(conn.pid).catch(() => undefined)) : undefined;
       this.pools.release(key, conn, healthy, reset);
     }
+  }
+
+  /** One identity writer per database, shared by all its end-user connections. */
+  private writerFor(target: SqlTarget): IdentityWriter {
+    let writer = this.writers.get(target.dbKey);
+    if (!writer) {
+      writer = new IdentityWriter(target.privileged);
+      this.writers.set(target.dbKey, writer);
+    }
+    return writer;
   }
 
   private async runEmbedded(call: SqlCall, target: SqlTarget, role: string, claims: Record<string, unknown> | undefined): Promise<QueryOutcome[]> {
@@ -191,7 +201,10 @@ export class SqlService {
   }
 }
 
-const INSTALL_IDENTITY_SQL = 'SELECT auth.jwt_session_init($1)';
+interface Identity {
+  writer: IdentityWriter;
+  claims: Record<string, unknown>;
+}
 
 function identityError(error: unknown): SqlHttpError {
   return new SqlHttpError(500, `could not set the session identity: ${(error as Error).message}`);
