@@ -152,7 +152,7 @@ try {
   };
   for (let r = 0; r < 2000; r++) {
     await timed('SELECT 1', () => conn.client.query('SELECT 1'));
-    await timed('set_identities', () => server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb)', [JSON.stringify([{ pid: conn.pid, claims }])]));
+    await timed('set_identities', () => server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb)', [JSON.stringify([{ pid: conn.pid, start: conn.backendStart, claims }])]));
     await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }));
     await timed('reset', () => conn.client.query(RESET_SESSION_SQL));
   }

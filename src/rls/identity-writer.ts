@@ -10,7 +10,15 @@
  */
 import type { Queryable } from '../db/database.js';
 
+/** The end-user backend whose identity is written: its PID and its start time as registered. */
+export interface Backend {
+  pid: number;
+  backendStart?: string | null;
+}
+
 interface Pending {
+  /** The backend's start time as registered; a write for another backend with the same PID matches nothing. */
+  start: string | null;
   claims: Record<string, unknown> | null;
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
@@ -25,24 +33,29 @@ export class IdentityWriter {
 
   constructor(private readonly privileged: Queryable) {}
 
-  /** Installs `claims` (a verified token payload) as the identity of backend `pid`; resolves once committed. */
-  install(pid: number, claims: Record<string, unknown>): Promise<void> {
-    return this.enqueue(pid, claims);
+  /** Installs `claims` (a verified token payload) as the identity of the backend; resolves once committed. */
+  install(backend: Backend, claims: Record<string, unknown>): Promise<void> {
+    return this.enqueue(backend, claims);
   }
 
-  /** Clears the identity of backend `pid`: its readers raise until the next install. */
-  clear(pid: number): Promise<void> {
-    return this.enqueue(pid, null);
+  /** Clears the identity of the backend: its readers raise until the next install. */
+  clear(backend: Backend): Promise<void> {
+    return this.enqueue(backend, null);
   }
 
-  private enqueue(pid: number, claims: Record<string, unknown> | null): Promise<void> {
+  private enqueue({ pid, backendStart }: Backend, claims: Record<string, unknown> | null): Promise<void> {
+    const start = backendStart ?? null;
     return new Promise<void>((resolve, reject) => {
       const waiting = this.pending.get(pid);
-      if (waiting) {
+      if (waiting && waiting.start === start) {
         waiting.claims = claims;
         waiting.waiters.push({ resolve, reject });
+      } else if (waiting) {
+        // A different backend under a reused PID: the earlier entry's backend is gone, so its write can only fail.
+        for (const waiter of waiting.waiters) waiter.reject(new Error(`backend ${pid} is gone`));
+        this.pending.set(pid, { start, claims, waiters: [{ resolve, reject }] });
       } else {
-        this.pending.set(pid, { claims, waiters: [{ resolve, reject }] });
+        this.pending.set(pid, { start, claims, waiters: [{ resolve, reject }] });
       }
       if (!this.inFlight) this.flush();
     });
@@ -57,7 +70,7 @@ export class IdentityWriter {
     }
     for (const [pid] of batch) this.pending.delete(pid);
     this.inFlight = true;
-    const entries = JSON.stringify(batch.map(([pid, { claims }]) => ({ pid, claims })));
+    const entries = JSON.stringify(batch.map(([pid, { start, claims }]) => ({ pid, start, claims })));
     this.privileged
       .query<{ pid: number }>('SELECT authsync_rls.set_identities($1::jsonb) AS pid', [entries])
       .then(

@@ -162,22 +162,23 @@ END
 $fn$;
 
 -- Kit version 5: how authsync sets and clears the identity of its end-user backends, over its privileged connection
--- (nothing on the end-user connection is involved, and no key): p_entries is a JSON array of {pid, claims}, claims
--- being the verified token payload, or null to clear. Several backends per call: authsync batches the installs of
--- concurrent requests. Returns the PIDs whose row exists (registered by register_backend). One UPDATE per entry, by
--- primary key, with the plan kept for the session.
+-- (nothing on the end-user connection is involved, and no key): p_entries is a JSON array of {pid, start, claims},
+-- start being the backend's start time as register_backend recorded it (so a write meant for a backend that has
+-- gone never lands on a later one with the same PID) and claims the verified token payload, or null to clear.
+-- Several backends per call: authsync batches the installs of concurrent requests. Returns the PIDs written. One
+-- UPDATE per entry, by primary key, with the plan kept for the session.
 CREATE OR REPLACE FUNCTION authsync_rls.set_identities(p_entries jsonb) RETURNS SETOF integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   e record;
 BEGIN
-  FOR e IN SELECT v.pid, v.claims FROM jsonb_to_recordset(p_entries) AS v(pid integer, claims jsonb) LOOP
+  FOR e IN SELECT v.pid, v.start, v.claims FROM jsonb_to_recordset(p_entries) AS v(pid integer, start timestamptz, claims jsonb) LOOP
     UPDATE authsync_rls.backend_sessions s
     SET claims = e.claims,
         sub = CASE WHEN jsonb_typeof(e.claims -> 'sub') = 'string' THEN e.claims ->> 'sub' END,
         sub_invalid = coalesce(e.claims ? 'sub' AND jsonb_typeof(e.claims -> 'sub') <> 'string', false),
         cleared = e.claims IS NULL
-    WHERE s.pid = e.pid;
+    WHERE s.pid = e.pid AND s.backend_start IS NOT DISTINCT FROM e.start;
     IF FOUND THEN
       RETURN NEXT e.pid;
     END IF;

@@ -14,6 +14,8 @@ export interface RoleConnection {
   client: pg.Client;
   role: string;
   pid: number;
+  /** End-user connections: the backend's start time as registered (text), which identity writes must match. */
+  backendStart?: string | null;
   /** Present on end-user (token) connections: the key auth.jwt_session_init checks tokens with on this backend. */
   sessionKey?: SessionKey;
 }
@@ -60,7 +62,7 @@ export async function openEndUserConnection(target: ConnectTarget & { user: EndU
     const { inner, outer } = sessionKey.pads();
     await privileged.query('SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5)', [pid, rows[0]!.started, target.user, inner, outer]);
     await client.query('SELECT auth.init()');
-    return { client, role: target.user, pid, sessionKey };
+    return { client, role: target.user, pid, backendStart: rows[0]!.started, sessionKey };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;

@@ -138,7 +138,7 @@ export class SqlService {
     call.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.interceptExtension(call.request, target);
-      if (identity) await identity.writer.install(conn.pid, identity.claims).catch((error: unknown) => Promise.reject(identityError(error)));
+      if (identity) await identity.writer.install(conn, identity.claims).catch((error: unknown) => Promise.reject(identityError(error)));
       const single = call.request.batch ? undefined : call.request.queries[0]!;
       let results: QueryOutcome[];
       if (single && !single.synthetic) {
@@ -167,7 +167,7 @@ export class SqlService {
       call.signal?.removeEventListener('abort', onAbort);
       // The clear is queued before the connection can be handed out again (release waits for `reset`), so the next
       // request's install on this backend is written after it; nothing waits for it to be committed.
-      const reset = healthy ? resetSession(conn.client, sentReset).then(() => void identity?.writer.clear(conn.pid).catch(() => undefined)) : undefined;
+      const reset = healthy ? resetSession(conn.client, sentReset).then(() => void identity?.writer.clear(conn).catch(() => undefined)) : undefined;
       this.pools.release(key, conn, healthy, reset);
     }
   }

@@ -67,6 +67,16 @@ describe('the identity table as the end-user roles see it', () => {
     expect((await a.client.query('SELECT task FROM todos')).rows).toEqual([{ task: 'alice own' }]);
   });
 
+  it('an identity write meant for a backend that has gone never lands on a later backend with the same PID', async () => {
+    const stale = JSON.stringify([{ pid: a.pid, start: '2000-01-01 00:00:00+00', claims: { sub: bob.id } }]);
+    const { rows } = await t.server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb) AS pid', [stale]);
+    expect(rows).toEqual([]);
+    expect((await a.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
+    const current = JSON.stringify([{ pid: a.pid, start: a.backendStart, claims: { sub: alice.id, role: 'authenticated' } }]);
+    expect((await t.server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb) AS pid', [current])).rows).toEqual([{ pid: a.pid }]);
+    expect((await a.client.query('SELECT auth.user_id() AS uid, auth.session() ->> $1 AS role', ['role'])).rows).toEqual([{ uid: alice.id, role: 'authenticated' }]);
+  });
+
   it('a cleared identity makes the readers raise, and only a new signed token restores one', async () => {
     const c = await openEndUserConnection({ ...connectTarget(), user: 'authenticated' }, t.server.ctx.db);
     try {
