@@ -77,14 +77,19 @@ async function captureDriverRequests(job: Job): Promise<{ headers: Record<string
 async function runHttp(job: Job): Promise<JobResult> {
   const captured = await captureDriverRequests(job);
   let wrongBodies = 0;
-  // Every answer must be the one row its user may see (Neon's JSON: "rowCount":1).
+  let checked = 0;
+  // Every tenth answer (of every user) is read and must be the one row its user may see (Neon's JSON:
+  // "rowCount":1): reading every body costs the load generator CPU, taken from the 2 cores it shares with the server.
+  // Every answer's status is checked.
   const onResponse = (status: number, body: string) => {
+    checked += 1;
     if (status === 200 && !body.includes('"rowCount":1')) wrongBodies += 1;
   };
   const requests = Array.from({ length: 1000 }, (_, i) => {
     const { headers, body } = captured[i % captured.length]!;
     const params = [String(job.ids[i % job.ids.length])];
-    return { method: 'POST' as const, path: new URL(job.fetchEndpoint!).pathname, headers, body: JSON.stringify({ ...body, params }), onResponse };
+    const request = { method: 'POST' as const, path: new URL(job.fetchEndpoint!).pathname, headers, body: JSON.stringify({ ...body, params }) };
+    return Math.floor(i / captured.length) % 10 === 0 ? { ...request, onResponse } : request;
   });
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -97,6 +102,7 @@ async function runHttp(job: Job): Promise<JobResult> {
     });
   });
   latencies.sort((a, b) => a - b);
+  if (checked === 0) throw new Error('no answer was checked');
   const errors = result.non2xx + result.errors + result.timeouts + wrongBodies;
   return {
     p50: percentile(latencies, 50),
