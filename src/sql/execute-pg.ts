@@ -1,7 +1,7 @@
 /**
  * Runs a /sql request on a PostgreSQL connection: each query with the extended protocol (unnamed statement, text
  * parameters of unspecified type, text results), so one statement per query; a batch inside START TRANSACTION …
- * COMMIT, rolled back at the first error.
+ * COMMIT, rolled back at the first error, written in one packet.
  */
 import type pg from 'pg';
 import { rawTextTypes } from '../rls/role-connection.js';
@@ -42,17 +42,24 @@ export async function runQuery(client: pg.Client, query: SqlQuery): Promise<Quer
   };
 }
 
-/** Runs the request; `afterEach` may throw to abort (used to catch identity escapes). */
+/**
+ * Runs the request. A batch goes out in one write: START TRANSACTION, its queries and COMMIT, each with its own Sync
+ * (the connection is in pipeline mode), so it costs one round trip instead of one per statement. PostgreSQL runs them
+ * in order; after the first error the rest fail with "current transaction is aborted" and COMMIT ends in a rollback,
+ * which is what the batch's semantics ask for. The first error, in query order, is the batch's error.
+ */
 export async function executeOnClient(client: pg.Client, request: SqlRequest): Promise<QueryOutcome[]> {
   if (!request.batch) return [await runQuery(client, request.queries[0]!)];
-  await client.query(startTransactionSql(request));
+  const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+  stream.cork();
+  let pending: Promise<unknown>[];
   try {
-    const results: QueryOutcome[] = [];
-    for (const query of request.queries) results.push(await runQuery(client, query));
-    await client.query('COMMIT');
-    return results;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    pending = [client.query(startTransactionSql(request)), ...request.queries.map((query) => runQuery(client, query)), client.query('COMMIT')];
+  } finally {
+    stream.uncork();
   }
+  const settled = await Promise.allSettled(pending);
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.slice(1, -1).map((outcome) => (outcome as PromiseFulfilledResult<QueryOutcome>).value);
 }

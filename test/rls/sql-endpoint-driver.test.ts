@@ -107,6 +107,18 @@ describe('driver: neon() with authToken', () => {
     expect((error as NeonDbError).code).toBe('22012');
     expect(await asAlice`SELECT count(*)::int AS c FROM todos WHERE task = 'in batch'`).toEqual([{ c: 0 }]);
   });
+
+  it('reports the failing statement\'s own error, not the aborted-transaction errors of the statements after it', async () => {
+    const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
+    const error = await asAlice
+      .transaction((tx) => [tx`INSERT INTO todos (task) VALUES ('before the error')`, tx`SELECT 1/0`, tx`INSERT INTO todos (task) VALUES ('after the error')`, tx`SELECT 1`])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NeonDbError);
+    expect(error).toMatchObject({ code: '22012', message: 'division by zero' });
+    expect(await asAlice`SELECT count(*)::int AS c FROM todos WHERE task IN ('before the error', 'after the error')`).toEqual([{ c: 0 }]);
+    // The next batch on the pool runs normally.
+    expect(await asAlice.transaction((tx) => [tx`SELECT 1 AS one`, tx`SELECT 2 AS two`])).toEqual([[{ one: 1 }], [{ two: 2 }]]);
+  });
 });
 
 describe('errors come back as NeonDbError with Neon\'s fields', () => {
