@@ -42,6 +42,46 @@ describe('authsync rls', () => {
     }
   });
 
+  it('with the shim in the server\'s extension directory, CREATE EXTENSION pg_session_jwt succeeds where the kit is installed and says what to run where it is not', { timeout: 60_000 }, async (ctx) => {
+    const client = new pg.Client(app.url);
+    await client.connect();
+    const bare = await createTestDatabase('authsync_nokit');
+    const bareClient = new pg.Client(bare.url);
+    await bareClient.connect();
+    const written: string[] = [];
+    try {
+      const { rows } = await client.query<{ setting: string }>(`SELECT setting FROM pg_config WHERE name = 'SHAREDIR'`);
+      const extDir = path.join(rows[0]!.setting, 'extension');
+      let writable = true;
+      try {
+        fs.accessSync(extDir, fs.constants.W_OK);
+      } catch {
+        writable = false;
+      }
+      // The server's files must be ours to write (a server on another host, or a read-only install, is not), and a real
+      // pg_session_jwt must never be overwritten.
+      if (!writable) return ctx.skip(`${extDir} is not writable from here`);
+      if (fs.existsSync(path.join(extDir, 'pg_session_jwt.control'))) return ctx.skip(`${extDir} already has a pg_session_jwt extension`);
+      written.push(path.join(extDir, 'pg_session_jwt.control'), path.join(extDir, 'pg_session_jwt--0.3.1.sql'));
+      const result = await runCli(['rls', 'install', '--database-url', app.url, '--data-dir', dataDir, '--extension-dir', extDir]);
+      expect(result.code, result.stderr).toBe(0);
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
+      expect((await client.query(`SELECT extversion FROM pg_extension WHERE extname = 'pg_session_jwt'`)).rows).toEqual([{ extversion: '0.3.1' }]);
+      expect((await client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: null }]);
+      const refused = (await bareClient.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt').catch((e: unknown) => e)) as pg.DatabaseError;
+      expect(refused.message).toBe('pg_session_jwt is provided by the authsync RLS kit, which is not installed in this database');
+      expect(refused.hint).toBe("Run: authsync rls install --database-url <this database's URL>");
+      await client.query('DROP EXTENSION pg_session_jwt');
+      expect((await client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: null }]);
+    } finally {
+      for (const file of written) fs.rmSync(file, { force: true });
+      await client.end();
+      await bareClient.end();
+      await bare.drop();
+    }
+  });
+
   it('providers add, list and remove', { timeout: 120_000 }, async () => {
     const created = await runCli(['project', 'create', '--name', 'P', '--json', '--database-url', server.url, '--data-dir', dataDir, '--app-database-url', app.url]);
     expect(created.code, created.stderr).toBe(0);
