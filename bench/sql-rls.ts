@@ -1,7 +1,8 @@
 /**
  * /sql benchmark (a script, not a test): `npm run bench:sql`.
  *  1. A primary-key SELECT through @neondatabase/serverless + /sql with a user token, against the same query on a
- *     direct `pg` connection: p50/p99 latency with 1 request in flight (the latency /sql adds), and p50/p99 and
+ *     direct `pg` connection: p50/p99 latency with 1 request in flight (the latency /sql adds; also the driver against
+ *     a bare server that answers at once, the client's own floor), and p50/p99 and
  *     queries/s with 50 in flight, through the driver and through autocannon replaying the driver's requests. The
  *     load generator runs in its own process (bench/sql-load-client.ts), so the server's process spends no CPU on
  *     the client; the server runs here.
@@ -10,6 +11,8 @@
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, a superuser).
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fork } from 'node:child_process';
@@ -117,6 +120,20 @@ try {
   // One request in flight: the latency /sql adds to a query.
   const sqlOne = await loadClient.run({ ...sqlJob, concurrency: 1 });
   const pgOne = await loadClient.run({ ...pgJob, concurrency: 1 });
+  // The driver's own floor: the same requests answered at once, with a recorded /sql answer, by a bare Node HTTP
+  // server in this process (no database, no token check): what the driver and HTTP cost on this machine.
+  const recorded = await fetch(urls.sqlEndpoint, {
+    method: 'POST',
+    headers: { 'neon-connection-string': urls.databaseAuthenticatedUrl, authorization: `Bearer ${tokens[0]!.token}`, 'neon-raw-text-output': 'true', 'neon-array-mode': 'true' },
+    body: JSON.stringify({ query: 'SELECT id, body FROM items WHERE id = $1', params: [String(ids[0])] }),
+  }).then((r) => r.text());
+  const canned = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(recorded));
+  });
+  await new Promise<void>((resolve) => canned.listen(0, '127.0.0.1', resolve));
+  const floorOne = await loadClient.run({ ...sqlJob, concurrency: 1, fetchEndpoint: `http://127.0.0.1:${(canned.address() as AddressInfo).port}/sql` });
+  canned.close();
   // 50 in flight: through the driver (its fetch() is the bottleneck on 2 cores), then the driver's own requests
   // replayed by autocannon, with the CPU each party spends per request: this process (the server), the load
   // generator's process and the database's backends (all open after the warm-up: the pools keep them).
@@ -129,7 +146,7 @@ try {
   const cpuSeconds = (performance.now() - cpuBefore.at) / 1000;
   const perRequest = (cores: number | null) => (cores === null ? 'n/a' : `${((cores * cpuSeconds * 1000) / httpMany.requests).toFixed(2)} ms`);
   const pgMany = await loadClient.run(pgJob);
-  for (const [name, r] of [['/sql 1', sqlOne], ['pg 1', pgOne], ['/sql driver', sqlMany], ['/sql autocannon', httpMany], ['direct pg', pgMany]] as const) {
+  for (const [name, r] of [['/sql 1', sqlOne], ['pg 1', pgOne], ['floor 1', floorOne], ['/sql driver', sqlMany], ['/sql autocannon', httpMany], ['direct pg', pgMany]] as const) {
     if (r.errors) throw new Error(`${name}: ${r.errors} failed requests (first: ${r.firstError})`);
   }
 
@@ -187,7 +204,8 @@ try {
   console.log('PK SELECT, 1 in flight:');
   console.log(row('driver + /sql (token)', sqlOne));
   console.log(row('direct pg', pgOne));
-  console.log(`  added: p50 ${f(sqlOne.p50 - pgOne.p50)} ms, p99 ${f(sqlOne.p99 - pgOne.p99)} ms`);
+  console.log(row('driver + a server that answers at once', floorOne));
+  console.log(`  added: p50 ${f(sqlOne.p50 - pgOne.p50)} ms, p99 ${f(sqlOne.p99 - pgOne.p99)} ms (the driver's floor alone: p50 ${f(floorOne.p50 - pgOne.p50)} ms)`);
   console.log(`PK SELECT, ${CONCURRENCY} in flight:`);
   console.log(row('driver + /sql (token)', sqlMany));
   console.log(row("driver's requests replayed by autocannon", httpMany));
