@@ -127,7 +127,7 @@ export class SqlService {
    * Runs a request on a pooled connection. With a token, the request's identity is committed first, over the
    * privileged connection (batched with concurrent requests'); only then does anything reach the end-user connection.
    * A single query goes out in one write with the session reset (DISCARD ALL) behind it, each with its own Sync, so
-   * the reset costs no round trip of its own; a batch runs statement by statement inside its transaction. After the
+   * the reset costs no round trip of its own; a batch goes out in one write too (see executeOnClient). After the
    * reset, the connection goes back to its pool and its identity is cleared (see IdentityWriter); after an error or a
    * cancellation it is closed instead.
    */
