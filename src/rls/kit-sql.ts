@@ -1,12 +1,12 @@
 /**
  * The RLS kit: pg_session_jwt's SQL interface (schema `auth`) written in plain SQL and PL/pgSQL, so it installs on
  * any PostgreSQL 14+ (and PGlite) without a compiled extension. Identity lives in an unlogged table keyed by backend
- * PID and checked against the backend's start time and login role. No role but the kit's owner may write it, and
- * other roles may read only its non-secret columns of their own backend's row (column privileges plus row-level
- * security), which is what lets the readers be plain inlinable SQL. It changes only through
- * `auth.jwt_session_init(token)`, which accepts a token only if it carries an HMAC-SHA256 made with the key authsync
- * registered for *this* backend (over a separate privileged connection) and a `jti` greater than any seen on this
- * backend, and through `authsync_rls.end_request()`, which only clears it. See docs/rls.md, "How identity is kept".
+ * PID and checked against the backend's start time and login role. No role but the kit's owner may read or write it:
+ * the readers are SECURITY DEFINER functions owned by it. It changes through `authsync_rls.set_identities`, which
+ * only the installing role may call (authsync, over its privileged connection, once per request: install, then
+ * clear); through `auth.jwt_session_init(token)`, pg_session_jwt's entry point, which accepts a token only if it
+ * carries an HMAC-SHA256 made with the key authsync registered for *this* backend and a `jti` greater than any seen
+ * on it; and through `authsync_rls.end_request()`, which only clears it. See docs/rls.md, "How identity is kept".
  *
  * Every statement is idempotent; the script runs at every provisioning.
  */
@@ -59,8 +59,8 @@ export const KIT_SQL = `
 CREATE SCHEMA IF NOT EXISTS authsync_rls AUTHORIZATION ${KIT_OWNER_ROLE};
 ALTER SCHEMA authsync_rls OWNER TO ${KIT_OWNER_ROLE};
 REVOKE ALL ON SCHEMA authsync_rls FROM PUBLIC;
--- USAGE only, for authsync_rls.end_request() (the end of every request's reset); every object in the schema has
--- its own privileges, and the end-user roles have none on the tables.
+-- USAGE only, for authsync_rls.end_request(); every object in the schema has its own privileges, and the end-user
+-- roles have none on the tables.
 GRANT USAGE ON SCHEMA authsync_rls TO PUBLIC;
 
 CREATE TABLE IF NOT EXISTS authsync_rls.kit (version integer NOT NULL, installed_at timestamptz NOT NULL DEFAULT now());
@@ -81,8 +81,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS authsync_rls.backend_sessions (
   registered_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER TABLE authsync_rls.backend_sessions OWNER TO ${KIT_OWNER_ROLE};
--- Kit version 2: true between requests (set by authsync_rls.end_request, cleared by auth.jwt_session_init). The
--- readers raise instead of answering while it is set, so SQL that runs without a freshly installed identity fails.
+-- Kit version 2: true between requests (set when an identity is cleared, unset when one is installed). The readers
+-- raise instead of answering while it is set, so SQL that runs without a freshly installed identity fails.
 ALTER TABLE authsync_rls.backend_sessions ADD COLUMN IF NOT EXISTS cleared boolean NOT NULL DEFAULT false;
 -- Kit version 5: one row per page. Every request rewrites its backend's row; with room on the page each rewrite
 -- stays there (a HOT update, pruned in place), so the table keeps about one page per backend instead of growing
@@ -98,10 +98,12 @@ DROP POLICY IF EXISTS own_backend ON authsync_rls.backend_sessions;
 CREATE POLICY own_backend ON authsync_rls.backend_sessions FOR SELECT TO PUBLIC
   USING (pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND login_role OPERATOR(pg_catalog.=) SESSION_USER);
 
-CREATE OR REPLACE FUNCTION authsync_rls.b64url_decode(value text) RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $fn$
-  SELECT decode(rpad(translate(value, '-_', '+/'), ((length(value) + 3) / 4) * 4, '='), 'base64')
-$fn$;
+-- Kit version 5 drops functions nothing calls any more: b64url_decode (unused since kit version 3, when
+-- jwt_session_init decoded in place) and raise_invalid_subject/raise_no_identity (the PL/pgSQL readers raise
+-- themselves).
+DROP FUNCTION IF EXISTS authsync_rls.b64url_decode(text);
+DROP FUNCTION IF EXISTS authsync_rls.raise_invalid_subject();
+DROP FUNCTION IF EXISTS authsync_rls.raise_no_identity();
 
 -- Called by authsync over its privileged connection right after an end-user connection opens, before that
 -- connection runs anything else. Also forgets rows of backends that are gone.
@@ -133,26 +135,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f
     AND s.backend_start IS NOT DISTINCT FROM (SELECT a.backend_start FROM pg_stat_get_activity(pg_backend_pid()) a LIMIT 1)
 $fn$;
 
-CREATE OR REPLACE FUNCTION authsync_rls.raise_invalid_subject() RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-BEGIN
-  RAISE EXCEPTION 'invalid subject claim in the JWT' USING ERRCODE = '42804';
-END
-$fn$;
-
--- What a reader answers between two requests (see end_request): an error, never another request's identity.
-CREATE OR REPLACE FUNCTION authsync_rls.raise_no_identity() RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-BEGIN
-  RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
-END
-$fn$;
-
--- The last statement of the reset authsync runs when a request ends: forgets the request's identity (committed
--- before the next request's auth.jwt_session_init), so a statement that runs without a new identity sees none.
--- Anyone may call it: it can only take this backend's own identity away.
--- PL/pgSQL rather than SQL (kit version 3): the UPDATE's plan is kept for the session instead of being made again
--- at every call.
+-- Forgets this backend's identity: the readers raise until a new one is installed. Up to kit version 4 it ended every
+-- request; since version 5 authsync clears identities through set_identities, and this stays for SQL that wants to
+-- drop its own. Anyone may call it: it can only take this backend's own identity away. PL/pgSQL (kit version 3): the
+-- UPDATE's plan is kept for the session.
 CREATE OR REPLACE FUNCTION authsync_rls.end_request() RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
@@ -279,7 +265,9 @@ $fn$;
 -- SQL function only when its body is a bare expression without a subquery, and any body that reads the identity
 -- table has one, so a SQL reader was planned again at every statement that called it, where PL/pgSQL keeps the
 -- lookup's plan. Every name is schema-qualified and there is no SET clause (a per-call search_path change costs more
--- than the lookup). SECURITY DEFINER: the end-user roles cannot read the table. Wrap a call in a scalar subquery,
+-- than the lookup). Each reader does its own lookup rather than call a shared one: a policy may call a reader once
+-- per row, and a shared lookup would be one more function call each time. SECURITY DEFINER: the end-user roles
+-- cannot read the table. Wrap a call in a scalar subquery,
 -- user_id = (select auth.user_id()), to have it evaluated once per statement (an InitPlan); drizzle's
 -- (select auth.user_id() = t.user_id) is correlated and calls it once per row. STRICT is dropped from the
 -- zero-argument readers (it changes no result). PARALLEL RESTRICTED rather than pg_session_jwt's SAFE: a parallel
@@ -352,9 +340,8 @@ DECLARE f regprocedure;
 BEGIN
   FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
            WHERE p.pronamespace IN ('auth'::regnamespace, 'authsync_rls'::regnamespace)
-             AND p.proname IN ('init', 'jwt_session_init', 'session', 'jwt', 'user_id', 'uid', 'b64url_decode',
-                               'register_backend', 'forget_backend', 'own_session', 'raise_invalid_subject',
-                               'raise_no_identity', 'end_request', 'set_identities')
+             AND p.proname IN ('init', 'jwt_session_init', 'session', 'jwt', 'user_id', 'uid', 'register_backend',
+                               'forget_backend', 'own_session', 'end_request', 'set_identities')
   LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO ${KIT_OWNER_ROLE}', f);
   END LOOP;
@@ -364,8 +351,6 @@ $owner$;
 REVOKE ALL ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authsync_rls.forget_backend(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authsync_rls.set_identities(jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION authsync_rls.raise_invalid_subject() TO PUBLIC;
-GRANT EXECUTE ON FUNCTION authsync_rls.raise_no_identity() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.end_request() TO PUBLIC;
 
 -- Grants from the Neon RLS docs, plus what authsync adds: the auth functions and neon_auth.users_sync.

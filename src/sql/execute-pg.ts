@@ -23,6 +23,20 @@ export function startTransactionSql(request: Pick<SqlRequest, 'isolationLevel' |
   return `START TRANSACTION${modes.length ? ` ${modes.join(', ')}` : ''}`;
 }
 
+/**
+ * Issues the queries `issue` sends in one socket write: on a connection in pipeline mode each query is written as
+ * soon as it is issued, so holding the socket corked meanwhile puts them all in one packet (one round trip).
+ */
+export function inOneWrite<T>(client: pg.Client, issue: () => T): T {
+  const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+  stream.cork();
+  try {
+    return issue();
+  } finally {
+    stream.uncork();
+  }
+}
+
 export async function runQuery(client: pg.Client, query: SqlQuery): Promise<QueryOutcome> {
   if (query.synthetic) return query.synthetic;
   const config = { text: query.query, values: query.params, rowMode: 'array', queryMode: 'extended', types: rawTextTypes } as pg.QueryArrayConfig;
@@ -50,14 +64,11 @@ export async function runQuery(client: pg.Client, query: SqlQuery): Promise<Quer
  */
 export async function executeOnClient(client: pg.Client, request: SqlRequest): Promise<QueryOutcome[]> {
   if (!request.batch) return [await runQuery(client, request.queries[0]!)];
-  const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
-  stream.cork();
-  let pending: Promise<unknown>[];
-  try {
-    pending = [client.query(startTransactionSql(request)), ...request.queries.map((query) => runQuery(client, query)), client.query('COMMIT')];
-  } finally {
-    stream.uncork();
-  }
+  const pending = inOneWrite(client, () => [
+    client.query(startTransactionSql(request)),
+    ...request.queries.map((query) => runQuery(client, query)),
+    client.query('COMMIT'),
+  ]);
   const settled = await Promise.allSettled(pending);
   const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed) throw failed.reason;

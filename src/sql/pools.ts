@@ -1,6 +1,6 @@
 /**
  * Connection pools for /sql, one per (database, role[, password]). A connection goes back to its pool only after
- * Neon's session reset has run on it; after an error, a cancellation or a failed reset it is closed instead.
+ * the session reset (DISCARD ALL) has run on it; after an error, a cancellation or a failed reset it is closed instead.
  * End-user connections are never shared with password sessions: the key includes the role. The reset is usually
  * already on the wire, written behind the request's query in the same packet (see SqlService), so releasing a
  * connection costs no round trip of its own.

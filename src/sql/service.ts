@@ -15,7 +15,7 @@ import { openClient, openEndUserConnection, type RoleConnection } from '../rls/r
 import { TokenVerifier } from '../rls/verify-token.js';
 import { parseConnectionString, type ConnectionInfo } from './connection-string.js';
 import { cancelBackend } from './cancel.js';
-import { executeOnClient, runQuery } from './execute-pg.js';
+import { executeOnClient, inOneWrite, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
 import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.js';
 import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
@@ -142,16 +142,9 @@ export class SqlService {
       const single = call.request.batch ? undefined : call.request.queries[0]!;
       let results: QueryOutcome[];
       if (single && !single.synthetic) {
-        const stream = (conn.client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
-        stream.cork();
-        let outcome: Promise<QueryOutcome>;
-        try {
-          outcome = runQuery(conn.client, single);
-          sentReset = conn.client.query(RESET_SESSION_SQL);
-        } finally {
-          stream.uncork();
-        }
-        sentReset.catch(() => undefined);
+        const [outcome, reset] = inOneWrite(conn.client, () => [runQuery(conn.client, single), conn.client.query(RESET_SESSION_SQL)] as const);
+        sentReset = reset;
+        reset.catch(() => undefined);
         results = [await outcome];
       } else {
         results = await executeOnClient(conn.client, call.request);

@@ -2,23 +2,20 @@
  * Identity cannot be forged: every attack, sent by Alice through /sql inside sql.transaction, leaves her unable to
  * read or write a single row of Bob's. And nothing one request sets survives into the next on the same connection.
  */
-import { neon, type NeonQueryFunction } from '@neondatabase/serverless';
+import type { NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { startTodosFixture, type sqlUrls, type TestUser } from './support.js';
+import { startTodosFixture, type TestUser } from './support.js';
 import { openEndUserConnection } from '../../src/rls/role-connection.js';
 
 let t: TestServer;
-let urls: ReturnType<typeof sqlUrls>;
 let alice: TestUser;
 let bob: TestUser;
 let asAlice: NeonQueryFunction<false, false>;
 let asBob: NeonQueryFunction<false, false>;
 
 beforeAll(async () => {
-  ({ t, urls, alice, bob } = await startTodosFixture());
-  asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
-  asBob = neon(urls.databaseAuthenticatedUrl, { authToken: bob.accessToken });
+  ({ t, alice, bob, asAlice, asBob } = await startTodosFixture());
   await asBob`INSERT INTO todos (task) VALUES ('bob secret')`;
   await asAlice`INSERT INTO todos (task) VALUES ('alice own')`;
 });

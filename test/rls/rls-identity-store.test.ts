@@ -2,7 +2,7 @@
  * The identity store: the end-user roles can neither read nor write it, a wrapped reader is evaluated once per
  * statement, and a request's identity is cleared when it ends (the readers then raise until a new one is installed).
  */
-import { neon, type NeonQueryFunction } from '@neondatabase/serverless';
+import type { NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { startTodosFixture, type TestUser } from './support.js';
@@ -17,10 +17,7 @@ let a: RoleConnection;
 let b: RoleConnection;
 
 beforeAll(async () => {
-  let urls;
-  ({ t, urls, alice, bob } = await startTodosFixture());
-  asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
-  asBob = neon(urls.databaseAuthenticatedUrl, { authToken: bob.accessToken });
+  ({ t, alice, bob, asAlice, asBob } = await startTodosFixture());
   await asBob`INSERT INTO todos (task) VALUES ('bob secret')`;
   await asAlice`INSERT INTO todos (task) VALUES ('alice own')`;
   const where = new URL(t.databaseUrl!);

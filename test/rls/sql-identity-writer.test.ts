@@ -21,9 +21,7 @@ const ALICE_SEED = ['alice seed 1', 'alice seed 2'];
 const BOB_SEED = ['bob seed 1'];
 
 beforeAll(async () => {
-  ({ t, urls, alice, bob } = await startTodosFixture());
-  asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
-  asBob = neon(urls.databaseAuthenticatedUrl, { authToken: bob.accessToken });
+  ({ t, urls, alice, bob, asAlice, asBob } = await startTodosFixture());
   for (const task of ALICE_SEED) await asAlice`INSERT INTO todos (task) VALUES (${task})`;
   for (const task of BOB_SEED) await asBob`INSERT INTO todos (task) VALUES (${task})`;
 });

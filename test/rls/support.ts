@@ -46,7 +46,8 @@ export const TODOS_MIGRATION = [
 
 /**
  * A server whose app database has drizzle-kit's `todos` table (created through /sql after the legacy docs' first
- * step, `CREATE EXTENSION IF NOT EXISTS pg_session_jwt`, which installs or confirms the kit) and two signed-up users.
+ * step, `CREATE EXTENSION IF NOT EXISTS pg_session_jwt`, which installs or confirms the kit) and two signed-up users,
+ * with the driver as each of them (`neon(databaseAuthenticatedUrl, { authToken })`).
  */
 export async function startTodosFixture(options: TestServerOptions = {}) {
   const t = await startTestServer(options);
@@ -56,5 +57,7 @@ export async function startTodosFixture(options: TestServerOptions = {}) {
   for (const statement of TODOS_MIGRATION) await owner.query(statement);
   const alice = await signUp(t, 'alice@example.com');
   const bob = await signUp(t, 'bob@example.com');
-  return { t, urls, alice, bob };
+  const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
+  const asBob = neon(urls.databaseAuthenticatedUrl, { authToken: bob.accessToken });
+  return { t, urls, alice, bob, asAlice, asBob };
 }
