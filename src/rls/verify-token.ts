@@ -3,6 +3,10 @@
  * `kid` required; ES256, RS256 or EdDSA only (the key decides, the token's `alg` must match it); the project's own
  * keys (both audiences) first, then its external JWKS providers; `aud` checked when the provider names one (our own
  * keys: the key's audience); `exp`/`nbf` with 30 s leeway. Returns the verified payload, which becomes the session.
+ *
+ * A token that verified is remembered for a few seconds (as long as the provider list is), keyed by project and the
+ * whole token, signature included: an app sends the same token with every query of a page, and checking a signature
+ * costs more CPU than the rest of a request. `exp` and `nbf` are checked again at every use.
  */
 import { compactVerify } from 'jose';
 import type { AppContext } from '../context.js';
@@ -13,6 +17,9 @@ import { ACCEPTED_ALGORITHMS, type JwksCache } from './jwks-cache.js';
 import { listProviders, type RlsProvider } from './providers.js';
 
 const LEEWAY_SECONDS = 30;
+/** How long a verified token is remembered; the provider list is cached as long, so a removed provider's tokens stop working within it. */
+const VERIFIED_TTL_MS = 5_000;
+const VERIFIED_MAX = 10_000;
 const INVALID_ENCODING = 'Provided authentication token is not a valid JWT encoding';
 
 export interface VerifiedClaims {
@@ -23,6 +30,8 @@ export interface VerifiedClaims {
 
 export class TokenVerifier {
   private readonly providers = new Map<string, { value: Promise<RlsProvider[]>; expiresAt: number }>();
+  /** Tokens that verified, by project and token, in insertion order (the oldest goes first when full). */
+  private readonly verified = new Map<string, { claims: VerifiedClaims; until: number }>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -30,6 +39,20 @@ export class TokenVerifier {
   ) {}
 
   async verify(token: string, projectId: string): Promise<VerifiedClaims> {
+    const cacheKey = `${projectId} ${token}`;
+    const hit = this.verified.get(cacheKey);
+    if (hit && hit.until > Date.now()) {
+      checkTimes(hit.claims.payload);
+      return hit.claims;
+    }
+    if (hit) this.verified.delete(cacheKey);
+    const claims = await this.verifyNow(token, projectId);
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(cacheKey, { claims, until: Date.now() + VERIFIED_TTL_MS });
+    return claims;
+  }
+
+  private async verifyNow(token: string, projectId: string): Promise<VerifiedClaims> {
     const jws = decodeJws(token);
     if (!jws) throw badRequest(INVALID_ENCODING);
     const { header, payload } = jws;
