@@ -157,11 +157,12 @@ try {
     server.ctx.db,
   );
   // 2a. PostgreSQL's side of a /sql request, statement by statement, one at a time (each a round trip over loopback, so
-  // each figure includes one; `SELECT 1` shows how much): the identity install over the privileged connection (one
-  // backend per call here; the server batches concurrent requests'), the query under the drizzle policy on the
-  // end-user connection, and the reset (DISCARD ALL).
+  // each figure includes one; `SELECT 1` shows how much): the identity install (use_identity, written in the same
+  // packet as the query by the server), the query under the drizzle policy, and the reset (DISCARD ALL), all on the
+  // end-user connection.
   const claims = { sub: tokens[0]!.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 };
-  const steps: Record<string, number[]> = { 'SELECT 1': [], set_identities: [], 'PK SELECT': [], reset: [] };
+  const [{ id: identityId }] = (await server.ctx.db.query<{ id: string }>('SELECT authsync_rls.add_identities($1::jsonb)::text AS id', [JSON.stringify([{ claims, expires: claims.exp }])])).rows as [{ id: string }];
+  const steps: Record<string, number[]> = { 'SELECT 1': [], use_identity: [], 'PK SELECT': [], reset: [] };
   const timed = async (name: string, run: () => Promise<unknown>) => {
     const start = performance.now();
     await run();
@@ -169,7 +170,7 @@ try {
   };
   for (let r = 0; r < 2000; r++) {
     await timed('SELECT 1', () => conn.client.query('SELECT 1'));
-    await timed('set_identities', () => server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb)', [JSON.stringify([{ pid: conn.pid, start: conn.backendStart, claims }])]));
+    await timed('use_identity', () => conn.client.query('SELECT authsync_rls.use_identity($1, $2)', [conn.installKey, identityId]));
     await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }));
     await timed('reset', () => conn.client.query(RESET_SESSION_SQL));
   }

@@ -1,7 +1,10 @@
 /**
- * Opening an end-user connection: log in as the role itself, register a fresh session key for the new backend
- * over the privileged connection, then `auth.init()`. Nothing from a client runs on the connection before this.
+ * Opening an end-user connection: log in as the role itself, register fresh keys for the new backend over the
+ * privileged connection (the session key behind auth.jwt_session_init, and the key authsync installs identities
+ * with: only its SHA-256 goes to the database), then `auth.init()`. Nothing from a client runs on the connection
+ * before this.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Queryable } from '../db/database.js';
 import type { EndUserRole } from './kit-sql.js';
@@ -18,6 +21,8 @@ export interface RoleConnection {
   backendStart?: string | null;
   /** Present on end-user (token) connections: the key auth.jwt_session_init checks tokens with on this backend. */
   sessionKey?: SessionKey;
+  /** Present on end-user (token) connections: the key authsync_rls.use_identity requires on this backend. */
+  installKey?: Buffer;
 }
 
 export interface ConnectTarget {
@@ -60,9 +65,17 @@ export async function openEndUserConnection(target: ConnectTarget & { user: EndU
     const pid = Number(rows[0]!.pid);
     const sessionKey = new SessionKey();
     const { inner, outer } = sessionKey.pads();
-    await privileged.query('SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5)', [pid, rows[0]!.started, target.user, inner, outer]);
+    const installKey = randomBytes(32);
+    await privileged.query('SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5, $6)', [
+      pid,
+      rows[0]!.started,
+      target.user,
+      inner,
+      outer,
+      createHash('sha256').update(installKey).digest(),
+    ]);
     await client.query('SELECT auth.init()');
-    return { client, role: target.user, pid, backendStart: rows[0]!.started, sessionKey };
+    return { client, role: target.user, pid, backendStart: rows[0]!.started, sessionKey, installKey };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;

@@ -36,7 +36,7 @@ export async function executeEmbedded(pglite: PGlite, request: SqlRequest, ident
       const { inner, outer } = key.pads();
       await tx.query(
         // The kit owner cannot see the superuser's backend_start, so the embedded session registers without one.
-        'SELECT authsync_rls.register_backend(pg_backend_pid(), NULL, session_user, $1, $2)',
+        'SELECT authsync_rls.register_backend(pg_backend_pid(), NULL, session_user, $1, $2, NULL)',
         [inner, outer],
       );
       await tx.query('SELECT auth.jwt_session_init($1)', [key.mint(identity.claims)]);

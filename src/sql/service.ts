@@ -8,7 +8,7 @@ import type { AppContext } from '../context.js';
 import { pgliteHandle } from '../db/pglite.js';
 import { readOrCreateSecret } from '../server/secret.js';
 import { installKit, kitIsCurrent, rolePassword } from '../rls/install.js';
-import { IdentityWriter } from '../rls/identity-writer.js';
+import { IdentityStore } from '../rls/identity-store.js';
 import { JwksCache } from '../rls/jwks-cache.js';
 import { END_USER_ROLES, type EndUserRole } from '../rls/kit-sql.js';
 import { openClient, openEndUserConnection, type RoleConnection } from '../rls/role-connection.js';
@@ -22,6 +22,9 @@ import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
 import type { SqlRequest } from './request.js';
 import type { QueryOutcome } from './results.js';
 import { TargetResolver, type SqlTarget } from './targets.js';
+
+/** Installs an identity on an end-user connection (kit version 6): the connection's key, then the identity's id. */
+const USE_IDENTITY_SQL = 'SELECT authsync_rls.use_identity($1, $2)';
 
 const CREATE_EXTENSION = /^\s*CREATE\s+EXTENSION\s+(IF\s+NOT\s+EXISTS\s+)?("pg_session_jwt"|pg_session_jwt)(\s+(WITH\s+)?(SCHEMA\s+auth|VERSION\s+'?[\w.]+'?|CASCADE)\s*)*;?\s*$/i;
 
@@ -37,7 +40,7 @@ export class SqlService {
   readonly targets: TargetResolver;
   private readonly verifier: TokenVerifier;
   private readonly kits = new Map<string, Promise<void>>();
-  private readonly writers = new Map<string, IdentityWriter>();
+  private readonly identities = new Map<string, IdentityStore>();
   private secret: string | undefined;
 
   constructor(private readonly ctx: AppContext) {
@@ -94,6 +97,10 @@ export class SqlService {
     });
     if (target.embedded) return this.runEmbedded(call, target, role, payload);
 
+    // The token's identity is recorded once per database (a round trip the first time only); the connection is taken
+    // after that, so it is not held while waiting.
+    const recorded = this.identityStoreFor(target).idFor(token, payload);
+    const identityId = typeof recorded === 'string' ? recorded : await recorded.catch((error: unknown) => Promise.reject(identityError(error)));
     const key = `${target.dbKey}|${role}`;
     const password = rolePassword(this.serverSecret(), role);
     const conn = await this.pools
@@ -105,7 +112,7 @@ export class SqlService {
       .catch((error: unknown) => {
         throw connectError(error, role);
       });
-    return this.runOn(key, conn, call, target, { writer: this.writerFor(target), claims: payload });
+    return this.runOn(key, conn, call, target, identityId);
   }
 
   private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
@@ -124,31 +131,45 @@ export class SqlService {
   }
 
   /**
-   * Runs a request on a pooled connection. With a token, the request's identity is committed first, over the
-   * privileged connection (batched with concurrent requests'); only then does anything reach the end-user connection.
-   * A single query goes out in one write with the session reset (DISCARD ALL) behind it, each with its own Sync, so
-   * the reset costs no round trip of its own; a batch goes out in one write too (see executeOnClient). After the
-   * reset, the connection goes back to its pool and its identity is cleared (see IdentityWriter); after an error or a
-   * cancellation it is closed instead.
+   * Runs a request on a pooled connection. With a token, the request's identity is installed first, on the
+   * connection itself (authsync_rls.use_identity with the connection's key and the identity's id), in the same write
+   * as the request's SQL, so it costs no round trip of its own; PostgreSQL runs them in order. A single query goes
+   * out with the session reset (DISCARD ALL, which also forgets the identity) behind it, each with its own Sync; a
+   * batch goes out in one write too (see executeOnClient) and is reset when released. After an error or a
+   * cancellation the connection is closed instead.
    */
-  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identity: Identity | undefined): Promise<QueryOutcome[]> {
+  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identityId: string | undefined): Promise<QueryOutcome[]> {
     let healthy = false;
     let sentReset: Promise<unknown> | undefined;
     const onAbort = () => void cancelBackend(conn.client);
     call.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.interceptExtension(call.request, target);
-      if (identity) await identity.writer.install(conn, identity.claims).catch((error: unknown) => Promise.reject(identityError(error)));
       const single = call.request.batch ? undefined : call.request.queries[0]!;
-      let results: QueryOutcome[];
+      const client = conn.client;
+      const install = () => (identityId === undefined ? undefined : client.query(USE_IDENTITY_SQL, [conn.installKey, identityId]));
+      let installed: Promise<unknown> | undefined;
+      let pending: Promise<QueryOutcome[]>;
       if (single && !single.synthetic) {
-        const [outcome, reset] = inOneWrite(conn.client, () => [runQuery(conn.client, single), conn.client.query(RESET_SESSION_SQL)] as const);
+        const [outcome, reset] = inOneWrite(client, () => {
+          installed = install();
+          return [runQuery(client, single), client.query(RESET_SESSION_SQL)] as const;
+        });
         sentReset = reset;
         reset.catch(() => undefined);
-        results = [await outcome];
+        pending = outcome.then((result) => [result]);
       } else {
-        results = await executeOnClient(conn.client, call.request);
+        pending = inOneWrite(client, () => {
+          installed = install();
+          return executeOnClient(client, call.request);
+        });
       }
+      if (installed) {
+        // If the install failed, the request's SQL found no identity (the readers raise); its answer is not used.
+        pending.catch(() => undefined);
+        await installed.catch((error: unknown) => Promise.reject(identityError(error)));
+      }
+      const results = await pending;
       healthy = !call.signal?.aborted;
       return results;
     } catch (error) {
@@ -158,21 +179,18 @@ export class SqlService {
       throw new SqlHttpError(500, (error as Error).message);
     } finally {
       call.signal?.removeEventListener('abort', onAbort);
-      // The clear is queued before the connection can be handed out again (release waits for `reset`), so the next
-      // request's install on this backend is written after it; nothing waits for it to be committed.
-      const reset = healthy ? resetSession(conn.client, sentReset).then(() => void identity?.writer.clear(conn).catch(() => undefined)) : undefined;
-      this.pools.release(key, conn, healthy, reset);
+      this.pools.release(key, conn, healthy, healthy ? resetSession(conn.client, sentReset) : undefined);
     }
   }
 
-  /** One identity writer per database, shared by all its end-user connections. */
-  private writerFor(target: SqlTarget): IdentityWriter {
-    let writer = this.writers.get(target.dbKey);
-    if (!writer) {
-      writer = new IdentityWriter(target.privileged);
-      this.writers.set(target.dbKey, writer);
+  /** One identity store per database, shared by all its end-user connections. */
+  private identityStoreFor(target: SqlTarget): IdentityStore {
+    let store = this.identities.get(target.dbKey);
+    if (!store) {
+      store = new IdentityStore(target.privileged);
+      this.identities.set(target.dbKey, store);
     }
-    return writer;
+    return store;
   }
 
   private async runEmbedded(call: SqlCall, target: SqlTarget, role: string, claims: Record<string, unknown> | undefined): Promise<QueryOutcome[]> {
@@ -192,11 +210,6 @@ export class SqlService {
     this.secret ??= readOrCreateSecret(this.ctx.config);
     return this.secret;
   }
-}
-
-interface Identity {
-  writer: IdentityWriter;
-  claims: Record<string, unknown>;
 }
 
 function identityError(error: unknown): SqlHttpError {

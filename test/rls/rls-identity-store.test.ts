@@ -1,8 +1,10 @@
 /**
- * The identity store: the end-user roles can neither read nor write it, a wrapped reader is evaluated once per
- * statement, and a request's identity is cleared when it ends (the readers then raise until a new one is installed).
+ * The identity store: the end-user roles can neither read nor write it (the tables, nor the sequence whose
+ * session value says which identity a session runs under), an install key works only on its own connection, a
+ * wrapped reader is evaluated once per statement, and a cleared or discarded identity makes the readers raise.
  */
 import type { NeonQueryFunction } from '@neondatabase/serverless';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { startTodosFixture, type TestUser } from './support.js';
@@ -36,19 +38,34 @@ afterAll(async () => {
 
 describe('the identity table as the end-user roles see it', () => {
   it('cannot be read, not even their own row', async () => {
-    for (const column of ['inner_key', 'outer_key', 'last_jti', 'sub', 'claims', 'pid', 'count(*)', '*']) {
+    for (const column of ['inner_key', 'outer_key', 'last_jti', 'install_key_hash', 'pid', 'count(*)', '*']) {
       await expect(a.client.query(`SELECT ${column} FROM authsync_rls.backend_sessions`)).rejects.toThrow('permission denied');
     }
     await expect(a.client.query(`SELECT count(*) FROM authsync_rls.backend_sessions WHERE pid = ${b.pid}`)).rejects.toThrow('permission denied');
+    for (const column of ['sub', 'claims', 'id', '*']) {
+      await expect(a.client.query(`SELECT ${column} FROM authsync_rls.identities`)).rejects.toThrow('permission denied');
+    }
+    for (const read of ['currval', 'lastval', 'last_value']) {
+      const statement = read === 'last_value' ? 'SELECT last_value FROM authsync_rls.identity_slot' : read === 'lastval' ? 'SELECT lastval()' : `SELECT currval('authsync_rls.identity_slot')`;
+      await expect(a.client.query(statement), statement).rejects.toThrow('permission denied');
+    }
   });
 
   it('cannot be written', async () => {
+    const [bobsIdentity] = (await t.server.ctx.db.query<{ id: string }>('SELECT id::text FROM authsync_rls.identities WHERE sub = $1 LIMIT 1', [bob.id])).rows;
+    expect(bobsIdentity).toBeDefined();
     for (const statement of [
-      `UPDATE authsync_rls.backend_sessions SET sub = '${bob.id}'`,
+      `UPDATE authsync_rls.backend_sessions SET install_key_hash = sha256('x')`,
       `DELETE FROM authsync_rls.backend_sessions`,
       `INSERT INTO authsync_rls.backend_sessions (pid, login_role, inner_key, outer_key) VALUES (1, 'authenticated', '', '')`,
       `ALTER TABLE authsync_rls.backend_sessions DISABLE ROW LEVEL SECURITY`,
       `DROP POLICY own_backend ON authsync_rls.backend_sessions`,
+      `UPDATE authsync_rls.identities SET sub = '${bob.id}'`,
+      `INSERT INTO authsync_rls.identities (claims, sub, sub_invalid, expires_at) VALUES ('{}', '${bob.id}', false, 'infinity')`,
+      `SELECT setval('authsync_rls.identity_slot', ${bobsIdentity!.id})`,
+      `SELECT nextval('authsync_rls.identity_slot')`,
+      `ALTER SEQUENCE authsync_rls.identity_slot RESTART WITH ${bobsIdentity!.id}`,
+      `SELECT authsync_rls.add_identities('[{"claims":{"sub":"${bob.id}"},"expires":4102444800}]')`,
       `CREATE TABLE authsync_rls.x (y int)`,
       `CREATE FUNCTION authsync_rls.raise_no_identity() RETURNS text LANGUAGE sql AS $$ SELECT '${bob.id}' $$`,
     ]) {
@@ -64,14 +81,53 @@ describe('the identity table as the end-user roles see it', () => {
     expect((await a.client.query('SELECT task FROM todos')).rows).toEqual([{ task: 'alice own' }]);
   });
 
-  it('an identity write meant for a backend that has gone never lands on a later backend with the same PID', async () => {
-    const stale = JSON.stringify([{ pid: a.pid, start: '2000-01-01 00:00:00+00', claims: { sub: bob.id } }]);
-    const { rows } = await t.server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb) AS pid', [stale]);
-    expect(rows).toEqual([]);
+  it('an install key installs identities on its own connection only', async () => {
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    const { rows } = await t.server.ctx.db.query<{ id: string }>('SELECT authsync_rls.add_identities($1::jsonb)::text AS id', [
+      JSON.stringify([
+        { claims: { sub: bob.id, role: 'authenticated' }, expires },
+        { claims: { sub: alice.id, role: 'authenticated' }, expires },
+      ]),
+    ]);
+    const [asBobId, asAliceId] = rows.map((r) => r.id);
+    const install = (conn: RoleConnection, key: Buffer, id: string) => conn.client.query('SELECT authsync_rls.use_identity($1, $2)', [key, id]);
+    // Another connection's key, a made-up key, no key: refused, and the identity stays.
+    for (const key of [b.installKey!, Buffer.alloc(32), Buffer.alloc(0)]) {
+      await expect(install(a, key, asBobId!)).rejects.toThrow('only authsync can install an identity on this connection');
+      expect((await a.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
+    }
+    // The connection's own key installs; an id that does not exist is refused.
+    await install(a, a.installKey!, asBobId!);
+    expect((await a.client.query('SELECT auth.user_id() AS uid, auth.session() ->> $1 AS role', ['role'])).rows).toEqual([{ uid: bob.id, role: 'authenticated' }]);
+    await expect(install(a, a.installKey!, '999999999')).rejects.toThrow('identity 999999999 does not exist');
+    await install(a, a.installKey!, asAliceId!);
     expect((await a.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
-    const current = JSON.stringify([{ pid: a.pid, start: a.backendStart, claims: { sub: alice.id, role: 'authenticated' } }]);
-    expect((await t.server.ctx.db.query('SELECT authsync_rls.set_identities($1::jsonb) AS pid', [current])).rows).toEqual([{ pid: a.pid }]);
-    expect((await a.client.query('SELECT auth.user_id() AS uid, auth.session() ->> $1 AS role', ['role'])).rows).toEqual([{ uid: alice.id, role: 'authenticated' }]);
+  });
+
+  it('the session reset forgets the identity: after DISCARD ALL the readers raise', async () => {
+    const c = await openEndUserConnection({ ...connectTarget(), user: 'authenticated' }, t.server.ctx.db);
+    try {
+      await c.client.query('SELECT auth.jwt_session_init($1)', [c.sessionKey!.mint({ sub: alice.id })]);
+      expect((await c.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
+      await c.client.query('DISCARD ALL');
+      for (const reader of ['auth.user_id()', 'auth.uid()', 'auth.session()', 'auth.jwt()']) {
+        await expect(c.client.query(`SELECT ${reader}`)).rejects.toThrow('no identity is installed for this request');
+      }
+    } finally {
+      await c.client.end();
+    }
+  });
+
+  it('a connection authsync did not open has no identity: the readers answer NULL, as pg_session_jwt does without a token', async () => {
+    const c = new pg.Client({ ...connectTarget(), user: 'authenticated' });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT auth.user_id() AS uid, auth.uid() AS u, auth.session() AS s')).rows).toEqual([{ uid: null, u: null, s: null }]);
+      await expect(c.query('SELECT auth.jwt_session_init($1)', [a.sessionKey!.mint({ sub: alice.id })])).rejects.toThrow('Missing runtime parameter: pg_session_jwt.jwk');
+      await expect(c.query('SELECT authsync_rls.use_identity($1, 1)', [a.installKey!])).rejects.toThrow('only authsync can install an identity on this connection');
+    } finally {
+      await c.end();
+    }
   });
 
   it('a cleared identity makes the readers raise, and only a new signed token restores one', async () => {

@@ -1,9 +1,10 @@
 /**
- * /sql installs each request's identity over the server's privileged connection (authsync_rls.set_identities,
- * batched across concurrent requests) before the request's SQL reaches its pooled end-user connection, resets the
- * session afterwards (DISCARD ALL, after a ROLLBACK if the request left a transaction open) and then clears the
- * identity. Through the real Neon driver: concurrent requests keep their own identities, an open transaction does
- * not outlive its request, the identity is gone once a request ends, and the end-user roles cannot set one themselves.
+ * /sql installs each request's identity on its pooled end-user connection (authsync_rls.use_identity with the
+ * connection's key, in the same packet as the request's SQL; the token's identity is recorded once, over the
+ * privileged connection), and resets the session afterwards (DISCARD ALL, after a ROLLBACK if the request left a
+ * transaction open), which also forgets the identity. Through the real Neon driver: concurrent requests keep their
+ * own identities, an open transaction does not outlive its request, the end-user roles cannot install an identity
+ * themselves, and the install key never shows in pg_stat_activity.
  */
 import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,30 +31,25 @@ afterAll(async () => {
   await t?.stop();
 });
 
-interface IdentityRow {
-  version: string;
-  login_role: string;
-  cleared: boolean;
-  sub: string | null;
-  claims: unknown;
+/** The database's clock, as the privileged connection reads it. */
+async function dbNow(): Promise<string> {
+  const { rows } = await t.server.ctx.db.query<{ now: string }>('SELECT clock_timestamp()::text AS now');
+  return rows[0]!.now;
 }
 
-/** Backend `pid`'s identity row, read over the privileged connection; `version` (xmin) changes at every write. */
-async function identityRow(pid: number): Promise<IdentityRow | undefined> {
-  const { rows } = await t.server.ctx.db.query<IdentityRow>(
-    'SELECT xmin::text AS version, login_role, cleared, sub, claims FROM authsync_rls.backend_sessions WHERE pid = $1',
-    [pid],
-  );
-  return rows[0];
-}
-
-/** Polls backend `pid`'s identity row until `done` holds; undefined if it does not within `ms`. */
-async function waitForIdentityRow(pid: number, done: (row: IdentityRow) => boolean, ms = 2_000): Promise<IdentityRow | undefined> {
+/**
+ * Polls pg_stat_activity until backend `pid` has run the session reset (DISCARD ALL, its last statement, now idle)
+ * after `since`; false if it does not within `ms`.
+ */
+async function waitForReset(pid: number, since: string, ms = 2_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const row = await identityRow(pid);
-    if (row && done(row)) return row;
-    if (Date.now() > deadline) return undefined;
+    const { rows } = await t.server.ctx.db.query(
+      `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle' AND query = 'DISCARD ALL' AND state_change > $2::timestamptz`,
+      [pid, since],
+    );
+    if (rows.length) return true;
+    if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -64,10 +60,10 @@ async function allTodos(): Promise<{ task: string; user_id: string; is_complete:
   return rows;
 }
 
-describe('identities installed over the privileged connection', () => {
-  it('concurrent requests of different users never see each other\'s rows (identities installed in batches)', async () => {
-    // Three times the pool's 20 connections per role, so that connections are reused while other requests' installs
-    // and clears are queued: reads and inserts alternating between Alice and Bob, all on the authenticated pool.
+describe('identities installed on the end-user connection', () => {
+  it('concurrent requests of different users never see each other\'s rows', async () => {
+    // Six times the pool's 20 connections per role, so that every connection serves Alice and Bob in turn: reads and
+    // inserts alternating between them, all on the authenticated pool.
     const users = [
       { user: alice, sql: asAlice, name: 'alice' },
       { user: bob, sql: asBob, name: 'bob' },
@@ -107,17 +103,17 @@ describe('identities installed over the privileged connection', () => {
 
   it('a request that leaves a transaction open does not leak it into the next request on the same connection', async () => {
     for (let attempt = 0; attempt < 10; attempt++) {
+      const since = await dbNow();
       const [first] = await asAlice`SELECT pg_backend_pid()::int AS pid`;
       const pid = first!.pid as number;
-      // Cleared: the request's reset has run and its connection is back in the pool (the clear is queued after both).
-      const idle = await waitForIdentityRow(pid, (row) => row.cleared);
-      expect(idle, `backend ${pid} was never cleared after its request`).toBeDefined();
+      // The request's reset has run: its connection is back in the pool.
+      expect(await waitForReset(pid, since), `backend ${pid} was never reset after its request`).toBe(true);
 
+      const beforeBegin = await dbNow();
       expect(await asAlice.query('BEGIN')).toEqual([]);
-      // The BEGIN request ran on this backend if and only if its identity was written to this backend's row (a new
-      // row version), and its reset is done once that row is cleared again.
-      const afterBegin = await waitForIdentityRow(pid, (row) => row.cleared && row.version !== idle!.version, 500);
-      if (!afterBegin) continue;
+      // The BEGIN request ran on this backend if this backend was busy and reset again after it was sent (the pool
+      // hands out the connection released last, so it usually is).
+      if (!(await waitForReset(pid, beforeBegin, 500))) continue;
 
       const task = `alice after an open transaction ${attempt}`;
       // The driver's queries use the extended protocol, where now() (taken at Parse) differs from
@@ -137,39 +133,47 @@ describe('identities installed over the privileged connection', () => {
     throw new Error('in 10 attempts, the request after BEGIN never ran on the connection that had run BEGIN (was that connection closed?)');
   });
 
-  it('the identity is cleared once a request ends', async () => {
-    const [row] = await asAlice`SELECT pg_backend_pid()::int AS pid, auth.user_id() AS uid`;
-    const pid = row!.pid as number;
-    expect(row!.uid).toBe(alice.id);
-    const cleared = await waitForIdentityRow(pid, (r) => r.cleared);
-    expect(cleared, `backend ${pid}: ${JSON.stringify(await identityRow(pid))}`).toMatchObject({ login_role: 'authenticated', cleared: true, sub: null, claims: null });
-    // The next request on the pool gets its own identity installed again.
-    expect(await asAlice`SELECT auth.user_id() AS uid`).toEqual([{ uid: alice.id }]);
-  });
-
-  it('the end-user roles cannot call set_identities', async () => {
+  it('the end-user roles cannot install an identity themselves', async () => {
     const anon = await signUpAnonymous(t);
     const asAnon = neon(urls.anonymousUrl, { authToken: anon.accessToken });
     const before = await allTodos();
     const bobsRows = await asBob`SELECT task, user_id FROM todos ORDER BY id`;
-    const ownPidAs = (sub: string | null) =>
-      `SELECT * FROM authsync_rls.set_identities(jsonb_build_array(jsonb_build_object('pid', pg_backend_pid(), 'claims', ${sub === null ? 'NULL::jsonb' : `jsonb_build_object('sub', '${sub}')`})))`;
-    const attempts: [string, NeonQueryFunction<false, false>, string][] = [
-      ['Alice, for another backend', asAlice, `SELECT authsync_rls.set_identities('[{"pid":1,"claims":{"sub":"x"}}]'::jsonb)`],
-      ['Alice, for her own backend as Bob', asAlice, ownPidAs(bob.id)],
-      ['Alice, clearing her own backend', asAlice, ownPidAs(null)],
-      ['anonymous, for its own backend as Bob', asAnon, ownPidAs(bob.id)],
+    const { rows } = await t.server.ctx.db.query<{ id: string }>('SELECT id::text FROM authsync_rls.identities WHERE sub = $1', [bob.id]);
+    expect(rows.length).toBeGreaterThan(0);
+    const bobsIdentity = rows[0]!.id;
+    const attempts: [string, NeonQueryFunction<false, false>, string, string][] = [
+      ["Alice, Bob's identity with a made-up key", asAlice, `SELECT authsync_rls.use_identity(sha256('guess'), ${bobsIdentity})`, 'authsync: only authsync can install an identity on this connection'],
+      ["Alice, Bob's identity with no key", asAlice, `SELECT authsync_rls.use_identity(NULL, ${bobsIdentity})`, 'authsync: only authsync can install an identity on this connection'],
+      ["anonymous, Bob's identity with a made-up key", asAnon, `SELECT authsync_rls.use_identity('\\x00', ${bobsIdentity})`, 'authsync: only authsync can install an identity on this connection'],
+      ["Alice, setting the identity slot to Bob's", asAlice, `SELECT setval('authsync_rls.identity_slot', ${bobsIdentity})`, 'permission denied for sequence identity_slot'],
+      ['Alice, recording an identity', asAlice, `SELECT authsync_rls.add_identities('[{"claims":{"sub":"${bob.id}"},"expires":4102444800}]')`, 'permission denied for function add_identities'],
     ];
-    for (const [who, sql, statement] of attempts) {
-      const error = await sql.query(statement).catch((e: unknown) => e);
+    for (const [who, sql, statement, message] of attempts) {
+      const error = await sql.transaction((tx) => [tx.query(statement), tx`SELECT task FROM todos`]).catch((e: unknown) => e);
       expect(error, who).toBeInstanceOf(NeonDbError);
       expect((error as NeonDbError).code, who).toBe('42501');
-      expect((error as NeonDbError).message, who).toBe('permission denied for function set_identities');
+      expect((error as NeonDbError).message, who).toBe(message);
     }
-    const rows = await asAlice`SELECT task, user_id, auth.user_id() AS uid FROM todos`;
-    expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) expect(row).toMatchObject({ user_id: alice.id, uid: alice.id });
+    const mine = await asAlice`SELECT task, user_id, auth.user_id() AS uid FROM todos`;
+    expect(mine.length).toBeGreaterThan(0);
+    for (const row of mine) expect(row).toMatchObject({ user_id: alice.id, uid: alice.id });
     expect(await asBob`SELECT task, user_id FROM todos ORDER BY id`).toEqual(bobsRows);
     expect(await allTodos()).toEqual(before);
+  });
+
+  it('the install key is sent as a parameter and never shows in pg_stat_activity', async () => {
+    const seen = new Set<string>();
+    let done = false;
+    const watcher = (async () => {
+      while (!done) {
+        const { rows } = await t.server.ctx.db.query<{ query: string }>(`SELECT query FROM pg_stat_activity WHERE usename IN ('authenticated', 'anonymous')`);
+        for (const row of rows) seen.add(row.query);
+      }
+    })();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? asAlice : asBob)`SELECT count(*) FROM todos`));
+    done = true;
+    await watcher;
+    expect(seen).toContain('SELECT authsync_rls.use_identity($1, $2)');
+    for (const query of seen) expect(query).not.toMatch(/\\x|[0-9a-f]{32}/i);
   });
 });
