@@ -1,36 +1,41 @@
 /**
  * Connection pools for /sql, one per (database, role[, password]). A connection goes back to its pool only after
- * the session reset (DISCARD ALL) has run on it; after an error, a cancellation or a failed reset it is closed instead.
+ * the session reset has run on it; after an error, a cancellation or a failed reset it is closed instead.
  * End-user connections are never shared with password sessions: the key includes the role. The reset is usually
  * already on the wire, written behind the request's query in the same packet (see SqlService), so releasing a
  * connection costs no round trip of its own.
  */
 import type pg from 'pg';
-import type { RoleConnection } from '../rls/role-connection.js';
+import { transactionStatus, type RoleConnection } from '../rls/role-connection.js';
 
 /**
- * The session reset: what Neon's reset sequence does (ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT;
- * RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES), plus
- * DISCARD PLANS, in one statement that PostgreSQL runs far faster than those nine, and without the "there is no
- * transaction in progress" warning a bare ROLLBACK writes to the server log at every request. It cannot run inside a
- * transaction block: see resetSession.
+ * The session reset: Neon's reset sequence (ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL;
+ * DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES) in one string, but
+ * without the ROLLBACK, which writes "there is no transaction in progress" to the server log at every request: a
+ * transaction left open is rolled back only when there is one (see resetSession). DISCARD SEQUENCES also forgets the
+ * request's identity (kit version 6). Unlike DISCARD ALL, it keeps the session's cached plans (the identity readers'
+ * and use_identity's), which hold nothing of the request's and would otherwise be planned again at every request.
  */
-export const RESET_SESSION_SQL = 'DISCARD ALL';
+export const RESET_SESSION_SQL =
+  'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES';
 
 /**
  * Resets a connection's session. `sent` is the reset already written behind the request's statement, if any. When
- * the request left a transaction open (`BEGIN` sent alone, or a failed one), DISCARD ALL is refused; the transaction
- * is rolled back and the reset sent again.
+ * the request left a transaction open (`BEGIN` sent alone, or a failed one), the reset ran inside it or was refused;
+ * the transaction is then rolled back and the reset run again. Rejects unless the session ends up idle.
  */
-export async function resetSession(client: Pick<pg.Client, 'query'>, sent?: Promise<unknown>): Promise<void> {
+export async function resetSession(client: pg.Client, sent?: Promise<unknown>): Promise<void> {
+  let refused = false;
   try {
     await (sent ?? client.query(RESET_SESSION_SQL));
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code !== '25001' && code !== '25P02') throw error;
-    await client.query('ROLLBACK');
-    await client.query(RESET_SESSION_SQL);
+    if ((error as { code?: string }).code !== '25P02') throw error;
+    refused = true;
   }
+  if (!refused && transactionStatus(client) === 'I') return;
+  await client.query('ROLLBACK');
+  await client.query(RESET_SESSION_SQL);
+  if (transactionStatus(client) !== 'I') throw new Error('the session is still in a transaction after its reset');
 }
 
 const IDLE_TIMEOUT_MS = 5 * 60_000;

@@ -134,7 +134,7 @@ export class SqlService {
    * Runs a request on a pooled connection. With a token, the request's identity is installed first, on the
    * connection itself (authsync_rls.use_identity with the connection's key and the identity's id), in the same write
    * as the request's SQL, so it costs no round trip of its own; PostgreSQL runs them in order. A single query goes
-   * out with the session reset (DISCARD ALL, which also forgets the identity) behind it, each with its own Sync; a
+   * out with the session reset (RESET_SESSION_SQL, which also forgets the identity) behind it, each with its own Sync; a
    * batch goes out in one write too (see executeOnClient) and is reset when released. After an error or a
    * cancellation the connection is closed instead.
    */

@@ -1,14 +1,15 @@
 /**
  * /sql installs each request's identity on its pooled end-user connection (authsync_rls.use_identity with the
  * connection's key, in the same packet as the request's SQL; the token's identity is recorded once, over the
- * privileged connection), and resets the session afterwards (DISCARD ALL, after a ROLLBACK if the request left a
- * transaction open), which also forgets the identity. Through the real Neon driver: concurrent requests keep their
+ * privileged connection), and resets the session afterwards (Neon's reset sequence, after a ROLLBACK if the request
+ * left a transaction open), which also forgets the identity. Through the real Neon driver: concurrent requests keep their
  * own identities, an open transaction does not outlive its request, the end-user roles cannot install an identity
  * themselves, and the install key never shows in pg_stat_activity.
  */
 import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
+import { RESET_SESSION_SQL } from '../../src/sql/pools.js';
 import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from './support.js';
 
 let t: TestServer;
@@ -38,15 +39,15 @@ async function dbNow(): Promise<string> {
 }
 
 /**
- * Polls pg_stat_activity until backend `pid` has run the session reset (DISCARD ALL, its last statement, now idle)
+ * Polls pg_stat_activity until backend `pid` has run the session reset (its last statement, now idle)
  * after `since`; false if it does not within `ms`.
  */
 async function waitForReset(pid: number, since: string, ms = 2_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     const { rows } = await t.server.ctx.db.query(
-      `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle' AND query = 'DISCARD ALL' AND state_change > $2::timestamptz`,
-      [pid, since],
+      `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle' AND query = $3 AND state_change > $2::timestamptz`,
+      [pid, since, RESET_SESSION_SQL],
     );
     if (rows.length) return true;
     if (Date.now() > deadline) return false;
