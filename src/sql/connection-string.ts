@@ -16,8 +16,25 @@ export interface ConnectionInfo {
   endpointId: string;
 }
 
+/**
+ * Headers parsed before: an app sends the same one or two with every query. Only headers without a password are kept
+ * (token requests), so no password stays in memory past its request.
+ */
+const parsed = new Map<string, ConnectionInfo>();
+const PARSED_MAX = 1_000;
+
 export function parseConnectionString(header: string | undefined): ConnectionInfo {
   if (header === undefined || header === '') throw badRequest('invalid header: neon-connection-string');
+  const known = parsed.get(header);
+  if (known) return known;
+  const info = parse(header);
+  if (info.password !== '') return info;
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(header, Object.freeze(info));
+  return info;
+}
+
+function parse(header: string): ConnectionInfo {
   let url: URL;
   try {
     url = new URL(header);

@@ -42,6 +42,7 @@ export class SqlService {
   private readonly kits = new Map<string, Promise<void>>();
   private readonly identities = new Map<string, IdentityStore>();
   private secret: string | undefined;
+  private readonly passwords = new Map<EndUserRole, string>();
 
   constructor(private readonly ctx: AppContext) {
     this.targets = new TargetResolver(ctx);
@@ -102,7 +103,7 @@ export class SqlService {
     const recorded = this.identityStoreFor(target).idFor(token, payload);
     const identityId = typeof recorded === 'string' ? recorded : await recorded.catch((error: unknown) => Promise.reject(identityError(error)));
     const key = `${target.dbKey}|${role}`;
-    const password = rolePassword(this.serverSecret(), role);
+    const password = this.rolePassword(role);
     const conn = await this.pools
       .acquire(
         key,
@@ -204,6 +205,15 @@ export class SqlService {
       if (isPgError(error)) throw fromPgError(error);
       throw new SqlHttpError(500, (error as Error).message);
     }
+  }
+
+  private rolePassword(role: EndUserRole): string {
+    let password = this.passwords.get(role);
+    if (password === undefined) {
+      password = rolePassword(this.serverSecret(), role);
+      this.passwords.set(role, password);
+    }
+    return password;
   }
 
   private serverSecret(): string {
