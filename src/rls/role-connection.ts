@@ -35,16 +35,6 @@ export interface ConnectTarget {
   applicationName?: string;
 }
 
-const statuses = new WeakMap<pg.Client, string>();
-
-/**
- * The session's transaction status as of the last ReadyForQuery: 'I' idle, 'T' in a transaction block, 'E' in a
- * failed one.
- */
-export function transactionStatus(client: pg.Client): string | undefined {
-  return statuses.get(client);
-}
-
 export async function openClient(target: ConnectTarget): Promise<pg.Client> {
   const client = new pg.Client({
     host: target.host,
@@ -61,8 +51,6 @@ export async function openClient(target: ConnectTarget): Promise<pg.Client> {
   });
   // A broken connection emits 'error'; the pool discards it when the next query fails.
   client.on('error', () => undefined);
-  const connection = (client as unknown as { connection: { on(event: 'readyForQuery', fn: (msg: { status: string }) => void): void } }).connection;
-  connection.on('readyForQuery', (msg) => statuses.set(client, msg.status));
   await client.connect();
   return client;
 }

@@ -6,7 +6,7 @@
  * connection costs no round trip of its own.
  */
 import type pg from 'pg';
-import { transactionStatus, type RoleConnection } from '../rls/role-connection.js';
+import type { RoleConnection } from '../rls/role-connection.js';
 
 /**
  * The session reset: Neon's reset sequence (ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL;
@@ -32,10 +32,10 @@ export async function resetSession(client: pg.Client, sent?: Promise<unknown>): 
     if ((error as { code?: string }).code !== '25P02') throw error;
     refused = true;
   }
-  if (!refused && transactionStatus(client) === 'I') return;
+  if (!refused && client.getTransactionStatus() === 'I') return;
   await client.query('ROLLBACK');
   await client.query(RESET_SESSION_SQL);
-  if (transactionStatus(client) !== 'I') throw new Error('the session is still in a transaction after its reset');
+  if (client.getTransactionStatus() !== 'I') throw new Error('the session is still in a transaction after its reset');
 }
 
 const IDLE_TIMEOUT_MS = 5 * 60_000;
