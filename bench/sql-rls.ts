@@ -26,7 +26,7 @@ import { startServer } from '../src/server/server.js';
 import { openEndUserConnection } from '../src/rls/role-connection.js';
 import { projectSqlUrls } from '../src/sql/project-urls.js';
 import { runQuery } from '../src/sql/execute-pg.js';
-import { RESET_SESSION_SQL } from '../src/sql/pools.js';
+import { RESET_END_USER_SQL } from '../src/sql/pools.js';
 import { cpuCores, cpuSnapshot, postgresBackendPids } from './auth/lib.js';
 import type { Job, JobResult } from './sql-load-client.js';
 
@@ -158,8 +158,8 @@ try {
   );
   // 2a. PostgreSQL's side of a /sql request, statement by statement, one at a time (each a round trip over loopback, so
   // each figure includes one; `SELECT 1` shows how much): the identity install (use_identity, written in the same
-  // packet as the query by the server), the query under the drizzle policy, and the reset (DISCARD ALL), all on the
-  // end-user connection.
+  // packet as the query by the server), the query under the drizzle policy, and the reset, all on the end-user
+  // connection.
   const claims = { sub: tokens[0]!.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 };
   const [{ id: identityId }] = (await server.ctx.db.query<{ id: string }>('SELECT authsync_rls.add_identities($1::jsonb)::text AS id', [JSON.stringify([{ claims, expires: claims.exp }])])).rows as [{ id: string }];
   const steps: Record<string, number[]> = { 'SELECT 1': [], use_identity: [], 'PK SELECT': [], reset: [] };
@@ -172,7 +172,7 @@ try {
     await timed('SELECT 1', () => conn.client.query('SELECT 1'));
     await timed('use_identity', () => conn.client.query('SELECT authsync_rls.use_identity($1, $2)', [conn.installKey, identityId]));
     await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }));
-    await timed('reset', () => conn.client.query(RESET_SESSION_SQL));
+    await timed('reset', () => conn.client.query(RESET_END_USER_SQL));
   }
   const stepMedians = Object.entries(steps).map(([name, us]) => `${name} ${us.sort((a, b) => a - b)[us.length >> 1]!.toFixed(0)} µs`);
 

@@ -233,6 +233,24 @@ BEGIN
 END
 $fn$;
 
+-- Kit version 6: the session reset of authsync's end-user connections, Neon's reset sequence without its leading
+-- ROLLBACK (authsync rolls back only when the request left a transaction open), as one statement: one result for
+-- authsync to read instead of eight. No SET clause (it would restore the caller's search_path after RESET ALL);
+-- nothing in it depends on search_path. Anyone may call it: it resets the caller's own session.
+CREATE OR REPLACE FUNCTION authsync_rls.reset_session() RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER AS $fn$
+BEGIN
+  EXECUTE 'CLOSE ALL';
+  EXECUTE 'SET SESSION AUTHORIZATION DEFAULT';
+  EXECUTE 'RESET ALL';
+  EXECUTE 'DEALLOCATE ALL';
+  EXECUTE 'UNLISTEN *';
+  PERFORM pg_catalog.pg_advisory_unlock_all();
+  EXECUTE 'DISCARD TEMP';
+  EXECUTE 'DISCARD SEQUENCES';
+END
+$fn$;
+
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsync_rls FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea, bytea) TO CURRENT_USER;
 GRANT EXECUTE ON FUNCTION authsync_rls.forget_backend(integer) TO CURRENT_USER;
@@ -434,7 +452,7 @@ BEGIN
            WHERE p.pronamespace IN ('auth'::regnamespace, 'authsync_rls'::regnamespace)
              AND p.proname IN ('init', 'jwt_session_init', 'session', 'jwt', 'user_id', 'uid', 'register_backend',
                                'forget_backend', 'own_session', 'end_request', 'add_identities', 'use_identity',
-                               'check_session_token')
+                               'check_session_token', 'reset_session')
   LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO ${KIT_OWNER_ROLE}', f);
   END LOOP;
@@ -447,6 +465,7 @@ REVOKE ALL ON FUNCTION authsync_rls.add_identities(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authsync_rls.check_session_token(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.end_request() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION authsync_rls.use_identity(bytea, bigint) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION authsync_rls.reset_session() TO PUBLIC;
 
 -- Grants from the Neon RLS docs, plus what authsync adds: the auth functions and neon_auth.users_sync.
 GRANT USAGE ON SCHEMA auth TO PUBLIC;

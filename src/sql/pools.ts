@@ -12,29 +12,34 @@ import type { RoleConnection } from '../rls/role-connection.js';
  * The session reset: Neon's reset sequence (ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL;
  * DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES) in one string, but
  * without the ROLLBACK, which writes "there is no transaction in progress" to the server log at every request: a
- * transaction left open is rolled back only when there is one (see resetSession). DISCARD SEQUENCES also forgets the
- * request's identity (kit version 6). Unlike DISCARD ALL, it keeps the session's cached plans (the identity readers'
- * and use_identity's), which hold nothing of the request's and would otherwise be planned again at every request.
+ * transaction left open is rolled back only when there is one (see resetSession). Unlike DISCARD ALL, it keeps the
+ * session's cached plans, which hold nothing of the request's and would otherwise be planned again at every request.
  */
 export const RESET_SESSION_SQL =
   'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES';
 
 /**
- * Resets a connection's session. `sent` is the reset already written behind the request's statement, if any. When
- * the request left a transaction open (`BEGIN` sent alone, or a failed one), the reset ran inside it or was refused;
- * the transaction is then rolled back and the reset run again. Rejects unless the session ends up idle.
+ * The same reset on end-user connections, as the kit's function (kit version 6): one result to read instead of
+ * eight. Its DISCARD SEQUENCES also forgets the request's identity.
  */
-export async function resetSession(client: pg.Client, sent?: Promise<unknown>): Promise<void> {
+export const RESET_END_USER_SQL = 'SELECT authsync_rls.reset_session()';
+
+/**
+ * Resets a connection's session with `sql`. `sent` is the reset already written behind the request's statement, if
+ * any. When the request left a transaction open (`BEGIN` sent alone, or a failed one), the reset ran inside it or was
+ * refused; the transaction is then rolled back and the reset run again. Rejects unless the session ends up idle.
+ */
+export async function resetSession(client: pg.Client, sql: string, sent?: Promise<unknown>): Promise<void> {
   let refused = false;
   try {
-    await (sent ?? client.query(RESET_SESSION_SQL));
+    await (sent ?? client.query(sql));
   } catch (error) {
     if ((error as { code?: string }).code !== '25P02') throw error;
     refused = true;
   }
   if (!refused && client.getTransactionStatus() === 'I') return;
   await client.query('ROLLBACK');
-  await client.query(RESET_SESSION_SQL);
+  await client.query(sql);
   if (client.getTransactionStatus() !== 'I') throw new Error('the session is still in a transaction after its reset');
 }
 
@@ -83,7 +88,7 @@ export class ConnectionPools {
     const pool = this.pools.get(key);
     if (!pool) return void this.destroy(conn);
     if (!healthy || this.closed) return this.drop(pool, conn);
-    (reset ?? resetSession(conn.client)).then(
+    (reset ?? resetSession(conn.client, RESET_SESSION_SQL)).then(
       () => (this.closed ? this.drop(pool, conn) : this.putBack(pool, conn)),
       () => this.drop(pool, conn),
     );

@@ -18,7 +18,7 @@ import { cancelBackend } from './cancel.js';
 import { executeOnClient, inOneWrite, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
 import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.js';
-import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
+import { ConnectionPools, RESET_END_USER_SQL, RESET_SESSION_SQL, resetSession } from './pools.js';
 import type { SqlRequest } from './request.js';
 import type { QueryOutcome } from './results.js';
 import { TargetResolver, type SqlTarget } from './targets.js';
@@ -135,13 +135,16 @@ export class SqlService {
    * Runs a request on a pooled connection. With a token, the request's identity is installed first, on the
    * connection itself (authsync_rls.use_identity with the connection's key and the identity's id), in the same write
    * as the request's SQL, so it costs no round trip of its own; PostgreSQL runs them in order. A single query goes
-   * out with the session reset (RESET_SESSION_SQL, which also forgets the identity) behind it, each with its own Sync; a
+   * out with the session reset (which also forgets the identity) behind it, each with its own Sync; a
    * batch goes out in one write too (see executeOnClient) and is reset when released. After an error or a
    * cancellation the connection is closed instead.
    */
   private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identityId: string | undefined): Promise<QueryOutcome[]> {
     let healthy = false;
     let sentReset: Promise<unknown> | undefined;
+    // authsync's end-user connections reset with the kit's function; password sessions (where the kit may be absent)
+    // with the same statements as a string.
+    const resetSql = conn.installKey ? RESET_END_USER_SQL : RESET_SESSION_SQL;
     const onAbort = () => void cancelBackend(conn.client);
     call.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -154,7 +157,7 @@ export class SqlService {
       if (single && !single.synthetic) {
         const [outcome, reset] = inOneWrite(client, () => {
           installed = install();
-          return [runQuery(client, single), client.query(RESET_SESSION_SQL)] as const;
+          return [runQuery(client, single), client.query(resetSql)] as const;
         });
         sentReset = reset;
         reset.catch(() => undefined);
@@ -180,7 +183,7 @@ export class SqlService {
       throw new SqlHttpError(500, (error as Error).message);
     } finally {
       call.signal?.removeEventListener('abort', onAbort);
-      this.pools.release(key, conn, healthy, healthy ? resetSession(conn.client, sentReset) : undefined);
+      this.pools.release(key, conn, healthy, healthy ? resetSession(conn.client, resetSql, sentReset) : undefined);
     }
   }
 

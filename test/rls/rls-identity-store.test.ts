@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { startTodosFixture, type TestUser } from './support.js';
 import { openEndUserConnection, type RoleConnection } from '../../src/rls/role-connection.js';
-import { RESET_SESSION_SQL } from '../../src/sql/pools.js';
+import { RESET_END_USER_SQL, RESET_SESSION_SQL } from '../../src/sql/pools.js';
 
 let t: TestServer;
 let alice: TestUser;
@@ -108,7 +108,7 @@ describe('the identity table as the end-user roles see it', () => {
   it('the session reset forgets the identity, as do DISCARD SEQUENCES and DISCARD ALL: the readers then raise', async () => {
     const c = await openEndUserConnection({ ...connectTarget(), user: 'authenticated' }, t.server.ctx.db);
     try {
-      for (const forget of [RESET_SESSION_SQL, 'DISCARD SEQUENCES', 'DISCARD ALL']) {
+      for (const forget of [RESET_END_USER_SQL, RESET_SESSION_SQL, 'DISCARD SEQUENCES', 'DISCARD ALL']) {
         await c.client.query('SELECT auth.jwt_session_init($1)', [c.sessionKey!.mint({ sub: alice.id })]);
         expect((await c.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
         await c.client.query(forget);

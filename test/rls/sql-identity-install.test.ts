@@ -9,7 +9,7 @@
 import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { RESET_SESSION_SQL } from '../../src/sql/pools.js';
+import { RESET_END_USER_SQL } from '../../src/sql/pools.js';
 import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from './support.js';
 
 let t: TestServer;
@@ -47,7 +47,7 @@ async function waitForReset(pid: number, since: string, ms = 2_000): Promise<boo
   for (;;) {
     const { rows } = await t.server.ctx.db.query(
       `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle' AND query = $3 AND state_change > $2::timestamptz`,
-      [pid, since, RESET_SESSION_SQL],
+      [pid, since, RESET_END_USER_SQL],
     );
     if (rows.length) return true;
     if (Date.now() > deadline) return false;
