@@ -94,12 +94,16 @@ async function insertKey(tx: Queryable, box: SecretBox, projectId: string, kind:
   ]);
 }
 
-/** Replaces a project key with a new one (shown once); the old one stops working at once. */
+/**
+ * Replaces a project key with a new one (shown once); the old one stops working at once. Rotating the super secret
+ * admin key also ends the project's dashboard sessions, which that key opened: whoever held the old key is signed out.
+ */
 export async function rotateProjectKey(db: Database, box: SecretBox, projectId: string, kind: ProjectKeyKind): Promise<string> {
   const key = newProjectKey(kind);
   await db.transaction(async (tx) => {
     await tx.query('UPDATE authsync.project_keys SET revoked_at = now() WHERE project_id = $1 AND kind = $2 AND revoked_at IS NULL', [projectId, kind]);
     await insertKey(tx, box, projectId, kind, key);
+    if (kind === 'super_secret_admin') await tx.query('DELETE FROM authsync.dashboard_sessions WHERE project_id = $1', [projectId]);
     await notifyProjectChange(tx, projectId);
   });
   return key;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/crypto/secrets.js';
+import { rotateProjectKey } from '../../src/projects/projects.js';
 import { ensureAdminSecret, isAdminSecret } from '../../src/dashboard/admin-secret.js';
 import type { TestServer } from '../helpers/server.js';
 import { ADMIN_SECRET, startDashboardServer } from './support.js';
@@ -117,5 +118,50 @@ describe('dashboard guards', () => {
     // A configured secret takes precedence over a generated one.
     expect(await isAdminSecret(db, { adminSecret: ADMIN_SECRET }, secret!)).toBe(false);
     expect(await isAdminSecret(db, { adminSecret: ADMIN_SECRET }, ADMIN_SECRET)).toBe(true);
+  });
+});
+
+describe('project key rotation and dashboard sessions', () => {
+  let t: TestServer;
+  const post = (path: string, form: Record<string, string>) =>
+    fetch(`${t.url}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(t.url).origin },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  beforeAll(async () => {
+    t = await startDashboardServer();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("rotating a project's super secret admin key ends the dashboard sessions it opened, and only those", async () => {
+    const signIn = async (secret: string) => {
+      const response = await post('/dashboard/sign-in', { secret });
+      expect(response.status, 'sign-in').toBe(303);
+      return `authsync_dashboard=${/authsync_dashboard=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')![1]!}`;
+    };
+    const configuration = `/dashboard/projects/${t.projectId}/configuration`;
+    const open = async (session: string, path: string) => fetch(`${t.url}${path}`, { headers: { cookie: session }, redirect: 'manual' });
+    const projectSession = await signIn(t.keys.superSecretAdminKey);
+    const adminSession = await signIn(ADMIN_SECRET);
+    expect((await open(projectSession, configuration)).status).toBe(200);
+
+    // Another kind of key leaves the sessions alone.
+    await rotateProjectKey(t.server.ctx.db, t.server.ctx.box, t.projectId, 'secret_server');
+    expect((await open(projectSession, configuration)).status).toBe(200);
+
+    const newKey = await rotateProjectKey(t.server.ctx.db, t.server.ctx.box, t.projectId, 'super_secret_admin');
+    const ended = await open(projectSession, configuration);
+    expect(ended.status).toBe(303);
+    expect(ended.headers.get('location')).toBe('/dashboard/sign-in');
+    // The instance admin's session is not the project key's: it stays.
+    expect((await open(adminSession, '/dashboard/projects')).status).toBe(200);
+    // The old key no longer signs in; the new one does.
+    expect((await post('/dashboard/sign-in', { secret: t.keys.superSecretAdminKey })).status).toBe(401);
+    expect((await open(await signIn(newKey), configuration)).status).toBe(200);
   });
 });
