@@ -64,6 +64,10 @@ const configSchema = z.object({
    * Instance admin secret for the dashboard. Generated on first start when absent.
    */
   adminSecret: z.string().min(16).optional(),
+  /**
+   * Bearer token `GET /metrics` requires. When absent, `/metrics` answers only on loopback connections.
+   */
+  metricsToken: z.string().min(16, 'AUTHSYNC_METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { baseUrl: string; dataDir: string };
@@ -96,6 +100,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     logLevel: flags.logLevel ?? emptyToUndefined(env.AUTHSYNC_LOG_LEVEL),
     allowEmbeddedSqlOnNetwork: flags.allowEmbeddedSqlOnNetwork ?? env.AUTHSYNC_ALLOW_EMBEDDED_SQL_ON_NETWORK === 'true',
     adminSecret: emptyToUndefined(env.AUTHSYNC_ADMIN_SECRET),
+    metricsToken: emptyToUndefined(env.AUTHSYNC_METRICS_TOKEN),
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,9 +1,12 @@
 /** The HTTP application: /health, /metrics, the Stack-compatible API under /api/v1 and /dashboard. (/sql is
  * served on Node's request directly: see server.ts.) */
-import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
 import { apiEndpoints } from '../api/routes/index.js';
 import { mountApi } from '../api/router.js';
+import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
+import { hashesEqual, hashSecret } from '../crypto/secrets.js';
 import { mountDashboard } from '../dashboard/index.js';
 import { renderMetrics } from '../sync/metrics.js';
 import { syncStatus } from '../sync/status.js';
@@ -14,8 +17,13 @@ export function createHttpApp(ctx: AppContext): Hono {
     await ctx.db.query('SELECT 1');
     return c.json({ status: 'ok' });
   });
-  // users_sync pending changes, lag and errors per target (Prometheus text format).
-  app.get('/metrics', async (c) => c.text(renderMetrics(await syncStatus(ctx.db)), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  // users_sync pending changes, lag and errors per target (Prometheus text format). The labels name projects and
+  // their databases, so the endpoint wants the metrics token, or a loopback connection when none is configured.
+  app.get('/metrics', async (c) => {
+    const refusal = metricsRefusal(c, ctx.config);
+    if (refusal) return c.text(refusal.message, refusal.status, refusal.headers);
+    return c.text(renderMetrics(await syncStatus(ctx.db)), 200, { 'content-type': 'text/plain; version=0.0.4' });
+  });
   mountApi(app, ctx, apiEndpoints);
   mountDashboard(app, ctx);
   app.notFound((c) => c.text('Not found', 404));
@@ -24,4 +32,36 @@ export function createHttpApp(ctx: AppContext): Hono {
     return c.text('Internal server error', 500);
   });
   return app;
+}
+
+interface Refusal {
+  status: 401 | 403;
+  message: string;
+  headers: Record<string, string>;
+}
+
+function metricsRefusal(c: Context, config: Config): Refusal | undefined {
+  if (config.metricsToken !== undefined) {
+    const header = c.req.header('authorization') ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+    if (hashesEqual(hashSecret(given), hashSecret(config.metricsToken))) return undefined;
+    return { status: 401, message: 'GET /metrics needs the metrics token: Authorization: Bearer <AUTHSYNC_METRICS_TOKEN>\n', headers: { 'www-authenticate': 'Bearer realm="authsync metrics"' } };
+  }
+  if (isLoopbackAddress(peerAddress(c))) return undefined;
+  return { status: 403, message: 'GET /metrics answers only on loopback connections; set AUTHSYNC_METRICS_TOKEN to scrape it from elsewhere.\n', headers: {} };
+}
+
+function peerAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A loopback peer address: 127.0.0.0/8 (also as an IPv4-mapped IPv6 address) or ::1. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
