@@ -65,3 +65,19 @@ export async function getAppDatabase(db: Queryable, box: SecretBox, projectId: s
   const found = (await listProjectDatabases(db, box, projectId)).find((d) => d.purpose === 'app');
   return found ?? { id: '', projectId, purpose: 'app', url: null, key: OWN_DATABASE_KEY };
 }
+
+/**
+ * Removes an extra users_sync target from a project (its progress row goes with it). The app database is not a
+ * target that can be removed: it is returned untouched, for the caller to refuse. The target's neon_auth.users_sync
+ * table is left in place. Returns undefined when the project has no database with that key.
+ */
+export async function removeSyncTarget(tx: Queryable, projectId: string, key: string): Promise<{ id: string; purpose: DatabasePurpose } | undefined> {
+  const { rows } = await tx.query<{ id: string; purpose: DatabasePurpose }>(
+    'SELECT id, purpose FROM authsync.project_databases WHERE project_id = $1 AND url_key = $2 FOR UPDATE',
+    [projectId, key],
+  );
+  const found = rows[0];
+  if (!found || found.purpose !== 'sync_target') return found;
+  await tx.query('DELETE FROM authsync.project_databases WHERE id = $1', [found.id]);
+  return found;
+}

@@ -60,7 +60,7 @@ export const DOMINATES = `(excluded.horizon_xid >= c.horizon_xid
 export async function recordProgress(source: Queryable, databaseId: string, projectId: string, cp: Checkpoint): Promise<void> {
   await source.query(
     `INSERT INTO authsync.sync_target_state AS s (database_id, project_id, horizon_xid, last_seq, last_applied_at)
-     VALUES ($1, $2, $3, $4, $5)
+     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM authsync.project_databases WHERE id = $1)
      ON CONFLICT (database_id) DO UPDATE SET horizon_xid = GREATEST(s.horizon_xid, excluded.horizon_xid),
        last_seq = GREATEST(s.last_seq, excluded.last_seq),
        last_applied_at = GREATEST(s.last_applied_at, excluded.last_applied_at), last_error = NULL, last_error_at = NULL`,
@@ -70,7 +70,8 @@ export async function recordProgress(source: Queryable, databaseId: string, proj
 
 export async function recordError(source: Queryable, databaseId: string, projectId: string, message: string): Promise<void> {
   await source.query(
-    `INSERT INTO authsync.sync_target_state AS s (database_id, project_id, last_error, last_error_at) VALUES ($1, $2, $3, now())
+    `INSERT INTO authsync.sync_target_state AS s (database_id, project_id, last_error, last_error_at)
+     SELECT $1, $2, $3, now() WHERE EXISTS (SELECT 1 FROM authsync.project_databases WHERE id = $1)
      ON CONFLICT (database_id) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at`,
     [databaseId, projectId, message],
   );

@@ -128,8 +128,9 @@ export async function lastSeq(db: Queryable, projectId: string): Promise<number>
 }
 
 /**
- * Deletes rows every external target of the project has passed. Does nothing while some target has no
- * recorded horizon yet (a new target is being backfilled and still needs the rows written meanwhile).
+ * Deletes rows every external target of the project has passed: all of them when it has no external target left
+ * (the last one was removed). Does nothing while some target has no recorded horizon yet (a new target is being
+ * backfilled and still needs the rows written meanwhile).
  */
 export async function pruneOutbox(db: Queryable, projectId: string): Promise<number> {
   const { rowCount } = await db.query(
@@ -141,7 +142,7 @@ export async function pruneOutbox(db: Queryable, projectId: string): Promise<num
      DELETE FROM authsync.sync_outbox
      WHERE project_id = $1
        AND NOT EXISTS (SELECT 1 FROM targets WHERE horizon_xid IS NULL)
-       AND xid < (SELECT min(horizon_xid) FROM targets)`,
+       AND (NOT EXISTS (SELECT 1 FROM targets) OR xid < (SELECT min(horizon_xid) FROM targets))`,
     [projectId],
   );
   return rowCount;

@@ -76,10 +76,16 @@ export class SyncWorker {
     await Promise.all([...this.runners.values()].map((runner) => runner.idle()));
   }
 
-  /** Starts runners for targets added since (a project created by the CLI or another server). */
+  /** Starts runners for targets added since (a project or target added by the CLI or another server), and stops those of targets removed. */
   async refresh(): Promise<void> {
     const targets = (await listProjectDatabases(this.ctx.db, this.ctx.box)).filter((t): t is ProjectDatabase & { url: string } => t.url !== null);
     if (this.stopped) return;
+    const current = new Set(targets.map((t) => t.id));
+    for (const [id, runner] of this.runners) {
+      if (current.has(id)) continue;
+      this.runners.delete(id);
+      await runner.stop().catch((err: unknown) => this.ctx.log.warn({ err }, 'users_sync: stopping a removed target failed'));
+    }
     for (const target of targets) {
       if (this.runners.has(target.id)) continue;
       const runner = new TargetRunner(this.source, target, {
@@ -97,7 +103,10 @@ export class SyncWorker {
     try {
       await this.refresh();
       this.wakeAll();
-      for (const projectId of new Set([...this.runners.values()].map((r) => r.target.projectId))) await pruneOutbox(this.source, projectId);
+      // Projects with a runner, and any project whose outbox still holds rows (its last target was removed).
+      const { rows } = await this.source.query<{ project_id: string }>('SELECT DISTINCT project_id FROM authsync.sync_outbox');
+      const projects = new Set([...this.runners.values()].map((r) => r.target.projectId).concat(rows.map((r) => r.project_id)));
+      for (const projectId of projects) await pruneOutbox(this.source, projectId);
     } catch (err) {
       this.ctx.log.warn({ err }, 'users_sync: poll failed');
     }
