@@ -44,20 +44,20 @@ export function registerSync(app: Hono<DashboardEnv>, ctx: AppContext): void {
   app.get(base, async (c) => {
     const project = c.get('project');
     const jobId = c.req.query('job');
-    const job = jobId ? jobs.get(jobId, project.id) : jobs.running(project.id);
+    const job = jobId ? await jobs.get(jobId, project.id) : await jobs.running(project.id);
     return c.html(syncPage(c.get('session'), project, await syncStatus(ctx.db, project.id), job));
   });
 
   app.get(`${base}/status.json`, async (c) => c.json(statusJson(await syncStatus(ctx.db, c.get('project').id))));
 
-  app.post(`${base}/resync`, (c) => {
+  app.post(`${base}/resync`, async (c) => {
     const project = c.get('project');
-    const job = jobs.start(project.id);
+    const job = await jobs.start(project.id);
     return c.redirect(`${projectPath(project.id, '/sync')}?job=${job.id}`, 303);
   });
 
-  app.get(`${base}/jobs/:jobId`, (c) => {
-    const job = jobs.get(c.req.param('jobId'), c.get('project').id);
+  app.get(`${base}/jobs/:jobId`, async (c) => {
+    const job = await jobs.get(c.req.param('jobId'), c.get('project').id);
     return job ? c.json(job) : c.json({ error: 'No such resync job.' }, 404);
   });
 }
