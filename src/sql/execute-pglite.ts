@@ -2,7 +2,8 @@
  * /sql in embedded mode. PGlite is one superuser session, so a request runs in a transaction that installs the
  * identity (a fresh session key per request), switches with SET LOCAL ROLE and runs the client's queries. SQL can
  * leave that role (RESET ROLE, COMMIT, …): policies hold for development, not as a security boundary. After every
- * query the role and identity are checked and the request is aborted if either moved.
+ * query the role and identity are checked and the request is aborted if either moved. Afterwards the identity is
+ * forgotten (DISCARD SEQUENCES).
  */
 import type { PGlite, Results } from '@electric-sql/pglite';
 import { SessionKey } from '../rls/session-key.js';
@@ -25,6 +26,16 @@ export interface EmbeddedIdentity {
 }
 
 export async function executeEmbedded(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity): Promise<QueryOutcome[]> {
+  try {
+    return await inTransaction(pglite, request, identity);
+  } finally {
+    // The identity is the session's currval() of the kit's slot sequence, which a rollback does not undo: forget it,
+    // so that the next request without a token (the owner's, say) finds none.
+    if (identity.claims) await pglite.exec('DISCARD SEQUENCES');
+  }
+}
+
+async function inTransaction(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity): Promise<QueryOutcome[]> {
   const sizes = new Map<number, number>();
   const parsers = rawParsers(pglite);
   return pglite.transaction(async (tx) => {

@@ -47,4 +47,15 @@ describe('embedded mode', () => {
     expect((error as NeonDbError).message).toMatch(/changed the role or identity/);
     expect(await asAlice`SELECT current_user AS r, auth.user_id() AS uid`).toEqual([{ r: 'authenticated', uid: alice.id }]);
   });
+
+  it("leaves no identity behind: the owner's next request, without a token, finds none (auth.user_id() is NULL)", async () => {
+    const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
+    const owner = neon(urls.databaseUrl);
+    expect(await asAlice`SELECT auth.user_id() AS uid`).toEqual([{ uid: alice.id }]);
+    expect(await owner`SELECT auth.user_id() AS uid, auth.session() AS s`).toEqual([{ uid: null, s: null }]);
+    // Also after a request that failed halfway.
+    await asAlice.transaction((tx) => [tx`SELECT auth.user_id()`, tx`SELECT 1/0`]).catch(() => undefined);
+    expect(await owner`SELECT auth.user_id() AS uid`).toEqual([{ uid: null }]);
+  });
 });
+
