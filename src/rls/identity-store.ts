@@ -57,6 +57,11 @@ export class IdentityStore {
     });
   }
 
+  /** Forgets the id recorded for `key`: its row is gone (crash recovery empties unlogged tables), so the next use records it again. */
+  forget(key: string): void {
+    this.known.delete(key);
+  }
+
   private flush(): void {
     if (this.pending.size === 0) return;
     const batch: [string, Waiting][] = [];

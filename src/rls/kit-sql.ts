@@ -224,9 +224,10 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'authsync: only authsync can install an identity on this connection' USING ERRCODE = '42501';
   END IF;
+  -- P0002 (no_data_found) tells authsync to record the token again: crash recovery empties unlogged tables.
   PERFORM FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) p_id;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'authsync: identity % does not exist', p_id USING ERRCODE = '02000';
+    RAISE EXCEPTION 'authsync: identity % does not exist', p_id USING ERRCODE = 'P0002';
   END IF;
   PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
   PERFORM pg_catalog.setval('authsync_rls.identity_slot'::pg_catalog.regclass, p_id);

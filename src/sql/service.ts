@@ -113,7 +113,7 @@ export class SqlService {
       .catch((error: unknown) => {
         throw connectError(error, role);
       });
-    return this.runOn(key, conn, call, target, identityId);
+    return this.runOn(key, conn, call, target, { id: identityId, forget: () => this.identityStoreFor(target).forget(token) });
   }
 
   private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
@@ -139,7 +139,7 @@ export class SqlService {
    * batch goes out in one write too (see executeOnClient) and is reset when released. After an error or a
    * cancellation the connection is closed instead.
    */
-  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identityId: string | undefined): Promise<QueryOutcome[]> {
+  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identity: Identity | undefined): Promise<QueryOutcome[]> {
     let healthy = false;
     let sentReset: Promise<unknown> | undefined;
     // authsync's end-user connections reset with the kit's function; password sessions (where the kit may be absent)
@@ -151,7 +151,7 @@ export class SqlService {
       await this.interceptExtension(call.request, target);
       const single = call.request.batch ? undefined : call.request.queries[0]!;
       const client = conn.client;
-      const install = () => (identityId === undefined ? undefined : client.query(USE_IDENTITY_SQL, [conn.installKey, identityId]));
+      const install = () => (identity === undefined ? undefined : client.query(USE_IDENTITY_SQL, [conn.installKey, identity.id]));
       let installed: Promise<unknown> | undefined;
       let pending: Promise<QueryOutcome[]>;
       if (single && !single.synthetic) {
@@ -171,7 +171,12 @@ export class SqlService {
       if (installed) {
         // If the install failed, the request's SQL found no identity (the readers raise); its answer is not used.
         pending.catch(() => undefined);
-        await installed.catch((error: unknown) => Promise.reject(identityError(error)));
+        await installed.catch((error: unknown) => {
+          // The identity's row is gone (crash recovery empties unlogged tables): this request fails, and the next one
+          // with the token records it again.
+          if ((error as { code?: string }).code === 'P0002') identity?.forget();
+          return Promise.reject(identityError(error));
+        });
       }
       const results = await pending;
       healthy = !call.signal?.aborted;
@@ -223,6 +228,13 @@ export class SqlService {
     this.secret ??= readOrCreateSecret(this.ctx.config);
     return this.secret;
   }
+}
+
+interface Identity {
+  /** The token's row in authsync_rls.identities. */
+  id: string;
+  /** Drops the token's recorded id. */
+  forget(): void;
 }
 
 function identityError(error: unknown): SqlHttpError {

@@ -177,4 +177,20 @@ describe('identities installed on the end-user connection', () => {
     expect(seen).toContain('SELECT authsync_rls.use_identity($1, $2)');
     for (const query of seen) expect(query).not.toMatch(/\\x|[0-9a-f]{32}/i);
   });
+
+  it('after the identities are lost (crash recovery empties unlogged tables), one request per token fails and the next records it again', async () => {
+    expect(await asAlice`SELECT auth.user_id() AS uid`).toEqual([{ uid: alice.id }]);
+    expect(await asBob`SELECT auth.user_id() AS uid`).toEqual([{ uid: bob.id }]);
+    await t.server.ctx.db.query('DELETE FROM authsync_rls.identities');
+    for (const [sql, user] of [
+      [asAlice, alice],
+      [asBob, bob],
+    ] as const) {
+      const failed = await sql`SELECT auth.user_id() AS uid`.catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(NeonDbError);
+      expect((failed as NeonDbError).message).toMatch(/could not set the session identity: authsync: identity \d+ does not exist/);
+      expect(await sql`SELECT auth.user_id() AS uid`).toEqual([{ uid: user.id }]);
+    }
+  });
 });
+
