@@ -368,6 +368,19 @@ $fn$;
 -- rather than pg_session_jwt's SAFE: a parallel worker has its own session and would see no identity.
 -- Without an installed identity the readers raise on a connection authsync opened (between requests, or after the
 -- request's SQL discarded it), and answer as pg_session_jwt does without a token (NULL, JSON null) anywhere else.
+-- What the readers do when this session has no identity (its currval() of the slot is undefined): raise on a
+-- connection authsync opened, return (so the reader answers NULL) anywhere else. Only reached on that path, so
+-- sharing it costs the readers nothing per row.
+CREATE OR REPLACE FUNCTION authsync_rls.no_identity() RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  IF EXISTS (SELECT FROM authsync_rls.backend_sessions b WHERE b.pid = pg_backend_pid() AND b.login_role = session_user) THEN
+    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
+  END IF;
+END
+$fn$;
+REVOKE ALL ON FUNCTION authsync_rls.no_identity() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION auth.session() RETURNS jsonb
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
 DECLARE
@@ -377,9 +390,7 @@ BEGIN
   BEGIN
     slot := pg_catalog.currval('authsync_rls.identity_slot'::pg_catalog.regclass);
   EXCEPTION WHEN object_not_in_prerequisite_state THEN
-    IF EXISTS (SELECT FROM authsync_rls.backend_sessions b WHERE b.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND b.login_role OPERATOR(pg_catalog.=) SESSION_USER) THEN
-      RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
-    END IF;
+    PERFORM authsync_rls.no_identity();
     RETURN 'null'::pg_catalog.jsonb;
   END;
   SELECT i.claims INTO s FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) slot;
@@ -405,9 +416,7 @@ BEGIN
   BEGIN
     slot := pg_catalog.currval('authsync_rls.identity_slot'::pg_catalog.regclass);
   EXCEPTION WHEN object_not_in_prerequisite_state THEN
-    IF EXISTS (SELECT FROM authsync_rls.backend_sessions b WHERE b.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND b.login_role OPERATOR(pg_catalog.=) SESSION_USER) THEN
-      RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
-    END IF;
+    PERFORM authsync_rls.no_identity();
     RETURN NULL;
   END;
   SELECT i.sub_invalid, i.sub INTO s FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) slot;
@@ -430,9 +439,7 @@ BEGIN
   BEGIN
     slot := pg_catalog.currval('authsync_rls.identity_slot'::pg_catalog.regclass);
   EXCEPTION WHEN object_not_in_prerequisite_state THEN
-    IF EXISTS (SELECT FROM authsync_rls.backend_sessions b WHERE b.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND b.login_role OPERATOR(pg_catalog.=) SESSION_USER) THEN
-      RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
-    END IF;
+    PERFORM authsync_rls.no_identity();
     RETURN NULL;
   END;
   SELECT i.sub INTO s FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) slot;
@@ -453,7 +460,7 @@ BEGIN
            WHERE p.pronamespace IN ('auth'::regnamespace, 'authsync_rls'::regnamespace)
              AND p.proname IN ('init', 'jwt_session_init', 'session', 'jwt', 'user_id', 'uid', 'register_backend',
                                'forget_backend', 'own_session', 'end_request', 'add_identities', 'use_identity',
-                               'check_session_token', 'reset_session')
+                               'check_session_token', 'reset_session', 'no_identity')
   LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO ${KIT_OWNER_ROLE}', f);
   END LOOP;
