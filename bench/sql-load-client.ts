@@ -21,6 +21,8 @@ export interface Job {
   concurrency: number;
   /** sql: the /sql endpoint and the authenticated role's connection string. pg: a direct connection string. */
   fetchEndpoint?: string;
+  /** http: several servers' /sql endpoints to split the load between (default: fetchEndpoint alone). */
+  fetchEndpoints?: string[];
   connectionString: string;
   /** sql: one token per user; the i-th request uses tokens[i % users]. */
   tokens?: string[];
@@ -91,26 +93,35 @@ async function runHttp(job: Job): Promise<JobResult> {
     const request = { method: 'POST' as const, path: new URL(job.fetchEndpoint!).pathname, headers, body: JSON.stringify({ ...body, params }) };
     return Math.floor(i / captured.length) % 10 === 0 ? { ...request, onResponse } : request;
   });
+  // Several servers (the stateless scale-out): one autocannon instance each, in this process, the connections split
+  // evenly between them.
+  const endpoints = job.fetchEndpoints ?? [job.fetchEndpoint!];
   const latencies: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      { url: job.fetchEndpoint!, connections: job.concurrency, pipelining: 1, duration: job.seconds, timeout: 30, requests },
-      (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
-    );
-    instance.on('response', (_client, status, _bytes, responseTime) => {
-      if (status === 200) latencies.push(responseTime);
-    });
-  });
+  const results = await Promise.all(
+    endpoints.map(
+      (endpoint) =>
+        new Promise<autocannon.Result>((resolve, reject) => {
+          const instance = autocannon(
+            { url: endpoint, connections: Math.round(job.concurrency / endpoints.length), pipelining: 1, duration: job.seconds, timeout: 30, requests },
+            (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+          );
+          instance.on('response', (_client, status, _bytes, responseTime) => {
+            if (status === 200) latencies.push(responseTime);
+          });
+        }),
+    ),
+  );
   latencies.sort((a, b) => a - b);
   if (checked === 0) throw new Error('no answer was checked');
-  const errors = result.non2xx + result.errors + result.timeouts + wrongBodies;
+  const sum = (pick: (r: autocannon.Result) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const errors = sum((r) => r.non2xx + r.errors + r.timeouts) + wrongBodies;
   return {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    qps: result['2xx'] / result.duration,
-    requests: result['2xx'],
+    qps: sum((r) => r['2xx'] / r.duration),
+    requests: sum((r) => r['2xx']),
     errors,
-    ...(errors ? { firstError: `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${wrongBodies} answers without exactly one row` } : {}),
+    ...(errors ? { firstError: `${sum((r) => r.non2xx)} non-2xx, ${sum((r) => r.errors)} errors, ${sum((r) => r.timeouts)} timeouts, ${wrongBodies} answers without exactly one row` } : {}),
   };
 }
 

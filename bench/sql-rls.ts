@@ -3,9 +3,10 @@
  *  1. A primary-key SELECT through @neondatabase/serverless + /sql with a user token, against the same query on a
  *     direct `pg` connection: p50/p99 latency with 1 request in flight (the latency /sql adds; also the driver against
  *     a bare server that answers at once, the client's own floor), and p50/p99 and
- *     queries/s with 50 in flight, through the driver and through autocannon replaying the driver's requests. The
- *     load generator runs in its own process (bench/sql-load-client.ts), so the server's process spends no CPU on
- *     the client; the server runs here.
+ *     queries/s with 50 in flight, through the driver and through autocannon replaying the driver's requests, then
+ *     with a second server process on the same database (bench/sql-second-server.ts: the stateless scale-out, one
+ *     server per core) and the load split between the two. The load generator runs in its own process
+ *     (bench/sql-load-client.ts), so the server's process spends no CPU on the client; the first server runs here.
  *  2. The per-row cost of an auth.user_id() policy over 100,000 rows against a policy comparing to a constant
  *     (sequential scan, checked with EXPLAIN, so the policy runs on every row).
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, a superuser).
@@ -71,7 +72,12 @@ url.pathname = `/${dbName}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-bench-'));
 const loadAtStart = os.loadavg();
 const loadClient = startLoadClient();
-const server = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: url.toString() }, {}), { createDefaultProject: false });
+// Both servers (see the scale-out run below) share the server secret, as the README asks of servers on one database.
+const SECRET = randomBytes(32).toString('hex');
+const server = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: url.toString() }, { AUTHSYNC_SECRET: SECRET }), {
+  createDefaultProject: false,
+});
+let second: ReturnType<typeof fork> | undefined;
 try {
   const { project, keys } = await createProject(server.ctx.db, server.ctx.box, { displayName: 'bench' });
   const urls = projectSqlUrls(server.ctx.config, project.id, null);
@@ -145,8 +151,24 @@ try {
 
   const cpuSeconds = (performance.now() - cpuBefore.at) / 1000;
   const perRequest = (cores: number | null) => (cores === null ? 'n/a' : `${((cores * cpuSeconds * 1000) / httpMany.requests).toFixed(2)} ms`);
+  // The stateless scale-out on the same 2 cores: a second server process on the same database, one per core, and
+  // autocannon's 50 connections split between the two (one load generator process, as above).
+  second = fork(fileURLToPath(new URL('./sql-second-server.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL: url.toString(), AUTHSYNC_SECRET: SECRET, AUTHSYNC_LOG_LEVEL: 'silent' },
+  });
+  const secondUrl = await new Promise<string>((resolve, reject) => {
+    second!.once('message', (message: { url: string }) => resolve(message.url));
+    second!.once('exit', (code) => reject(new Error(`the second server exited with ${code}`)));
+  });
+  const twoJob: Job = { ...sqlJob, kind: 'http', fetchEndpoints: [urls.sqlEndpoint, `${secondUrl}/sql`] };
+  await loadClient.run({ ...twoJob, seconds: Math.min(SECONDS, 3) }); // warm-up: the second server's pools
+  const twoBefore = cpuSnapshot(second.pid!, []);
+  const httpTwo = await loadClient.run(twoJob);
+  const twoCpu = cpuCores(twoBefore, cpuSnapshot(second.pid!, []));
   const pgMany = await loadClient.run(pgJob);
-  for (const [name, r] of [['/sql 1', sqlOne], ['pg 1', pgOne], ['floor 1', floorOne], ['/sql driver', sqlMany], ['/sql autocannon', httpMany], ['direct pg', pgMany]] as const) {
+  for (const [name, r] of [['/sql 1', sqlOne], ['pg 1', pgOne], ['floor 1', floorOne], ['/sql driver', sqlMany], ['/sql autocannon', httpMany], ['/sql two servers', httpTwo], ['direct pg', pgMany]] as const) {
     if (r.errors) throw new Error(`${name}: ${r.errors} failed requests (first: ${r.firstError})`);
   }
 
@@ -210,8 +232,12 @@ try {
   console.log(`PK SELECT, ${CONCURRENCY} in flight:`);
   console.log(row('driver + /sql (token)', sqlMany));
   console.log(row("driver's requests replayed by autocannon", httpMany));
+  console.log(row('the same, two servers (one per core)', httpTwo));
   console.log(row('direct pg', pgMany));
   console.log(`  /sql (autocannon) vs direct pg: ${(httpMany.qps / pgMany.qps).toFixed(2)}x q/s; added p50 ${f(httpMany.p50 - pgMany.p50)} ms, p99 ${f(httpMany.p99 - pgMany.p99)} ms`);
+  console.log(
+    `  two servers vs one: ${(httpTwo.qps / httpMany.qps).toFixed(2)}x q/s; idle cores during the two-server run ${twoCpu.idle === null ? 'n/a' : twoCpu.idle.toFixed(2)}`,
+  );
   console.log(
     `  CPU per /sql request (autocannon run): server ${perRequest(cpu.driver)}, load generator ${perRequest(cpu.server)}, PostgreSQL backends ${perRequest(cpu.postgres)} (${backends.length}); idle cores ${cpu.idle === null ? 'n/a' : cpu.idle.toFixed(2)}`,
   );
@@ -223,6 +249,7 @@ try {
   process.exitCode = 1;
 } finally {
   loadClient.stop();
+  second?.disconnect();
   await server.stop();
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   fs.rmSync(dataDir, { recursive: true, force: true });
