@@ -174,17 +174,8 @@ class JobWriter {
       this.pending = true;
       return;
     }
-    const { job } = this;
-    this.writing = this.db
-      .query(
-        `UPDATE authsync.resync_jobs SET state = $2, done = $3, total = $4, repaired = $5, message = $6, heartbeat_at = now()
-         WHERE id = $1 AND state = 'running'`,
-        [job.id, job.state, job.done, job.total, job.repaired, job.message],
-      )
-      .then(
-        () => undefined,
-        () => undefined, // the next write (or the final one) tries again
-      )
+    this.writing = this.update()
+      .catch(() => undefined) // the next write (or the final one) tries again
       .finally(() => {
         this.writing = undefined;
         if (this.pending) {
@@ -200,6 +191,11 @@ class JobWriter {
     this.timer = undefined;
     this.pending = false;
     while (this.writing) await this.writing;
+    await this.update();
+  }
+
+  /** The job's row as it stands in memory, with a fresh heartbeat; nothing once another server marked it failed. */
+  private async update(): Promise<void> {
     const { job } = this;
     await this.db.query(
       `UPDATE authsync.resync_jobs SET state = $2, done = $3, total = $4, repaired = $5, message = $6, heartbeat_at = now()

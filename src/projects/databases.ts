@@ -67,11 +67,11 @@ export async function getAppDatabase(db: Queryable, box: SecretBox, projectId: s
 }
 
 /**
- * Removes an extra users_sync target from a project (its progress row goes with it). The app database is not a
- * target that can be removed: it is returned untouched, for the caller to refuse. The target's neon_auth.users_sync
- * table is left in place. Returns undefined when the project has no database with that key.
+ * Deletes an extra users_sync target of a project (its progress row goes with it). The app database is not a target
+ * that can be removed: it is returned untouched, for the caller to refuse. Returns undefined when the project has no
+ * database with that key.
  */
-export async function removeSyncTarget(tx: Queryable, projectId: string, key: string): Promise<{ id: string; purpose: DatabasePurpose } | undefined> {
+export async function deleteSyncTarget(tx: Queryable, projectId: string, key: string): Promise<{ id: string; purpose: DatabasePurpose } | undefined> {
   const { rows } = await tx.query<{ id: string; purpose: DatabasePurpose }>(
     'SELECT id, purpose FROM authsync.project_databases WHERE project_id = $1 AND url_key = $2 FOR UPDATE',
     [projectId, key],

@@ -56,6 +56,34 @@ END
 $member$;
 `;
 
+/**
+ * One of the identity readers (kit version 6; see the comment above them in KIT_SQL): the session's currval() of the
+ * identity slot, then the identity's row by primary key. They differ only in what they select, what they answer
+ * without an identity, and what they make of the row; the SQL is written out once per reader, so a call costs no
+ * extra function call.
+ */
+function identityReader(name: string, returns: string, columns: string, withoutIdentity: string, body: string): string {
+  return `CREATE OR REPLACE FUNCTION auth.${name}() RETURNS ${returns}
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
+DECLARE
+  s record;
+  slot bigint;
+BEGIN
+  BEGIN
+    slot := pg_catalog.currval('authsync_rls.identity_slot'::pg_catalog.regclass);
+  EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    PERFORM authsync_rls.no_identity();
+    RETURN ${withoutIdentity};
+  END;
+  SELECT ${columns} INTO s FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) slot;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
+  END IF;
+${body}
+END
+$fn$;`;
+}
+
 /** Per-database objects. Runs as the installing role, which must be able to act as ${KIT_OWNER_ROLE}. */
 export const KIT_SQL = `
 CREATE SCHEMA IF NOT EXISTS authsync_rls AUTHORIZATION ${KIT_OWNER_ROLE};
@@ -368,6 +396,7 @@ $fn$;
 -- rather than pg_session_jwt's SAFE: a parallel worker has its own session and would see no identity.
 -- Without an installed identity the readers raise on a connection authsync opened (between requests, or after the
 -- request's SQL discarded it), and answer as pg_session_jwt does without a token (NULL, JSON null) anywhere else.
+
 -- What the readers do when this session has no identity (its currval() of the slot is undefined): raise on a
 -- connection authsync opened, return (so the reader answers NULL) anywhere else. Only reached on that path, so
 -- sharing it costs the readers nothing per row.
@@ -381,25 +410,7 @@ END
 $fn$;
 REVOKE ALL ON FUNCTION authsync_rls.no_identity() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION auth.session() RETURNS jsonb
-LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-DECLARE
-  s record;
-  slot bigint;
-BEGIN
-  BEGIN
-    slot := pg_catalog.currval('authsync_rls.identity_slot'::pg_catalog.regclass);
-  EXCEPTION WHEN object_not_in_prerequisite_state THEN
-    PERFORM authsync_rls.no_identity();
-    RETURN 'null'::pg_catalog.jsonb;
-  END;
-  SELECT i.claims INTO s FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) slot;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
-  END IF;
-  RETURN s.claims;
-END
-$fn$;
+${identityReader('session', 'jsonb', 'i.claims', "'null'::pg_catalog.jsonb", '  RETURN s.claims;')}
 
 -- pg_session_jwt 0.4's alias of auth.session(): a plain SQL function (so inlined into the call of auth.session()).
 CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb
@@ -407,51 +418,27 @@ LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY INVOKER AS
   SELECT auth.session()
 $fn$;
 
-CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text
-LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-DECLARE
-  s record;
-  slot bigint;
-BEGIN
-  BEGIN
-    slot := pg_catalog.currval('authsync_rls.identity_slot'::pg_catalog.regclass);
-  EXCEPTION WHEN object_not_in_prerequisite_state THEN
-    PERFORM authsync_rls.no_identity();
-    RETURN NULL;
-  END;
-  SELECT i.sub_invalid, i.sub INTO s FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) slot;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
-  END IF;
-  IF s.sub_invalid THEN
+${identityReader(
+  'user_id',
+  'text',
+  'i.sub_invalid, i.sub',
+  'NULL',
+  `  IF s.sub_invalid THEN
     RAISE EXCEPTION 'invalid subject claim in the JWT' USING ERRCODE = '42804';
   END IF;
-  RETURN s.sub;
-END
-$fn$;
+  RETURN s.sub;`,
+)}
 
-CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid
-LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED SECURITY DEFINER AS $fn$
-DECLARE
-  s record;
-  slot bigint;
-BEGIN
-  BEGIN
-    slot := pg_catalog.currval('authsync_rls.identity_slot'::pg_catalog.regclass);
-  EXCEPTION WHEN object_not_in_prerequisite_state THEN
-    PERFORM authsync_rls.no_identity();
-    RETURN NULL;
-  END;
-  SELECT i.sub INTO s FROM authsync_rls.identities i WHERE i.id OPERATOR(pg_catalog.=) slot;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'authsync: no identity is installed for this request' USING ERRCODE = '02000';
-  END IF;
-  IF s.sub OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' THEN
+${identityReader(
+  'uid',
+  'uuid',
+  'i.sub',
+  'NULL',
+  `  IF s.sub OPERATOR(pg_catalog.~*) '^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$' THEN
     RETURN s.sub::pg_catalog.uuid;
   END IF;
-  RETURN NULL;
-END
-$fn$;
+  RETURN NULL;`,
+)}
 
 DO $owner$
 DECLARE f regprocedure;

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Queryable } from '../db/database.js';
+import { RESET_END_USER_SQL } from '../sql/pools.js';
 import type { EndUserRole } from './kit-sql.js';
 import { SessionKey } from './session-key.js';
 
@@ -17,12 +18,12 @@ export interface RoleConnection {
   client: pg.Client;
   role: string;
   pid: number;
-  /** End-user connections: the backend's start time as registered (text), which identity writes must match. */
-  backendStart?: string | null;
   /** Present on end-user (token) connections: the key auth.jwt_session_init checks tokens with on this backend. */
   sessionKey?: SessionKey;
   /** Present on end-user (token) connections: the key authsync_rls.use_identity requires on this backend. */
   installKey?: Buffer;
+  /** The statement that resets the session when a request ends (see sql/pools.ts). */
+  resetSql: string;
 }
 
 export interface ConnectTarget {
@@ -75,7 +76,7 @@ export async function openEndUserConnection(target: ConnectTarget & { user: EndU
       createHash('sha256').update(installKey).digest(),
     ]);
     await client.query('SELECT auth.init()');
-    return { client, role: target.user, pid, backendStart: rows[0]!.started, sessionKey, installKey };
+    return { client, role: target.user, pid, sessionKey, installKey, resetSql: RESET_END_USER_SQL };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;

@@ -3,8 +3,8 @@
  * identity. authsync generates 32 random bytes for every end-user connection it opens and registers them for that
  * backend over a separate privileged connection (so SQL on the end-user connection never sees them). A token signed
  * with them (HMAC-SHA256 over `header.payload`, with a `jti` that grows by one per token) is worthless on any other
- * backend, and on its own backend once a later one was installed. (authsync itself installs request identities over
- * its privileged connection: see IdentityWriter.)
+ * backend, and on its own backend once a later one was installed. (authsync itself installs request identities with
+ * a key of its own: see IdentityStore and authsync_rls.use_identity.)
  */
 import { createHmac, randomBytes } from 'node:crypto';
 

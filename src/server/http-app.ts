@@ -1,12 +1,12 @@
 /** The HTTP application: /health, /metrics, the Stack-compatible API under /api/v1 and /dashboard. (/sql is
  * served on Node's request directly: see server.ts.) */
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { apiEndpoints } from '../api/routes/index.js';
 import { mountApi } from '../api/router.js';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { hashesEqual, hashSecret } from '../crypto/secrets.js';
+import { isLoopback, peerAddress } from '../http/peer.js';
 import { mountDashboard } from '../dashboard/index.js';
 import { renderMetrics } from '../sync/metrics.js';
 import { syncStatus } from '../sync/status.js';
@@ -47,21 +47,6 @@ function metricsRefusal(c: Context, config: Config): Refusal | undefined {
     if (hashesEqual(hashSecret(given), hashSecret(config.metricsToken))) return undefined;
     return { status: 401, message: 'GET /metrics needs the metrics token: Authorization: Bearer <AUTHSYNC_METRICS_TOKEN>\n', headers: { 'www-authenticate': 'Bearer realm="authsync metrics"' } };
   }
-  if (isLoopbackAddress(peerAddress(c))) return undefined;
+  if (isLoopback(peerAddress(c))) return undefined;
   return { status: 403, message: 'GET /metrics answers only on loopback connections; set AUTHSYNC_METRICS_TOKEN to scrape it from elsewhere.\n', headers: {} };
-}
-
-function peerAddress(c: Context): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A loopback peer address: 127.0.0.0/8 (also as an IPv4-mapped IPv6 address) or ::1. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-  return v4.startsWith('127.') || address === '::1';
 }

@@ -10,7 +10,8 @@ import { SyncWorker } from '../sync/worker.js';
 import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';
 import { createHttpApp } from './http-app.js';
-import { handleSql, isLoopback, isSqlRequest } from '../sql/route.js';
+import { isLoopback } from '../http/peer.js';
+import { handleSql, isSqlRequest } from '../sql/route.js';
 
 export interface RunningServer {
   ctx: AppContext;

@@ -5,7 +5,6 @@
  * already on the wire, written behind the request's query in the same packet (see SqlService), so releasing a
  * connection costs no round trip of its own.
  */
-import type pg from 'pg';
 import type { RoleConnection } from '../rls/role-connection.js';
 
 /**
@@ -19,17 +18,18 @@ export const RESET_SESSION_SQL =
   'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES';
 
 /**
- * The same reset on end-user connections, as the kit's function (kit version 6): one result to read instead of
- * eight. Its DISCARD SEQUENCES also forgets the request's identity.
+ * The same reset on end-user connections (RoleConnection.resetSql), as the kit's function (kit version 6): one result
+ * to read instead of eight. Its DISCARD SEQUENCES also forgets the request's identity. Password sessions, where the
+ * kit may be absent, use the string.
  */
 export const RESET_END_USER_SQL = 'SELECT authsync_rls.reset_session()';
 
 /**
- * Resets a connection's session with `sql`. `sent` is the reset already written behind the request's statement, if
- * any. When the request left a transaction open (`BEGIN` sent alone, or a failed one), the reset ran inside it or was
+ * Resets a connection's session with its reset statement. `sent` is that statement already written behind the
+ * request's statement, if any. When the request left a transaction open (`BEGIN` sent alone, or a failed one), the reset ran inside it or was
  * refused; the transaction is then rolled back and the reset run again. Rejects unless the session ends up idle.
  */
-export async function resetSession(client: pg.Client, sql: string, sent?: Promise<unknown>): Promise<void> {
+export async function resetSession({ client, resetSql: sql }: RoleConnection, sent?: Promise<unknown>): Promise<void> {
   let refused = false;
   try {
     await (sent ?? client.query(sql));
@@ -88,7 +88,7 @@ export class ConnectionPools {
     const pool = this.pools.get(key);
     if (!pool) return void this.destroy(conn);
     if (!healthy || this.closed) return this.drop(pool, conn);
-    (reset ?? resetSession(conn.client, RESET_SESSION_SQL)).then(
+    (reset ?? resetSession(conn)).then(
       () => (this.closed ? this.drop(pool, conn) : this.putBack(pool, conn)),
       () => this.drop(pool, conn),
     );

@@ -1,6 +1,7 @@
 /** HTTP framing of /sql: Neon's headers, CORS, status codes and JSON bodies around SqlService. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
+import { isLoopback } from '../http/peer.js';
 import { SqlHttpError } from './neon-errors.js';
 import { parseSqlRequest, readIncomingBody } from './request.js';
 import { serializeResult } from './results.js';
@@ -80,10 +81,6 @@ function embeddedRefusal(ctx: AppContext): SqlHttpError | undefined {
     400,
     '/sql is disabled: the embedded database cannot isolate SQL sessions, and this server listens on a network address. Use PostgreSQL (--database-url), listen on 127.0.0.1, or set AUTHSYNC_ALLOW_EMBEDDED_SQL_ON_NETWORK=true.',
   );
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /**

@@ -18,7 +18,7 @@ import { cancelBackend } from './cancel.js';
 import { executeOnClient, inOneWrite, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
 import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.js';
-import { ConnectionPools, RESET_END_USER_SQL, RESET_SESSION_SQL, resetSession } from './pools.js';
+import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
 import type { SqlRequest } from './request.js';
 import type { QueryOutcome } from './results.js';
 import { TargetResolver, type SqlTarget } from './targets.js';
@@ -123,7 +123,7 @@ export class SqlService {
     const conn = await this.pools
       .acquire(key, async () => {
         const client = await openClient({ ...target.connect, user: info.user, password: info.password });
-        return { client, role: info.user, pid: (client as unknown as { processID?: number }).processID ?? 0 };
+        return { client, role: info.user, pid: (client as unknown as { processID?: number }).processID ?? 0, resetSql: RESET_SESSION_SQL };
       })
       .catch((error: unknown) => {
         throw connectError(error, info.user);
@@ -142,9 +142,6 @@ export class SqlService {
   private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identity: Identity | undefined): Promise<QueryOutcome[]> {
     let healthy = false;
     let sentReset: Promise<unknown> | undefined;
-    // authsync's end-user connections reset with the kit's function; password sessions (where the kit may be absent)
-    // with the same statements as a string.
-    const resetSql = conn.installKey ? RESET_END_USER_SQL : RESET_SESSION_SQL;
     const onAbort = () => void cancelBackend(conn.client);
     call.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -155,18 +152,12 @@ export class SqlService {
       let installed: Promise<unknown> | undefined;
       let pending: Promise<QueryOutcome[]>;
       if (single && !single.synthetic) {
-        const [outcome, reset] = inOneWrite(client, () => {
-          installed = install();
-          return [runQuery(client, single), client.query(resetSql)] as const;
-        });
-        sentReset = reset;
-        reset.catch(() => undefined);
+        let outcome: Promise<QueryOutcome>;
+        [installed, outcome, sentReset] = inOneWrite(client, () => [install(), runQuery(client, single), client.query(conn.resetSql)] as const);
+        sentReset.catch(() => undefined);
         pending = outcome.then((result) => [result]);
       } else {
-        pending = inOneWrite(client, () => {
-          installed = install();
-          return executeOnClient(client, call.request);
-        });
+        [installed, pending] = inOneWrite(client, () => [install(), executeOnClient(client, call.request)] as const);
       }
       if (installed) {
         // If the install failed, the request's SQL found no identity (the readers raise); its answer is not used.
@@ -188,7 +179,7 @@ export class SqlService {
       throw new SqlHttpError(500, (error as Error).message);
     } finally {
       call.signal?.removeEventListener('abort', onAbort);
-      this.pools.release(key, conn, healthy, healthy ? resetSession(conn.client, resetSql, sentReset) : undefined);
+      this.pools.release(key, conn, healthy, healthy ? resetSession(conn, sentReset) : undefined);
     }
   }
 

@@ -128,22 +128,21 @@ export async function lastSeq(db: Queryable, projectId: string): Promise<number>
 }
 
 /**
- * Deletes rows every external target of the project has passed: all of them when it has no external target left
- * (the last one was removed). Does nothing while some target has no recorded horizon yet (a new target is being
- * backfilled and still needs the rows written meanwhile).
+ * Deletes, for every project, the rows all its external targets have passed: all of them when it has none left (the
+ * last one was removed). Leaves a project's rows alone while one of its targets has no recorded horizon yet (a new
+ * target is being backfilled and still needs the rows written meanwhile).
  */
-export async function pruneOutbox(db: Queryable, projectId: string): Promise<number> {
+export async function pruneOutbox(db: Queryable): Promise<number> {
   const { rowCount } = await db.query(
-    `WITH targets AS (
-       SELECT d.id, s.horizon_xid FROM authsync.project_databases d
+    `WITH bounds AS (
+       SELECT d.project_id, bool_or(s.horizon_xid IS NULL) AS backfilling, min(s.horizon_xid) AS horizon
+       FROM authsync.project_databases d
        LEFT JOIN authsync.sync_target_state s ON s.database_id = d.id
-       WHERE d.project_id = $1 AND d.url_enc IS NOT NULL
+       WHERE d.url_enc IS NOT NULL
+       GROUP BY d.project_id
      )
-     DELETE FROM authsync.sync_outbox
-     WHERE project_id = $1
-       AND NOT EXISTS (SELECT 1 FROM targets WHERE horizon_xid IS NULL)
-       AND (NOT EXISTS (SELECT 1 FROM targets) OR xid < (SELECT min(horizon_xid) FROM targets))`,
-    [projectId],
+     DELETE FROM authsync.sync_outbox o
+     WHERE NOT EXISTS (SELECT 1 FROM bounds b WHERE b.project_id = o.project_id AND (b.backfilling OR o.xid >= b.horizon))`,
   );
   return rowCount;
 }

@@ -103,10 +103,7 @@ export class SyncWorker {
     try {
       await this.refresh();
       this.wakeAll();
-      // Projects with a runner, and any project whose outbox still holds rows (its last target was removed).
-      const { rows } = await this.source.query<{ project_id: string }>('SELECT DISTINCT project_id FROM authsync.sync_outbox');
-      const projects = new Set([...this.runners.values()].map((r) => r.target.projectId).concat(rows.map((r) => r.project_id)));
-      for (const projectId of projects) await pruneOutbox(this.source, projectId);
+      await pruneOutbox(this.source);
     } catch (err) {
       this.ctx.log.warn({ err }, 'users_sync: poll failed');
     }

@@ -1,8 +1,8 @@
 /** GET/POST /dashboard/sign-in and POST /dashboard/sign-out. */
-import type { Context, Hono } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Hono } from 'hono';
 import type { AppContext } from '../../context.js';
 import { hashesEqual, hashSecret } from '../../crypto/secrets.js';
+import { peerAddress } from '../../http/peer.js';
 import { isAdminSecret } from '../admin-secret.js';
 import type { DashboardEnv } from '../env.js';
 import { readForm } from '../form.js';
@@ -41,14 +41,6 @@ async function projectOfAdminKey(ctx: AppContext, secret: string): Promise<strin
   return rows.find((row) => hashesEqual(hash, row.key_hash))?.project_id;
 }
 
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export function registerSignIn(app: Hono<DashboardEnv>, ctx: AppContext): void {
   const limiter = new FailureLimiter();
 
@@ -56,7 +48,7 @@ export function registerSignIn(app: Hono<DashboardEnv>, ctx: AppContext): void {
 
   app.post('/sign-in', async (c) => {
     if (!sameOrigin(c, ctx)) return c.html(errorPage('Request refused', 'Sign in from the dashboard’s own page.'), 403);
-    const address = clientAddress(c);
+    const address = peerAddress(c) ?? 'unknown';
     const wait = limiter.retryAfter(address);
     if (wait > 0) {
       c.header('retry-after', String(wait));
