@@ -5,6 +5,33 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+/**
+ * A rate limit written `N/WINDOW` (`30/5m`, `10/1m`, `100/1h`, `5/30s`): a bucket of N tokens refilled at N per
+ * window. `off` disables that one limit.
+ */
+export interface RateLimit {
+  /** Requests (tokens) a full bucket allows at once. */
+  capacity: number;
+  /** Length of the window in seconds: the bucket refills `capacity` tokens per window. */
+  windowSeconds: number;
+}
+
+const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+const rateLimitSchema = z
+  .string()
+  .trim()
+  .transform((text, ctx): RateLimit | null => {
+    if (text === 'off') return null;
+    const match = /^(\d+)\/(\d*)([smhd])$/.exec(text);
+    const capacity = match ? Number(match[1]) : 0;
+    if (!match || capacity < 1) {
+      ctx.addIssue({ code: 'custom', message: `expected N/WINDOW such as 30/5m (units s, m, h, d) or off, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    }
+    return { capacity, windowSeconds: Number(match[2] || '1') * WINDOW_UNITS[match[3]!]! };
+  });
+
 const configSchema = z.object({
   /**
    * TCP port of the HTTP server.
@@ -68,6 +95,57 @@ const configSchema = z.object({
    * Bearer token `GET /metrics` requires. When absent, `/metrics` answers only on loopback connections.
    */
   metricsToken: z.string().min(16, 'AUTHSYNC_METRICS_TOKEN must be at least 16 characters').optional(),
+
+  // --- /sql limits (per end-user connection and request; see docs/security.md) ---
+  /**
+   * `statement_timeout` of `authenticated` sessions, milliseconds (pinned at login; a request as a whole is also cut
+   * off by authsync after this plus one second, whatever its SQL sets).
+   * @default 8000
+   */
+  sqlStatementTimeoutAuthenticatedMs: z.coerce.number().int().min(100).default(8000),
+  /** The same for `anonymous` sessions. @default 3000 */
+  sqlStatementTimeoutAnonymousMs: z.coerce.number().int().min(100).default(3000),
+  /** `lock_timeout` of end-user sessions, milliseconds. @default 3000 */
+  sqlLockTimeoutMs: z.coerce.number().int().min(10).default(3000),
+  /** `idle_in_transaction_session_timeout` of end-user and password sessions, milliseconds. @default 10000 */
+  sqlIdleInTransactionTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+  /** How long a /sql request waits for a free connection before it is refused, milliseconds. @default 5000 */
+  sqlPoolWaitMs: z.coerce.number().int().min(10).default(5000),
+  /** Most /sql connections this server opens to one app database, all roles together. @default 20 */
+  sqlMaxConnectionsPerDatabase: z.coerce.number().int().min(1).default(20),
+  /** Most /sql requests in flight per end user (project and token `sub`). @default 8 */
+  sqlMaxRequestsPerUser: z.coerce.number().int().min(1).default(8),
+  /**
+   * The /sql password path (a connection string with a password and no token): `auto` serves it unless the app
+   * database accepts a wrong password (trust authentication), `off` never, `on` always (development only).
+   * @default "auto"
+   */
+  sqlPasswordAuth: z.enum(['auto', 'on', 'off']).default('auto'),
+
+  // --- Rate limits (per client address unless named otherwise; `N/WINDOW` or `off`) ---
+  /** All rate limits on (`true`) or off. @default true */
+  rateLimitsEnabled: z.boolean().default(true),
+  /** Password sign-in attempts per client address. @default "30/5m" */
+  rateLimitSignIn: rateLimitSchema.prefault('30/5m'),
+  /** Failed password sign-ins per account (an attempt is counted, and given back when it succeeds). @default "10/15m" */
+  rateLimitSignInPerAccount: rateLimitSchema.prefault('10/15m'),
+  /** Password sign-ups per client address. @default "30/5m" */
+  rateLimitSignUp: rateLimitSchema.prefault('30/5m'),
+  /** Anonymous sign-ups per client address. @default "30/1h" */
+  rateLimitAnonymousSignUp: rateLimitSchema.prefault('30/1h'),
+  /** Failed /sql password logins per client address. @default "10/1m" */
+  rateLimitSqlPassword: rateLimitSchema.prefault('10/1m'),
+  /** Failed dashboard sign-ins per client address and per credential. @default "10/1m" */
+  rateLimitDashboardSignIn: rateLimitSchema.prefault('10/1m'),
+  /**
+   * Reverse proxies in front of authsync whose `X-Forwarded-For` entries are trusted: the client address is the
+   * entry this many hops from the right. 0 uses the connection's own address.
+   * @default 0
+   */
+  trustedProxyHops: z.coerce.number().int().min(0).max(10).default(0),
+
+  /** Largest JSON text of each of a user's three metadata objects, bytes. @default 65536 */
+  maxMetadataBytes: z.coerce.number().int().min(1024).default(64 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema> & { baseUrl: string; dataDir: string };
@@ -101,6 +179,23 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     allowEmbeddedSqlOnNetwork: flags.allowEmbeddedSqlOnNetwork ?? env.AUTHSYNC_ALLOW_EMBEDDED_SQL_ON_NETWORK === 'true',
     adminSecret: emptyToUndefined(env.AUTHSYNC_ADMIN_SECRET),
     metricsToken: emptyToUndefined(env.AUTHSYNC_METRICS_TOKEN),
+    sqlStatementTimeoutAuthenticatedMs: emptyToUndefined(env.AUTHSYNC_SQL_STATEMENT_TIMEOUT_AUTHENTICATED),
+    sqlStatementTimeoutAnonymousMs: emptyToUndefined(env.AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS),
+    sqlLockTimeoutMs: emptyToUndefined(env.AUTHSYNC_SQL_LOCK_TIMEOUT),
+    sqlIdleInTransactionTimeoutMs: emptyToUndefined(env.AUTHSYNC_SQL_IDLE_IN_TRANSACTION_TIMEOUT),
+    sqlPoolWaitMs: emptyToUndefined(env.AUTHSYNC_SQL_POOL_WAIT_TIMEOUT),
+    sqlMaxConnectionsPerDatabase: emptyToUndefined(env.AUTHSYNC_SQL_MAX_CONNECTIONS_PER_DATABASE),
+    sqlMaxRequestsPerUser: emptyToUndefined(env.AUTHSYNC_SQL_MAX_REQUESTS_PER_USER),
+    sqlPasswordAuth: emptyToUndefined(env.AUTHSYNC_SQL_PASSWORD_AUTH),
+    rateLimitsEnabled: env.AUTHSYNC_RATE_LIMITS === undefined || env.AUTHSYNC_RATE_LIMITS === '' ? undefined : env.AUTHSYNC_RATE_LIMITS !== 'off',
+    rateLimitSignIn: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SIGN_IN),
+    rateLimitSignInPerAccount: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT),
+    rateLimitSignUp: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SIGN_UP),
+    rateLimitAnonymousSignUp: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_ANONYMOUS_SIGN_UP),
+    rateLimitSqlPassword: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SQL_PASSWORD),
+    rateLimitDashboardSignIn: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_DASHBOARD_SIGN_IN),
+    trustedProxyHops: emptyToUndefined(env.AUTHSYNC_TRUSTED_PROXY_HOPS),
+    maxMetadataBytes: emptyToUndefined(env.AUTHSYNC_MAX_METADATA_BYTES),
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
