@@ -6,8 +6,9 @@
 import { createHmac } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
 import { quoteLiteral } from '../db/database.js';
+import { APPLY_PUBLIC_PROFILES_SQL } from '../sync/public-profiles.js';
 import { ensureUsersSyncTable } from '../sync/users-sync-table.js';
-import { END_USER_ROLES, KIT_SQL, KIT_VERSION, ROLES_SQL, type EndUserRole } from './kit-sql.js';
+import { END_USER_ROLES, KIT_SQL, KIT_VERSION, ROLES_SQL, UPGRADE_FROM_6_SQL, type EndUserRole } from './kit-sql.js';
 
 /**
  * The login password of an end-user role, derived from the server secret: every authsync server that shares the
@@ -33,11 +34,18 @@ export async function installKit(db: Queryable, options: InstallOptions): Promis
       await retryConcurrentUpdate(() => db.exec(`ALTER ROLE ${role} PASSWORD ${quoteLiteral(rolePassword(options.serverSecret, role))}`));
     }
   }
+  const previous = await installedKitVersion(db);
   await db.exec(KIT_SQL);
+  if (previous !== undefined && previous <= 6) {
+    // Kits up to 6 let every end user read neon_auth.users_sync (e-mails, server metadata). Only at this upgrade:
+    // the REVOKE also removes column grants, so the public-profiles opt-in (if recorded) is granted again.
+    await db.exec(UPGRADE_FROM_6_SQL);
+    await db.exec(APPLY_PUBLIC_PROFILES_SQL);
+  }
 }
 
 /** Retries a catalog update that lost a race with the same update in another session ("tuple concurrently updated"). */
-async function retryConcurrentUpdate(run: () => Promise<void>, attempts = 5): Promise<void> {
+export async function retryConcurrentUpdate(run: () => Promise<void>, attempts = 5): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();

@@ -20,8 +20,11 @@ export type EndUserRole = (typeof END_USER_ROLES)[number];
 /** NOLOGIN owner of the kit's schemas and SECURITY DEFINER functions. */
 export const KIT_OWNER_ROLE = 'authsync_rls_owner';
 
+/** The last second PostgreSQL's to_timestamp() represents (9999-12-31 23:59:59 UTC): identities never expire later. */
+const MAX_EXPIRES_EPOCH = 253_402_300_799;
+
 /** Bumped whenever the script below changes; recorded in authsync_rls.kit. */
-export const KIT_VERSION = 6;
+export const KIT_VERSION = 7;
 
 /** Cluster-wide roles. Needs CREATEROLE (or superuser). */
 export const ROLES_SQL = `
@@ -231,7 +234,9 @@ BEGIN
     END IF;
     INSERT INTO authsync_rls.identities (claims, sub, sub_invalid, expires_at)
     VALUES (e.claims, CASE WHEN jsonb_typeof(e.claims -> 'sub') = 'string' THEN e.claims ->> 'sub' END,
-            coalesce(e.claims ? 'sub' AND jsonb_typeof(e.claims -> 'sub') <> 'string', false), to_timestamp(e.expires))
+            coalesce(e.claims ? 'sub' AND jsonb_typeof(e.claims -> 'sub') <> 'string', false),
+            -- Kit version 7: a far-future time (exp = 1e20) is kept as the last second to_timestamp() can represent.
+            to_timestamp(least(e.expires, ${MAX_EXPIRES_EPOCH})))
     RETURNING id INTO new_id;
     RETURN NEXT new_id;
   END LOOP;
@@ -471,9 +476,40 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, UPDATE, INSERT, DELETE O
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, UPDATE, INSERT, DELETE ON TABLES TO anonymous;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO authenticated;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO authenticated;
+-- USAGE on neon_auth only: since kit version 7 the end-user roles cannot read neon_auth.users_sync (e-mails,
+-- raw_json with server metadata). An app that shows other users' names opts in to a column-limited grant
+-- (\`authsync sync public-profiles\`, src/sync/public-profiles.ts); the upgrade from version 6 revokes the old grant
+-- (UPGRADE_FROM_6_SQL). Foreign keys from app tables to users_sync need nothing: PostgreSQL checks them as the
+-- table's owner.
 GRANT USAGE ON SCHEMA neon_auth TO authenticated, anonymous;
-GRANT SELECT ON neon_auth.users_sync TO authenticated, anonymous;
+
+-- Kit version 7: every end user shares the role authenticated (or anonymous), and PostgreSQL lets a role signal
+-- any backend of the same role: one user could cancel or terminate another's queries. Only a superuser may change
+-- the functions' privileges; the installer keeps them, and so does the database's owner. Other installers leave
+-- them as they are (authsync says so in its log at start: see endUsersCanSignalBackends).
+DO $signal$
+DECLARE owner name := (SELECT pg_catalog.pg_get_userbyid(d.datdba) FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database());
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    REVOKE EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) FROM PUBLIC;
+    EXECUTE format('GRANT EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO %I', current_user);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) TO %I', current_user);
+    IF owner NOT IN ('authenticated', 'anonymous') THEN
+      EXECUTE format('GRANT EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO %I', owner);
+      EXECUTE format('GRANT EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) TO %I', owner);
+    END IF;
+  END IF;
+END
+$signal$;
 
 DELETE FROM authsync_rls.kit;
 INSERT INTO authsync_rls.kit (version) VALUES (${KIT_VERSION});
 `;
+
+/**
+ * Run once when a database's kit is upgraded from version 6 or older (never at a re-install: a table-level REVOKE
+ * also removes column grants, so it would undo the public-profiles opt-in): the end-user roles lose the SELECT on
+ * neon_auth.users_sync that kits up to version 6 granted.
+ */
+export const UPGRADE_FROM_6_SQL = `REVOKE SELECT ON neon_auth.users_sync FROM authenticated, anonymous;`;

@@ -6,9 +6,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import type { Queryable } from '../db/database.js';
 import { RESET_END_USER_SQL } from '../sql/pools.js';
 import type { EndUserRole } from './kit-sql.js';
+import { repairEndUserRole, RoleAlteredError, ROLE_SETTINGS_EXIST_SQL } from './role-repair.js';
 import { SessionKey } from './session-key.js';
 
 /** Text in, text out: the /sql endpoint passes Postgres' text output through untouched. */
@@ -56,8 +58,25 @@ export async function openClient(target: ConnectTarget): Promise<pg.Client> {
   return client;
 }
 
-/** Opens a connection as an end-user role and binds a new session key to its backend. */
-export async function openEndUserConnection(target: ConnectTarget & { user: EndUserRole }, privileged: Queryable): Promise<RoleConnection> {
+/**
+ * Opens a connection as an end-user role and binds a new session key to its backend. A role an end user altered
+ * (its password or its own settings: see role-repair.ts) is repaired over the privileged connection and the
+ * connection opened again, once.
+ */
+export async function openEndUserConnection(
+  target: ConnectTarget & { user: EndUserRole },
+  privileged: Queryable,
+  log?: Pick<Logger, 'warn'>,
+): Promise<RoleConnection> {
+  try {
+    return await openEndUserConnectionOnce(target, privileged);
+  } catch (error) {
+    if (!(await repairEndUserRole(target, privileged, error, log).catch(() => false))) throw error;
+    return openEndUserConnectionOnce(target, privileged);
+  }
+}
+
+async function openEndUserConnectionOnce(target: ConnectTarget & { user: EndUserRole }, privileged: Queryable): Promise<RoleConnection> {
   const client = await openClient(target);
   try {
     const { rows } = await client.query<{ pid: string; started: string | null }>(
@@ -67,14 +86,12 @@ export async function openEndUserConnection(target: ConnectTarget & { user: EndU
     const sessionKey = new SessionKey();
     const { inner, outer } = sessionKey.pads();
     const installKey = randomBytes(32);
-    await privileged.query('SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5, $6)', [
-      pid,
-      rows[0]!.started,
-      target.user,
-      inner,
-      outer,
-      createHash('sha256').update(installKey).digest(),
-    ]);
+    // The same round trip also looks for settings of the role (pg_db_role_setting), which an end user may have set.
+    const registered = await privileged.query<{ altered: boolean }>(
+      `SELECT authsync_rls.register_backend($1, $2::timestamptz, $3, $4, $5, $6), ${ROLE_SETTINGS_EXIST_SQL} AS altered`,
+      [pid, rows[0]!.started, target.user, inner, outer, createHash('sha256').update(installKey).digest()],
+    );
+    if (registered.rows[0]?.altered) throw new RoleAlteredError(`the role ${target.user} has settings of its own`);
     await client.query('SELECT auth.init()');
     return { client, role: target.user, pid, sessionKey, installKey, resetSql: RESET_END_USER_SQL };
   } catch (error) {

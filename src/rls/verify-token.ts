@@ -2,7 +2,9 @@
  * Verifies the bearer token of a /sql request for one project, with Neon's rules and messages (400, code ""):
  * `kid` required; ES256, RS256 or EdDSA only (the key decides, the token's `alg` must match it); the project's own
  * keys (both audiences) first, then its external JWKS providers; `aud` checked when the provider names one (our own
- * keys: the key's audience); `exp`/`nbf` with 30 s leeway. Returns the verified payload, which becomes the session.
+ * keys: the key's audience); `exp` required, `exp`/`nbf` with 30 s leeway; the project's own keys also pin `iss` to
+ * the issuer authsync signs with. Returns the verified payload, which becomes the session, and whether it is an
+ * anonymous user's token (the service refuses those for `authenticated` unless the project allows it).
  *
  * A token that verified is remembered for a few seconds (as long as the provider list is), keyed by project and the
  * whole token, signature included: an app sends the same token with every query of a page, and checking a signature
@@ -11,7 +13,7 @@
 import { compactVerify } from 'jose';
 import type { AppContext } from '../context.js';
 import { decodeJws, verifyEs256Signature } from '../crypto/es256.js';
-import { audienceFor } from '../auth/access-tokens.js';
+import { audienceFor, issuerFor } from '../auth/access-tokens.js';
 import { badRequest } from '../sql/neon-errors.js';
 import { ACCEPTED_ALGORITHMS, type JwksCache } from './jwks-cache.js';
 import { listProviders, type RlsProvider } from './providers.js';
@@ -21,11 +23,21 @@ const LEEWAY_SECONDS = 30;
 const VERIFIED_TTL_MS = 5_000;
 const VERIFIED_MAX = 10_000;
 const INVALID_ENCODING = 'Provided authentication token is not a valid JWT encoding';
+/**
+ * The latest `exp` accepted: 9999-12-31T23:59:59Z, the last second PostgreSQL's timestamps represent (an identity's
+ * row keeps it). Beyond it (exp = 1e20, say) the token is refused as Neon's proxy refuses a claim it cannot read.
+ */
+const MAX_EXP = 253_402_300_799;
 
 export interface VerifiedClaims {
   payload: Record<string, unknown>;
   /** "own" or the provider's JWKS URL. */
   source: string;
+  /**
+   * An anonymous user's token: signed by the project's own anonymous key (audience `<project>:anon`), or carrying
+   * `is_anonymous: true` from any source.
+   */
+  anonymous: boolean;
 }
 
 export class TokenVerifier {
@@ -67,8 +79,9 @@ export class TokenVerifier {
       if (header.alg !== 'ES256') throw badRequest('signature algorithm not supported');
       if (!verifyEs256Signature(jws, own.key)) throw badRequest('invalid JWT signature');
       checkAudience(payload, audienceFor(projectId, own.audience));
+      if (payload.iss !== issuerFor(this.ctx.config.baseUrl, projectId, own.audience)) throw badRequest('invalid JWT token issuer');
       checkTimes(payload);
-      return { payload, source: 'own' };
+      return { payload, source: 'own', anonymous: own.audience === 'anonymous' || payload.is_anonymous === true };
     }
 
     for (const provider of await this.providerList(projectId)) {
@@ -82,7 +95,7 @@ export class TokenVerifier {
       }
       if (provider.audience !== null) checkAudience(payload, provider.audience);
       checkTimes(payload);
-      return { payload, source: provider.jwksUrl };
+      return { payload, source: provider.jwksUrl, anonymous: payload.is_anonymous === true };
     }
     throw badRequest('jwk not found');
   }
@@ -102,9 +115,11 @@ function checkClaimTypes(p: Record<string, unknown>): void {
   const aud = p.aud;
   const ok =
     (aud === undefined || typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) &&
-    ['exp', 'nbf'].every((k) => p[k] === undefined || (Number.isInteger(p[k]) && (p[k] as number) >= 0)) &&
+    ['exp', 'nbf'].every((k) => p[k] === undefined || (Number.isInteger(p[k]) && (p[k] as number) >= 0 && (p[k] as number) <= MAX_EXP)) &&
     ['iss', 'sub', 'jti', 'sid'].every((k) => p[k] === undefined || typeof p[k] === 'string');
   if (!ok) throw badRequest(INVALID_ENCODING);
+  // A token without exp would be good forever (and its identity row kept for a day after each first use).
+  if (p.exp === undefined) throw badRequest('JWT token has no expiration time (exp)');
 }
 
 function checkAudience(p: Record<string, unknown>, audience: string): void {

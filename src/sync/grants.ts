@@ -4,6 +4,7 @@
  * granted again whenever authsync re-creates the table. Re-runnable.
  */
 import type { Database } from '../db/database.js';
+import { APPLY_PUBLIC_PROFILES_SQL, PUBLIC_PROFILES_OPTION, REVOKE_PUBLIC_PROFILES_SQL } from './public-profiles.js';
 import { ensureTarget, grantSql } from './target-schema.js';
 
 export class SyncSetupError extends Error {}
@@ -24,4 +25,21 @@ export async function enableTypedView(target: Database): Promise<void> {
   await ensureTarget(target);
   await target.query("INSERT INTO authsync_sync.options (name) VALUES ('typed_view') ON CONFLICT DO NOTHING");
   await ensureTarget(target);
+}
+
+/**
+ * Lets `authenticated` read id, name, created_at, updated_at and deleted_at of neon_auth.users_sync (never e-mails or
+ * raw_json), or takes that back (`enabled` false). Recorded in the target, so it survives re-creation of the table.
+ */
+export async function setPublicProfiles(target: Database, enabled: boolean): Promise<void> {
+  await ensureTarget(target);
+  await target.transaction(async (tx) => {
+    if (enabled) {
+      await tx.query('INSERT INTO authsync_sync.options (name) VALUES ($1) ON CONFLICT DO NOTHING', [PUBLIC_PROFILES_OPTION]);
+      await tx.exec(APPLY_PUBLIC_PROFILES_SQL);
+    } else {
+      await tx.query('DELETE FROM authsync_sync.options WHERE name = $1', [PUBLIC_PROFILES_OPTION]);
+      await tx.exec(REVOKE_PUBLIC_PROFILES_SQL);
+    }
+  });
 }

@@ -13,6 +13,7 @@
 import type { Queryable } from '../db/database.js';
 import { quoteIdent, quoteLiteral } from '../db/database.js';
 import { applySql } from './apply.js';
+import { APPLY_PUBLIC_PROFILES_SQL } from './public-profiles.js';
 import { USERS_SYNC_DDL } from './users-sync-table.js';
 import { TYPED_VIEW_DDL } from './typed-view.js';
 
@@ -83,6 +84,8 @@ export async function ensureTarget(db: Queryable & { transaction?: <T>(fn: (tx: 
       'SELECT g.role FROM authsync_sync.grants g JOIN pg_roles r ON r.rolname = g.role ORDER BY g.role',
     );
     for (const { role } of grants) await tx.exec(grantSql(role, options.some((o) => o.name === 'typed_view')));
+    // The public-profiles opt-in (a column grant to authenticated), when recorded.
+    await tx.exec(APPLY_PUBLIC_PROFILES_SQL);
   };
   if (db.transaction) await db.transaction(run);
   else await run(db);
