@@ -2,6 +2,8 @@
  * The one database interface the rest of authsync uses. Two implementations:
  * `postgres.ts` (node-postgres pool, production) and `pglite.ts` (embedded, the default).
  */
+import type { Channel } from './channels.js';
+
 export type Row = Record<string, unknown>;
 
 export interface QueryResult<T> {
@@ -15,6 +17,11 @@ export interface Queryable {
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /** A script of several statements, without parameters (migrations, installers). */
   exec(script: string): Promise<void>;
+  /**
+   * NOTIFY on one of authsync's internal channels (see channels.ts: the name comes from the server secret, never from
+   * the caller). Inside a transaction, delivered at commit. Throws on a handle opened without channel names.
+   */
+  notify(channel: Channel, payload: string): Promise<void>;
 }
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -24,10 +31,10 @@ export interface Database extends Queryable {
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Subscribes to NOTIFY on `channel`. Resolves to an unsubscribe function. After a lost listening
-   * connection is re-established, handlers are called once with `RESYNC`: notifications may have been missed.
+   * Subscribes to NOTIFY on one of authsync's internal channels. Resolves to an unsubscribe function. After a lost
+   * listening connection is re-established, handlers are called once with `RESYNC`: notifications may have been missed.
    */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: Channel, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import lockfile from 'proper-lockfile';
+import { channelName, type Channel, type ChannelNames } from './channels.js';
 import type { Database, QueryResult, Queryable, Row } from './database.js';
 
 export class DataDirLockedError extends Error {}
@@ -20,7 +21,12 @@ export function pgliteHandle(db: Database): PGlite | undefined {
 /** How long a lock whose owner died without releasing it is kept before it counts as stale. */
 const STALE_LOCK_MS = 5_000;
 
-export async function openPglite(dataDir: string): Promise<Database> {
+/**
+ * Opens (and locks) the data directory. `channels` names the internal NOTIFY channels (see channels.ts). PGlite is
+ * one session, which /sql shares, so there an end user can read them (`pg_listening_channels()`): the embedded
+ * database's /sql is for development and not a security boundary (see sql/execute-pglite.ts).
+ */
+export async function openPglite(dataDir: string, options: { channels?: ChannelNames } = {}): Promise<Database> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const release = await lockDataDir(dataDir);
   let db: PGlite;
@@ -34,12 +40,16 @@ export async function openPglite(dataDir: string): Promise<Database> {
     const result = await q.query<T>(text, params as unknown[] | undefined);
     return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
   };
+  const notify = (q: Pick<PGlite, 'query'>) => async (channel: Channel, payload: string) => {
+    await q.query('SELECT pg_notify($1, $2)', [channelName(options.channels, channel), payload]);
+  };
   const database: Database = {
     kind: 'pglite',
     query: <T = Row>(text: string, params?: readonly unknown[]) => run<T>(db, text, params),
     exec: async (script: string) => {
       await db.exec(script);
     },
+    notify: notify(db),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       db.transaction((tx) =>
         fn({
@@ -47,10 +57,11 @@ export async function openPglite(dataDir: string): Promise<Database> {
           exec: async (script: string) => {
             await tx.exec(script);
           },
+          notify: notify(tx),
         }),
       ),
     async listen(channel, onNotify) {
-      const unlisten = await db.listen(channel, onNotify);
+      const unlisten = await db.listen(channelName(options.channels, channel), onNotify);
       return async () => unlisten();
     },
     async close() {

@@ -1,5 +1,6 @@
 /** PostgreSQL through a node-postgres pool. */
 import pg from 'pg';
+import { channelName, type Channel, type ChannelNames } from './channels.js';
 import { RESYNC, type Database, type QueryResult, type Queryable, type Row } from './database.js';
 
 export interface PostgresOptions {
@@ -8,6 +9,8 @@ export interface PostgresOptions {
   applicationName?: string;
   /** Give up connecting after this long (0: wait as long as the OS does). @default 0 */
   connectionTimeoutMillis?: number;
+  /** The internal NOTIFY channels' names (server's own database only; see channels.ts). */
+  channels?: ChannelNames;
 }
 
 export function openPostgres(connectionString: string, options: PostgresOptions = {}): Database {
@@ -22,6 +25,9 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
   // An idle client that loses its connection emits 'error' on the pool; without a handler it would crash the process.
   pool.on('error', () => undefined);
   const listener = new Listener(connectionString, options.applicationName ?? 'authsync');
+  const notify = (q: pg.Pool | pg.PoolClient) => async (channel: Channel, payload: string) => {
+    await q.query('SELECT pg_notify($1, $2)', [channelName(options.channels, channel), payload]);
+  };
 
   return {
     kind: 'postgres',
@@ -29,6 +35,7 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
     exec: async (script: string) => {
       await pool.query(script);
     },
+    notify: notify(pool),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let failed: unknown;
@@ -39,6 +46,7 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
           exec: async (script: string) => {
             await client.query(script);
           },
+          notify: notify(client),
         });
         await client.query('COMMIT');
         return result;
@@ -51,7 +59,7 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
         client.release(failed instanceof Error && !isQueryError(failed) ? failed : undefined);
       }
     },
-    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    listen: (channel, onNotify) => listener.listen(channelName(options.channels, channel), onNotify),
     async close() {
       await listener.close();
       await pool.end();

@@ -11,7 +11,6 @@ import { addProjectDatabase } from './databases.js';
 import { createSigningKey } from './signing-keys.js';
 
 export type ProjectKeyKind = 'publishable_client' | 'secret_server' | 'super_secret_admin';
-export const PROJECT_CHANGES_CHANNEL = 'authsync_project_changes';
 
 export interface Project {
   id: string;
@@ -109,8 +108,9 @@ export async function rotateProjectKey(db: Database, box: SecretBox, projectId: 
   return key;
 }
 
+/** Tells every authsync process that a project changed (its directory entry and sync targets), at commit. */
 export async function notifyProjectChange(tx: Queryable, projectId: string): Promise<void> {
-  await tx.query('SELECT pg_notify($1, $2)', [PROJECT_CHANGES_CHANNEL, projectId]);
+  await tx.notify('project_changes', projectId);
 }
 
 interface ProjectRow {

@@ -45,7 +45,7 @@ export async function rotateSigningKeys(db: Database, box: SecretBox, projectId:
       [projectId, overlapSeconds],
     );
     const kids = [await createSigningKey(tx, box, projectId, 'default'), await createSigningKey(tx, box, projectId, 'anonymous')];
-    await tx.query('SELECT pg_notify($1, $2)', ['authsync_project_changes', projectId]);
+    await tx.notify('project_changes', projectId);
     return kids;
   });
 }

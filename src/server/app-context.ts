@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import { channelNames } from '../db/channels.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
@@ -20,10 +21,12 @@ export interface OpenedContext {
 
 export async function openContext(config: Config, options: { log?: Logger; db?: Database } = {}): Promise<OpenedContext> {
   const log = options.log ?? pino({ level: config.logLevel, base: undefined });
-  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const secret = readOrCreateSecret(config);
+  // The internal NOTIFY channels are named from the secret, so end users running SQL here cannot send on them.
+  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, channels: channelNames(secret) }));
   try {
     await migrate(db);
-    const box = new SecretBox(readOrCreateSecret(config));
+    const box = new SecretBox(secret);
     await checkSecret(db, box, config.secret ? 'AUTHSYNC_SECRET' : path.join(config.dataDir, 'secret'));
     const directory = new ProjectDirectory(db, box);
     await directory.start();

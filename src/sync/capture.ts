@@ -10,7 +10,6 @@ import type { Queryable } from '../db/database.js';
 import type { UserChangeHook } from '../users/user-store.js';
 import { applyChanges } from './apply.js';
 import { fromUserChange, type OutboxOp, type SyncChange } from './changes.js';
-import { OUTBOX_CHANNEL } from './outbox.js';
 import { ensureTarget } from './target-schema.js';
 
 export interface SyncRoute {
@@ -55,7 +54,7 @@ export async function deliver(tx: Queryable, projectId: string, sync: SyncChange
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [projectId, sync.id, sync.version, op, sync.raw_json === null ? null : JSON.stringify(sync.raw_json), sync.updated_at, sync.deleted_at],
     );
-    await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, projectId]);
+    await tx.notify('users_sync', projectId);
   }
 }
 

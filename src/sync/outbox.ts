@@ -12,9 +12,6 @@
 import type { Queryable } from '../db/database.js';
 import { OP_RANK, type OutboxOp, type SyncChange } from './changes.js';
 
-/** NOTIFY channel: payload = project ID whose outbox received rows. */
-export const OUTBOX_CHANNEL = 'authsync_users_sync';
-
 export interface OutboxRow {
   seq: number;
   xid: number;

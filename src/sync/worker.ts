@@ -2,7 +2,9 @@
  * The outbox worker inside `authsync start`: one runner per external target (an app database elsewhere,
  * or an extra sync target). Runners wake on NOTIFY from the user's transaction (at commit), on RESYNC after
  * the listening connection was lost, and on a slow safety poll. A failing target is retried with
- * exponential backoff; nothing is lost meanwhile, the rows wait in the outbox.
+ * exponential backoff; nothing is lost meanwhile, the rows wait in the outbox. The channels' names come from the
+ * server secret (db/channels.ts), and wake-ups are coalesced (a runner's pass, the list of targets), so however many
+ * notifications arrive, the work they cause is bounded.
  *
  * On PostgreSQL the worker has its own small pool to the server's database: the API's pool can be busy
  * with requests, and a pass must not queue behind them.
@@ -10,10 +12,9 @@
 import type { AppContext } from '../context.js';
 import { RESYNC, type Database } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
-import { PROJECT_CHANGES_CHANNEL } from '../projects/projects.js';
 import { listProjectDatabases, type ProjectDatabase } from '../projects/databases.js';
 import { recordError, recordProgress } from './checkpoint.js';
-import { OUTBOX_CHANNEL, pruneOutbox } from './outbox.js';
+import { pruneOutbox } from './outbox.js';
 import { TargetRunner } from './target-runner.js';
 
 export interface SyncWorkerOptions {
@@ -33,6 +34,10 @@ export class SyncWorker {
   /** The server's database as the worker reads it: its own pool on PostgreSQL, the shared database otherwise. */
   private readonly source: Database;
   private readonly ownSource: boolean;
+  /** The refresh running, and the one queued behind it (which every later request joins). */
+  private refreshing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private refreshCount = 0;
 
   constructor(
     private readonly ctx: AppContext,
@@ -45,8 +50,8 @@ export class SyncWorker {
 
   async start(): Promise<void> {
     const { db } = this.ctx;
-    this.unlisteners.push(await db.listen(OUTBOX_CHANNEL, (payload) => (payload === RESYNC ? this.wakeAll() : this.wakeProject(payload))));
-    this.unlisteners.push(await db.listen(PROJECT_CHANGES_CHANNEL, () => void this.refresh().catch((err) => this.ctx.log.warn({ err }, 'users_sync: refresh failed'))));
+    this.unlisteners.push(await db.listen('users_sync', (payload) => (payload === RESYNC ? this.wakeAll() : this.wakeProject(payload))));
+    this.unlisteners.push(await db.listen('project_changes', () => void this.refresh().catch((err) => this.ctx.log.warn({ err }, 'users_sync: refresh failed'))));
     await this.refresh();
     this.wakeAll();
     this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 5_000);
@@ -76,8 +81,34 @@ export class SyncWorker {
     await Promise.all([...this.runners.values()].map((runner) => runner.idle()));
   }
 
-  /** Starts runners for targets added since (a project or target added by the CLI or another server), and stops those of targets removed. */
-  async refresh(): Promise<void> {
+  /** Refreshes run since start (tests and diagnostics). */
+  get refreshes(): number {
+    return this.refreshCount;
+  }
+
+  /**
+   * Starts runners for targets added since (a project or target added by the CLI or another server), and stops those
+   * of targets removed. Resolves once a refresh that started after the call has finished. Coalesced: at most one runs
+   * and one waits; every request made meanwhile joins the waiting one.
+   */
+  refresh(): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = this.refreshNow().finally(() => {
+        this.refreshing = undefined;
+      });
+      return this.refreshing;
+    }
+    this.queued ??= this.refreshing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  private async refreshNow(): Promise<void> {
+    this.refreshCount += 1;
     const targets = (await listProjectDatabases(this.ctx.db, this.ctx.box)).filter((t): t is ProjectDatabase & { url: string } => t.url !== null);
     if (this.stopped) return;
     const current = new Set(targets.map((t) => t.id));
