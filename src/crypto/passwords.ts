@@ -2,12 +2,13 @@
  * Password hashing: argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1). Imported bcrypt hashes
  * ($2a/$2b/$2y) are verified and replaced by argon2id at the next successful sign-in.
  *
- * Hash jobs run on libuv's threadpool; at most `os.availableParallelism()` of them run at once so that the
- * pool keeps threads free for everything else (DNS, file system), and a burst queues here instead.
+ * Hash jobs (argon2id and bcrypt alike, both native) run on libuv's threadpool, never on the event loop; at most
+ * `os.availableParallelism()` of them run at once so that the pool keeps threads free for everything else (DNS,
+ * file system), and a burst queues here instead.
  */
 import os from 'node:os';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import { verify as bcryptVerify } from '@node-rs/bcrypt';
 
 /** Algorithm 2 = argon2id (a const enum in @node-rs/argon2'''s types, so spelled out here). */
 export const ARGON2_PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -57,8 +58,9 @@ export async function checkPassword(password: string, stored: string | null | un
     return { ok: false };
   }
   if (isBcryptHash(stored)) {
-    // bcryptjs is pure JavaScript and yields to the event loop between rounds; imported hashes are checked once each.
-    const ok = await bcrypt.compare(password, stored);
+    // A cost-12 bcrypt check takes ~250 ms of CPU: on the main thread (pure-JS bcrypt) a few wrong guesses at once
+    // would stall every request of every project, so it runs natively on the threadpool, under the same limit.
+    const ok = await hashing.run(() => bcryptVerify(password, stored).catch(() => false));
     return ok ? { ok, rehash: await hashPassword(password) } : { ok };
   }
   const ok = await hashing.run(() => argonVerify(stored, password).catch(() => false));
