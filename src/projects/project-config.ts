@@ -12,6 +12,12 @@ export const projectConfigSchema = z.object({
   allow_localhost: z.boolean().default(true),
   /** Trusted domains of the project's apps, for redirects and cookies. @default [] */
   domains: z.array(z.object({ domain: z.string().url(), handler_path: z.string().default('/handler') })).default([]),
+  /**
+   * /sql accepts anonymous users' tokens for the role `authenticated` too (not only for `anonymous`). Off, as on Neon,
+   * where anonymous tokens are not in the default JWKS: anyone can create an anonymous user, so with this on, every
+   * policy `TO authenticated` is open to anyone. @default false
+   */
+  sql_anonymous_tokens_as_authenticated: z.boolean().default(false),
 });
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;

@@ -11,6 +11,7 @@ import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';
 import { createHttpApp } from './http-app.js';
 import { isLoopback } from '../http/peer.js';
+import { logSqlDatabaseFindingsAtStart } from '../sql/database-checks.js';
 import { handleSql, isSqlRequest } from '../sql/route.js';
 
 export interface RunningServer {
@@ -65,6 +66,8 @@ export async function startServer(config: Config, options: { createDefaultProjec
     defaultProject = { projectId: project.id, keys, jwksUrl: jwksUrl(config.baseUrl, project.id) };
   }
   await provisionAppDatabasesAtStart(ctx);
+  // A database that accepts any password closes /sql's password path; end users who can signal each other: both logged.
+  await logSqlDatabaseFindingsAtStart(ctx).catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'could not check the app databases for /sql'));
   const sync = new SyncWorker(ctx);
   await sync.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);

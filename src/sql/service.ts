@@ -21,7 +21,9 @@ import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.
 import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
 import type { SqlRequest } from './request.js';
 import type { QueryOutcome } from './results.js';
+import { connectedAsPowerfulRole, PasswordPathGuard, refusedRole } from './password-path.js';
 import { TargetResolver, type SqlTarget } from './targets.js';
+import { checkTokenRole } from './token-role.js';
 
 /** Installs an identity on an end-user connection (kit version 6): the connection's key, then the identity's id. */
 const USE_IDENTITY_SQL = 'SELECT authsync_rls.use_identity($1, $2)';
@@ -43,8 +45,11 @@ export class SqlService {
   private readonly identities = new Map<string, IdentityStore>();
   private secret: string | undefined;
   private readonly passwords = new Map<EndUserRole, string>();
+  /** When the password path is served (AUTHSYNC_SQL_PASSWORD_AUTH, trust detection) and for which roles. */
+  readonly passwordPath: PasswordPathGuard;
 
   constructor(private readonly ctx: AppContext) {
+    this.passwordPath = new PasswordPathGuard(ctx.config);
     this.targets = new TargetResolver(ctx);
     this.verifier = new TokenVerifier(ctx, new JwksCache());
   }
@@ -91,7 +96,9 @@ export class SqlService {
     if (!(END_USER_ROLES as readonly string[]).includes(info.user)) throw badRequest('jwk not found');
     if (target.projectId === undefined) throw badRequest('several projects use this database: address it as <project-id>.<host>');
     const role = info.user as EndUserRole;
-    const { payload } = await this.verifier.verify(token, target.projectId);
+    const verified = await this.verifier.verify(token, target.projectId);
+    await checkTokenRole(this.ctx, target.projectId, role, verified);
+    const { payload } = verified;
     await this.ensureKit(target).catch((error: unknown) => {
       this.ctx.log.error({ err: error }, 'installing the RLS kit failed');
       throw new SqlHttpError(500, 'could not set up the JWT authorization database extension');
@@ -107,7 +114,7 @@ export class SqlService {
     const conn = await this.pools
       .acquire(
         key,
-        () => openEndUserConnection({ ...target.connect, user: role, password }, target.privileged),
+        () => openEndUserConnection({ ...target.connect, user: role, password }, target.privileged, this.ctx.log),
         (closed) => void target.privileged.query('SELECT authsync_rls.forget_backend($1)', [closed.pid]).catch(() => undefined),
       )
       .catch((error: unknown) => {
@@ -119,13 +126,21 @@ export class SqlService {
   private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
     if ((END_USER_ROLES as readonly string[]).includes(info.user) || !info.password) throw badRequest('missing authentication credentials: required password');
     if (target.embedded) return this.runEmbedded(call, target, info.user, undefined);
+    // Closed while the database accepts any password (or by configuration); never a superuser or replication role.
+    await this.passwordPath.check(target, info.user, target.privileged);
     const key = `${target.dbKey}|${info.user}|${createHash('sha256').update(info.password).digest('base64url')}`;
     const conn = await this.pools
       .acquire(key, async () => {
         const client = await openClient({ ...target.connect, user: info.user, password: info.password });
+        if (await connectedAsPowerfulRole(client).catch(() => true)) {
+          await client.end().catch(() => undefined);
+          throw refusedRole(info.user);
+        }
         return { client, role: info.user, pid: (client as unknown as { processID?: number }).processID ?? 0, resetSql: RESET_SESSION_SQL };
       })
       .catch((error: unknown) => {
+        if (error instanceof SqlHttpError) throw error;
+        // Failed password logins per client address are throttled here (the /sql password rate limit).
         throw connectError(error, info.user);
       });
     return this.runOn(key, conn, call, target, undefined);

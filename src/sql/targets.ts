@@ -17,6 +17,8 @@ export interface SqlTarget {
   /** host:port/database, or "embedded". */
   dbKey: string;
   connect: { host: string; port: number; database: string };
+  /** The user of the database's owner URL (what the password path probe tries a wrong password for). */
+  ownerUser: string | undefined;
   /** A connection of the database's owner (authsync's own, or the project's app database URL). */
   privileged: Queryable;
   embedded: boolean;
@@ -54,6 +56,13 @@ export class TargetResolver {
     return this.targetFor(matches[0]!.url, projects.size === 1 ? matches[0]!.projectId : undefined);
   }
 
+  /** A project's app database as /sql reaches it (for the checks at start and at project creation). */
+  async forProject(projectId: string): Promise<SqlTarget | undefined> {
+    this.refresh();
+    const app = (await this.list()).find((d) => d.projectId === projectId);
+    return app ? this.targetFor(app.url, projectId) : undefined;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.ownerPools.values()].map((db) => db.close().catch(() => undefined)));
     this.ownerPools.clear();
@@ -61,7 +70,7 @@ export class TargetResolver {
 
   private targetFor(url: string | null, projectId: string | undefined): SqlTarget {
     if (url === null && this.ctx.db.kind === 'pglite') {
-      return { projectId, dbKey: 'embedded', connect: { host: '', port: 0, database: '' }, privileged: this.ctx.db, embedded: true };
+      return { projectId, dbKey: 'embedded', connect: { host: '', port: 0, database: '' }, ownerUser: undefined, privileged: this.ctx.db, embedded: true };
     }
     const effective = url ?? this.ctx.config.databaseUrl!;
     const parsed = new URL(effective);
@@ -76,7 +85,7 @@ export class TargetResolver {
       }
       privileged = pool;
     }
-    return { projectId, dbKey, connect, privileged, embedded: false };
+    return { projectId, dbKey, connect, ownerUser: decodeURIComponent(parsed.username) || undefined, privileged, embedded: false };
   }
 
   private list(): Promise<AppDatabase[]> {

@@ -1,0 +1,121 @@
+/**
+ * The /sql password path (a connection string with a password and no token): authsync logs in as the URL's user and
+ * lets PostgreSQL check the password. Two things make that dangerous, and this module refuses them:
+ * - a superuser or replication role (or one that may SET ROLE to one): `COPY … TO PROGRAM` and friends would run on
+ *   the database server. Refused before connecting (checked over the privileged connection), and again on the new
+ *   connection (`current_user`'s flags).
+ * - a database that accepts any password (pg_hba.conf `trust` for authsync's address): every password would be
+ *   right, and /sql an open door (and a password oracle). With AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) authsync
+ *   tries a random wrong password once a minute per database, at start and at `project create`; while it is
+ *   accepted, the path is closed for that database, with a message that says how to fix it.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Config } from '../config/index.js';
+import type { Queryable } from '../db/database.js';
+import { SqlHttpError } from './neon-errors.js';
+
+/** How long a probe's answer and a role's check are trusted. */
+const PROBE_TTL_MS = 60_000;
+const ROLE_TTL_MS = 5_000;
+
+/** Where to probe: a database and the users to try a wrong password for. */
+export interface ProbeTarget {
+  dbKey: string;
+  connect: { host: string; port: number; database: string };
+  /** The user of the database's owner URL (the password path's usual user). `authenticated` is always tried too. */
+  ownerUser: string | undefined;
+}
+
+export type PasswordPathStatus = { serve: true; reason?: undefined } | { serve: false; reason: string };
+
+/** Whether `role` is, or may become (SET ROLE), a superuser or a replication role. $1: the role's name. */
+const POWERFUL_ROLE_SQL = `SELECT r.rolsuper OR r.rolreplication OR EXISTS (
+    SELECT FROM pg_catalog.pg_roles s WHERE (s.rolsuper OR s.rolreplication) AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) AS powerful
+  FROM pg_catalog.pg_roles r WHERE r.rolname = $1`;
+
+export function refusedRole(role: string): SqlHttpError {
+  return new SqlHttpError(400, `authsync: /sql does not log in as ${role}: it is a superuser or replication role (or may become one with SET ROLE). Use the app database's owner role, or a token.`);
+}
+
+export class PasswordPathGuard {
+  private readonly probes = new Map<string, { value: Promise<boolean>; until: number }>();
+  private readonly roles = new Map<string, { value: Promise<boolean>; until: number }>();
+
+  constructor(private readonly config: Pick<Config, 'sqlPasswordAuth'>) {}
+
+  /** Whether /sql serves the password path for this database now, and if not, why. */
+  async status(target: ProbeTarget): Promise<PasswordPathStatus> {
+    if (this.config.sqlPasswordAuth === 'off') {
+      return { serve: false, reason: 'password logins through /sql are off on this server (AUTHSYNC_SQL_PASSWORD_AUTH=off): use a token, or connect to the database directly' };
+    }
+    if (this.config.sqlPasswordAuth === 'on') return { serve: true };
+    if (await this.acceptsWrongPassword(target)) {
+      return {
+        serve: false,
+        reason:
+          `password logins through /sql are disabled for ${target.dbKey}: the database accepted a wrong password (trust authentication), so any password would do. ` +
+          'Require passwords (scram-sha-256) in pg_hba.conf for the address authsync connects from, or set AUTHSYNC_SQL_PASSWORD_AUTH=on (development only)',
+      };
+    }
+    return { serve: true };
+  }
+
+  /**
+   * Before a password login: throws the Neon-shaped 400 that says why, when the path is closed for this database or
+   * `role` is too powerful. `privileged` is the database's owner connection.
+   */
+  async check(target: ProbeTarget, role: string, privileged: Queryable): Promise<void> {
+    const status = await this.status(target);
+    if (!status.serve) throw new SqlHttpError(400, `authsync: ${status.reason}.`);
+    if (await this.cached(this.roles, `${target.dbKey}|${role}`, ROLE_TTL_MS, () => isPowerfulRole(privileged, role))) throw refusedRole(role);
+  }
+
+  /** Tries a random wrong password (cached for a minute per database). */
+  acceptsWrongPassword(target: ProbeTarget): Promise<boolean> {
+    return this.cached(this.probes, target.dbKey, PROBE_TTL_MS, () => acceptsWrongPassword(target));
+  }
+
+  private cached(map: Map<string, { value: Promise<boolean>; until: number }>, key: string, ttl: number, load: () => Promise<boolean>): Promise<boolean> {
+    const hit = map.get(key);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = load();
+    map.set(key, { value, until: Date.now() + ttl });
+    value.catch(() => map.delete(key));
+    return value;
+  }
+}
+
+/** Whether `role` is, or may SET ROLE to, a superuser or replication role (false for an unknown role: the login fails anyway). */
+export async function isPowerfulRole(db: Queryable, role: string): Promise<boolean> {
+  const { rows } = await db.query<{ powerful: boolean }>(POWERFUL_ROLE_SQL, [role]);
+  return rows[0]?.powerful === true;
+}
+
+/** On a connection the password path just opened: whether its own role is too powerful. */
+export async function connectedAsPowerfulRole(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ powerful: boolean | string }>(POWERFUL_ROLE_SQL.replace('$1', 'current_user'));
+  // The password path's connections parse nothing (text in, text out).
+  return rows[0]?.powerful === true || rows[0]?.powerful === 't';
+}
+
+/**
+ * Logs in with a random wrong password as the owner URL's user and as `authenticated`: true if PostgreSQL let either
+ * in. A refusal of any kind (wrong password, no pg_hba entry, unknown role) counts as not accepting.
+ */
+export async function acceptsWrongPassword(target: ProbeTarget): Promise<boolean> {
+  const users = [...new Set([target.ownerUser, 'authenticated'].filter((u): u is string => !!u))];
+  for (const user of users) {
+    const client = new pg.Client({ ...target.connect, user, password: `wrong-${randomBytes(18).toString('base64url')}`, connectionTimeoutMillis: 5_000, application_name: 'authsync-password-probe' });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return true;
+    } catch {
+      // refused: as it should be
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  return false;
+}
