@@ -1,9 +1,13 @@
-/** Whether a project database has what RLS needs: the end-user roles and the `auth` functions (src/rls's kit). */
+/**
+ * Whether a project database has what RLS needs: the end-user roles and the `auth` functions (src/rls's kit); for the
+ * app database also whether /sql serves the password path there, and whether end users can signal each other.
+ */
 import type { AppContext } from '../context.js';
 import { listProjectDatabases } from '../projects/databases.js';
 import { withProjectDatabase } from '../projects/provision.js';
 import { installedKitVersion } from '../rls/install.js';
 import { END_USER_ROLES } from '../rls/kit-sql.js';
+import { sqlDatabaseFindings, type SqlDatabaseFindings } from '../sql/database-checks.js';
 
 export interface RlsDatabaseStatus {
   key: string;
@@ -12,6 +16,17 @@ export interface RlsDatabaseStatus {
   authFunctions: boolean;
   kitVersion: number | undefined;
   error?: string;
+}
+
+export interface RlsStatus {
+  databases: RlsDatabaseStatus[];
+  /** The app database as /sql sees it (undefined in embedded mode, or when it could not be checked). */
+  sql: SqlDatabaseFindings | undefined;
+}
+
+export async function rlsStatus(ctx: AppContext, projectId: string): Promise<RlsStatus> {
+  const [databases, sql] = await Promise.all([rlsDatabaseStatus(ctx, projectId), sqlDatabaseFindings(ctx, projectId).catch(() => undefined)]);
+  return { databases, sql };
 }
 
 export async function rlsDatabaseStatus(ctx: AppContext, projectId: string): Promise<RlsDatabaseStatus[]> {

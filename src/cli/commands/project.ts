@@ -1,8 +1,9 @@
-/** `authsync project create|list`. */
-import type { Command } from 'commander';
-import { createProject, listProjects } from '../../projects/projects.js';
+/** `authsync project create|list|update`. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { createProject, isProjectId, listProjects, ProjectInputError, updateProject } from '../../projects/projects.js';
 import { provisionProject } from '../../projects/provision.js';
 import { jwksUrl } from '../../server/server.js';
+import { SIGNAL_WARNING, sqlDatabaseFindings } from '../../sql/database-checks.js';
 import { projectSqlUrls } from '../../sql/project-urls.js';
 import { printFields, printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
@@ -54,6 +55,10 @@ export function registerProject(program: Command): void {
       await provisionProject(ctx, made.project.id).catch((error: Error) =>
         process.stderr.write(`authsync: warning: could not prepare a users_sync database yet (${error.message}); the server retries.\n`),
       );
+      // What /sql will refuse or cannot prevent in the app database, said now rather than at the first request.
+      const findings = await sqlDatabaseFindings(ctx, made.project.id).catch(() => undefined);
+      if (findings && !findings.passwordPath.serve && config.sqlPasswordAuth === 'auto') process.stderr.write(`authsync: warning: ${findings.passwordPath.reason}.\n`);
+      if (findings?.endUsersCanSignal) process.stderr.write(`authsync: warning: ${findings.dbKey}: ${SIGNAL_WARNING}.\n`);
       return made;
     });
     const result = {
@@ -70,6 +75,32 @@ export function registerProject(program: Command): void {
     else printFields(result);
   });
 
+  withDatabaseOptions(
+    project
+      .command('update')
+      .description("change a project's settings")
+      .requiredOption('--id <uuid>', 'the project')
+      .option('--name <name>', 'display name')
+      .option(
+        '--allow-anonymous-on-authenticated <true|false>',
+        "accept anonymous users' tokens on /sql for the role authenticated too (default false: anonymous tokens run as anonymous only)",
+        parseBoolean,
+      )
+      .option('--json', 'print the project as JSON'),
+  ).action(async (options: DatabaseOptions & { id: string; name?: string; allowAnonymousOnAuthenticated?: boolean; json?: boolean }) => {
+    if (!isProjectId(options.id)) throw new ProjectInputError(`The project ID "${options.id}" is not a UUID.`);
+    const updated = await withContext(configFrom(options), (ctx) =>
+      updateProject(ctx.db, options.id.toLowerCase(), {
+        ...(options.name !== undefined ? { displayName: options.name } : {}),
+        config: options.allowAnonymousOnAuthenticated !== undefined ? { sql_anonymous_tokens_as_authenticated: options.allowAnonymousOnAuthenticated } : {},
+      }),
+    );
+    if (!updated) throw new ProjectInputError(`There is no project ${options.id}.`);
+    const result = { projectId: updated.id, displayName: updated.displayName, allowAnonymousOnAuthenticated: updated.config.sql_anonymous_tokens_as_authenticated };
+    if (options.json) printJson(result);
+    else printFields(result);
+  });
+
   withDatabaseOptions(project.command('list').description('list projects').option('--json', 'print JSON')).action(
     async (options: DatabaseOptions & { json?: boolean }) => {
       const config = configFrom(options);
@@ -79,4 +110,9 @@ export function registerProject(program: Command): void {
       else for (const row of rows) process.stdout.write(`${row.projectId}  ${row.displayName}  (created ${row.createdAt})\n`);
     },
   );
+}
+
+function parseBoolean(value: string): boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new InvalidArgumentError('expected true or false');
 }

@@ -1,7 +1,8 @@
-/** `authsync sync status|resync|grant|typed-view` (and `targets`, in sync-targets.ts): operating neon_auth.users_sync. */
+/** `authsync sync status|resync|grant|typed-view|public-profiles` (and `targets`, in sync-targets.ts): operating neon_auth.users_sync. */
 import type { Command } from 'commander';
 import { withProjectDatabase } from '../../projects/provision.js';
-import { enableTypedView, grantAppRole } from '../../sync/grants.js';
+import { enableTypedView, grantAppRole, setPublicProfiles } from '../../sync/grants.js';
+import { PUBLIC_PROFILE_COLUMNS } from '../../sync/public-profiles.js';
 import { resyncTarget } from '../../sync/resync.js';
 import { syncStatus } from '../../sync/status.js';
 import { selectTargets } from '../../sync/targets.js';
@@ -97,6 +98,24 @@ export function registerSync(program: Command): void {
       for (const target of await selectTargets(ctx, { projectId: options.project, targetUrl: options.target })) {
         await withProjectDatabase(ctx, target, (db) => enableTypedView(db));
         process.stdout.write(`neon_auth.users_sync_typed ready on ${target.key}\n`);
+      }
+    });
+  });
+
+  withDatabaseOptions(
+    sync
+      .command('public-profiles')
+      .description(
+        `let end users (role authenticated, through /sql) read ${PUBLIC_PROFILE_COLUMNS.join(', ')} of every user in neon_auth.users_sync, never e-mails or raw_json (kept when the table is re-created); --off takes it back`,
+      )
+      .requiredOption('--project <id>', 'the project')
+      .option('--off', 'take the grant back (the default: end users read nothing of users_sync)'),
+  ).action(async (options: TargetOptions & { off?: boolean }) => {
+    await withContext(configFrom(options), async (ctx) => {
+      // /sql runs end users' SQL in the app database only.
+      for (const target of (await selectTargets(ctx, { projectId: options.project })).filter((t) => t.purpose === 'app')) {
+        await withProjectDatabase(ctx, target, (db) => setPublicProfiles(db, !options.off));
+        process.stdout.write(`public profiles ${options.off ? 'off' : 'on'} on ${target.key}\n`);
       }
     });
   });

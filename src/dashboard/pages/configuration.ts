@@ -1,6 +1,7 @@
 /**
  * /dashboard/projects/:projectId/configuration: the values an app needs (with copy buttons and an env block),
- * rename, key rotation (the new secret server key shown once), sign-up on/off and trusted domains.
+ * rename, key rotation (the new secret server key shown once), sign-up on/off, trusted domains, and whether /sql
+ * accepts anonymous users' tokens for the role authenticated.
  */
 import type { Context, Hono } from 'hono';
 import type { AppContext } from '../../context.js';
@@ -18,6 +19,7 @@ import { html, type Html } from '../view/html.js';
 const NOTICES: Record<string, string> = {
   renamed: 'Renamed the project.',
   settings: 'Saved the sign-up setting.',
+  'sql-settings': 'Saved the /sql setting.',
   'domain-added': 'Added the trusted domain.',
   'domain-removed': 'Removed the trusted domain.',
   'signing-rotated': 'New signing keys are in use. The old ones stay in the JWKS until the tokens they signed expire.',
@@ -41,6 +43,12 @@ export function registerConfiguration(app: Hono<DashboardEnv>, ctx: AppContext):
     const form = await readForm(c);
     await updateProject(ctx.db, c.get('project').id, { config: { sign_up_enabled: form.sign_up_enabled === 'on' } });
     return done(c, 'settings');
+  });
+
+  app.post(`${base}/sql-settings`, async (c) => {
+    const form = await readForm(c);
+    await updateProject(ctx.db, c.get('project').id, { config: { sql_anonymous_tokens_as_authenticated: form.sql_anonymous_tokens_as_authenticated === 'on' } });
+    return done(c, 'sql-settings');
   });
 
   app.post(`${base}/domains`, async (c) => {
@@ -107,6 +115,14 @@ ${newSecretServerKey ? html`<section class="once" aria-labelledby="new-ssk">
   <h2 id="signup-title">Sign-up</h2>
   <form method="post" action="${action('/settings')}" class="row">${csrfField(session)}
     <label class="inline"><input type="checkbox" name="sign_up_enabled" ${project.config.sign_up_enabled ? 'checked' : ''}> New users may sign up</label>
+    <button type="submit">Save</button></form>
+</section>
+<section class="card" aria-labelledby="sql-title">
+  <h2 id="sql-title">Anonymous users on /sql</h2>
+  <p>Anonymous users’ tokens run as the role <code>anonymous</code>. Anyone can create an anonymous user, so letting them act as
+  <code>authenticated</code> opens every policy written <code>TO authenticated</code> to every visitor.</p>
+  <form method="post" action="${action('/sql-settings')}" class="row">${csrfField(session)}
+    <label class="inline"><input type="checkbox" name="sql_anonymous_tokens_as_authenticated" ${project.config.sql_anonymous_tokens_as_authenticated ? 'checked' : ''}> Accept anonymous users’ tokens for the role <code>authenticated</code> too</label>
     <button type="submit">Save</button></form>
 </section>
 <section class="card" aria-labelledby="domains-title">

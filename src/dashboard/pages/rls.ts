@@ -7,13 +7,14 @@ import type { AppContext } from '../../context.js';
 import type { Project } from '../../projects/projects.js';
 import { addProvider, listProviders, removeProvider } from '../../rls/providers.js';
 import { jwksUrl } from '../../server/server.js';
+import { SIGNAL_WARNING } from '../../sql/database-checks.js';
 import type { QueryOutcome } from '../../sql/results.js';
 import type { UserRow } from '../../users/user-object.js';
 import type { DashboardEnv } from '../env.js';
 import { attempt, DashboardInputError, readForm, type Form } from '../form.js';
 import { projectPath } from '../paths.js';
 import { queryAsUser } from '../query-as-user.js';
-import { rlsDatabaseStatus } from '../rls-status.js';
+import { rlsStatus } from '../rls-status.js';
 import type { DashboardSession } from '../sessions.js';
 import { actionForm, csrfField, type Messages } from '../view/components.js';
 import { page } from '../view/layout.js';
@@ -83,9 +84,9 @@ function userLabel(user: UserRow): string {
 
 async function rlsPage(ctx: AppContext, session: DashboardSession, project: Project, m: Messages, query: QueryState): Promise<Html> {
   const base = projectPath(project.id, '/rls');
-  const [providers, databases, users] = await Promise.all([
+  const [providers, { databases, sql }, users] = await Promise.all([
     listProviders(ctx.db, project.id),
-    rlsDatabaseStatus(ctx, project.id),
+    rlsStatus(ctx, project.id),
     ctx.users.list(project.id, { limit: PICKER_SIZE, desc: true, includeAnonymous: true, includeRestricted: true }),
   ]);
   const chosen = query.user?.id ?? query.form.user_id;
@@ -122,6 +123,11 @@ async function rlsPage(ctx: AppContext, session: DashboardSession, project: Proj
       <td data-label="auth functions">${yesNo(d.authFunctions)}</td>
       <td data-label="Kit version">${d.kitVersion ?? '—'}</td></tr>`)}</tbody></table></div>
   <p class="muted">The kit is installed in the app database when the project is provisioned, at the first /sql request, or with <code>authsync rls install</code>.</p>
+  ${sql
+    ? html`<p id="sql-password-path">/sql password logins (<code>postgresql://user:password@…</code> without a token):
+      ${sql.passwordPath.serve ? html`<span class="badge">served</span> (never as a superuser or replication role)` : html`<span class="badge bad">disabled</span> <span role="alert">${sql.passwordPath.reason}.</span>`}</p>
+      ${sql.endUsersCanSignal ? html`<p id="sql-signal-warning" role="alert">${SIGNAL_WARNING}.</p>` : ''}`
+    : ''}
 </section>
 <section class="card" aria-labelledby="query-title">
   <h2 id="query-title">Query as user</h2>
