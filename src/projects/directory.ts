@@ -43,6 +43,7 @@ export class ProjectDirectory {
   private clearedAt = 0;
   private unlisten: (() => Promise<void>) | undefined;
   private loadCount = 0;
+  private invalidationCount = 0;
 
   constructor(
     private readonly db: Database,
@@ -53,6 +54,11 @@ export class ProjectDirectory {
   /** Database loads since start (tests and diagnostics: notifications authsync did not send must cause none). */
   get loads(): number {
     return this.loadCount;
+  }
+
+  /** Project changes acted on (notifications and direct calls) since start. */
+  get invalidations(): number {
+    return this.invalidationCount;
   }
 
   /** Starts following changes made by other processes. */
@@ -96,6 +102,7 @@ export class ProjectDirectory {
 
   /** Drops everything cached about one project. */
   invalidate(projectId: string): void {
+    this.invalidationCount += 1;
     this.generation += 1;
     this.invalidatedAt.set(projectId, this.generation);
     this.projects.delete(projectId);

@@ -38,6 +38,8 @@ export class SyncWorker {
   private refreshing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private refreshCount = 0;
+  /** Notifications received, per channel (tests and diagnostics). */
+  readonly heard = { projectChanges: 0, outbox: 0 };
 
   constructor(
     private readonly ctx: AppContext,
@@ -50,8 +52,19 @@ export class SyncWorker {
 
   async start(): Promise<void> {
     const { db } = this.ctx;
-    this.unlisteners.push(await db.listen('users_sync', (payload) => (payload === RESYNC ? this.wakeAll() : this.wakeProject(payload))));
-    this.unlisteners.push(await db.listen('project_changes', () => void this.refresh().catch((err) => this.ctx.log.warn({ err }, 'users_sync: refresh failed'))));
+    this.unlisteners.push(
+      await db.listen('users_sync', (payload) => {
+        this.heard.outbox += 1;
+        if (payload === RESYNC) this.wakeAll();
+        else this.wakeProject(payload);
+      }),
+    );
+    this.unlisteners.push(
+      await db.listen('project_changes', () => {
+        this.heard.projectChanges += 1;
+        this.refresh().catch((err: unknown) => this.ctx.log.warn({ err }, 'users_sync: refresh failed'));
+      }),
+    );
     await this.refresh();
     this.wakeAll();
     this.timer = setInterval(() => void this.tick(), this.options.pollMs ?? 5_000);
