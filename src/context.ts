@@ -5,6 +5,7 @@ import type { SecretBox } from './crypto/secret-box.js';
 import type { Database } from './db/database.js';
 import type { SqlService } from './sql/service.js';
 import type { ProjectDirectory } from './projects/directory.js';
+import type { RateLimits } from './rate-limit/limits.js';
 import type { UserStore } from './users/user-store.js';
 
 export interface AppContext {
@@ -16,4 +17,6 @@ export interface AppContext {
   users: UserStore;
   /** The /sql endpoint: pools, token verification, RLS kit installation. */
   sql: SqlService;
+  /** Rate limits shared by every server on the database (sign-in, sign-up, dashboard, /sql passwords). */
+  limits: RateLimits;
 }

@@ -39,6 +39,8 @@ export interface PublicInput<Q, B> {
   body: B;
   params: Record<string, string>;
   headers: Headers;
+  /** The client's address (behind the trusted proxies, see http/peer.ts); undefined when not over a Node socket. */
+  clientAddress: string | undefined;
 }
 
 export interface AuthedInput<Q, B> extends PublicInput<Q, B> {

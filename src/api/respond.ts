@@ -5,10 +5,12 @@
  */
 import type { Logger } from 'pino';
 import { KnownError, TextError, errors } from '../errors/known-errors.js';
+import { RateLimitedError } from '../rate-limit/rate-limited.js';
 
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'content-type, x-stack-actual-status, x-stack-known-error, x-hexclave-actual-status, x-hexclave-known-error',
+  // retry-after: a browser SDK reads it to wait out a 429, and it is not a header scripts may read by default.
+  'access-control-expose-headers': 'content-type, retry-after, x-stack-actual-status, x-stack-known-error, x-hexclave-actual-status, x-hexclave-known-error',
 };
 
 export interface Reply {
@@ -41,12 +43,13 @@ export function jsonResponse(reply: Reply, options: ResponseOptions): Response {
   return new Response(JSON.stringify(reply.body), { status, headers });
 }
 
-export function textResponse(status: number, text: string, options: ResponseOptions): Response {
+export function textResponse(status: number, text: string, options: ResponseOptions, extraHeaders: Record<string, string> = {}): Response {
   const headers: Record<string, string> = {
     ...CORS_HEADERS,
     'content-type': 'text/plain; charset=utf-8',
     'cache-control': 'no-store, max-age=0',
     'x-stack-request-id': options.requestId,
+    ...extraHeaders,
   };
   if (options.overrideErrorStatus && status >= 400 && status < 500) {
     headers['x-stack-actual-status'] = String(status);
@@ -60,6 +63,8 @@ export function errorResponse(error: unknown, options: ResponseOptions, log: Log
   if (error instanceof KnownError) {
     return jsonResponse({ status: error.status, body: error.toBody(), headers: { 'x-stack-known-error': error.code } }, options);
   }
+  // A 429 is plain text with Retry-After and no known-error code, which the SDK waits out and retries.
+  if (error instanceof RateLimitedError) return textResponse(429, error.message, options, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof TextError) return textResponse(error.status, error.message, options);
   if (isInvalidInputFromDatabase(error)) {
     // A value that passed validation but that PostgreSQL still refuses (e.g. a NUL byte in text): the client's fault.

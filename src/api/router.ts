@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import type { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errors } from '../errors/known-errors.js';
+import { clientAddress } from '../http/peer.js';
 import { readBody } from './body.js';
 import type { Endpoint } from './endpoint.js';
 import { STACK_HEADER_NAMES, stackHeader } from './headers.js';
@@ -36,7 +37,9 @@ export function mountApi(app: Hono, ctx: AppContext, endpoints: readonly Endpoin
     }),
   );
   for (const spec of endpoints) {
-    app.on(spec.method, `${API_PREFIX}${spec.path}`, async (c) => handle(ctx, spec, c.req.raw, c.req.param() as Record<string, string>));
+    app.on(spec.method, `${API_PREFIX}${spec.path}`, async (c) =>
+      handle(ctx, spec, c.req.raw, c.req.param() as Record<string, string>, clientAddress(c, ctx.config.trustedProxyHops)),
+    );
   }
   app.all(`${API_PREFIX}/*`, (c) =>
     textResponse(404, `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`, responseOptions(c.req.raw.headers)),
@@ -47,13 +50,13 @@ function responseOptions(headers: Headers): ResponseOptions {
   return { overrideErrorStatus: stackHeader(headers, 'override-error-status') !== undefined, requestId: randomUUID() };
 }
 
-async function handle(ctx: AppContext, spec: Endpoint, request: Request, params: Record<string, string>): Promise<Response> {
+async function handle(ctx: AppContext, spec: Endpoint, request: Request, params: Record<string, string>, clientAddress: string | undefined): Promise<Response> {
   const options = responseOptions(request.headers);
   try {
     const rawBody = await readBody(request, ctx.config.maxBodyBytes);
     const url = new URL(request.url);
     const rawQuery = Object.fromEntries(url.searchParams);
-    const base = { ctx, params, headers: request.headers };
+    const base = { ctx, params, headers: request.headers, clientAddress };
     if (spec.access === 'public') {
       const query = validate(spec.query, rawQuery, 'query');
       const body = validate(spec.body, rawBody, 'body');

@@ -1,7 +1,8 @@
 /**
  * Password sign-up and sign-in. A sign-up carrying an anonymous user's token upgrades that user in place
  * (same ID). A sign-in for an unknown e-mail runs a full argon2id verification too, so both failures take the
- * same time and give the same answer.
+ * same time and give the same answer. Both are rate-limited (rate-limit/limits.ts) before any password work: per
+ * client address, and a sign-in also per account, counting every attempt until one succeeds.
  */
 import type { AppContext } from '../context.js';
 import { checkPassword, hashPassword } from '../crypto/passwords.js';
@@ -27,12 +28,15 @@ export interface SignUpInput {
   password: string;
   /** The user of the request's token: when anonymous, it is upgraded instead of creating a new user. */
   currentUser: UserRow | null;
+  /** The client's address, for the per-address limit; undefined (no such limit) for in-process callers. */
+  clientAddress?: string | undefined;
 }
 
 export async function signUpWithPassword(ctx: AppContext, input: SignUpInput): Promise<SignInResult> {
   if (!input.config.credential_enabled) throw errors.passwordAuthenticationNotEnabled();
   if (!input.config.sign_up_enabled) throw errors.signUpNotEnabled();
   checkPasswordRules(input.password);
+  await ctx.limits.signUp(input.projectId, input.clientAddress);
   const email = normalizeEmail(input.email);
   if (await ctx.users.findByAuthEmail(input.projectId, email)) throw errors.userEmailAlreadyExists(email);
   const passwordHash = await hashPassword(input.password);
@@ -54,11 +58,25 @@ export async function signUpWithPassword(ctx: AppContext, input: SignUpInput): P
   return finishSignIn(ctx, opened!);
 }
 
-export async function signInWithPassword(ctx: AppContext, input: { projectId: string; config: ProjectConfig; email: string; password: string }): Promise<SignInResult> {
+export interface SignInInput {
+  projectId: string;
+  config: ProjectConfig;
+  email: string;
+  password: string;
+  /** The client's address, for the per-address limit; undefined (no such limit) for in-process callers. */
+  clientAddress?: string | undefined;
+}
+
+export async function signInWithPassword(ctx: AppContext, input: SignInInput): Promise<SignInResult> {
   if (!input.config.credential_enabled) throw errors.passwordAuthenticationNotEnabled();
-  const user = await ctx.users.findByAuthEmail(input.projectId, normalizeEmail(input.email));
+  const email = normalizeEmail(input.email);
+  // Taken before the check, so concurrent guesses are counted before any is checked; the account's token comes back
+  // when the password is right, so a user who signs in often never uses up their own account's budget.
+  const attempt = await ctx.limits.signIn(input.projectId, input.clientAddress, email);
+  const user = await ctx.users.findByAuthEmail(input.projectId, email);
   const check = await checkPassword(input.password, user?.password_hash);
   if (!user || !check.ok) throw errors.emailPasswordMismatch();
+  await attempt.succeeded();
   const opened = await ctx.db.transaction(async (tx) => {
     if (check.rehash) {
       // Same password, stronger hash: not a change of the user object, so no version bump and no sync event.

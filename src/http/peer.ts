@@ -17,3 +17,23 @@ export function peerAddress(c: Context): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The client's address behind `trustedHops` reverse proxies. Each proxy appends the address it received the request
+ * from to `X-Forwarded-For`, so with N trusted proxies the client is the Nth entry from the right (when the header
+ * has fewer entries, the leftmost one). With 0 the header is ignored, whatever it says: anyone can send one.
+ */
+export function clientAddressOf(socketAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string | undefined {
+  if (trustedHops === 0 || !forwardedFor) return socketAddress;
+  const hops = forwardedFor
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  if (hops.length === 0) return socketAddress;
+  return hops[Math.max(0, hops.length - trustedHops)];
+}
+
+/** A Hono request's client address (see clientAddressOf). */
+export function clientAddress(c: Context, trustedHops: number): string | undefined {
+  return clientAddressOf(peerAddress(c), c.req.header('x-forwarded-for'), trustedHops);
+}

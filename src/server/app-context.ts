@@ -9,6 +9,8 @@ import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { ProjectDirectory } from '../projects/directory.js';
+import { RateLimits } from '../rate-limit/limits.js';
+import { TokenBuckets } from '../rate-limit/token-buckets.js';
 import { installUsersSync } from '../sync/install.js';
 import { UserStore } from '../users/user-store.js';
 import { SqlService } from '../sql/service.js';
@@ -32,7 +34,9 @@ export async function openContext(config: Config, options: { log?: Logger; db?: 
     await directory.start();
     const users = new UserStore(db);
     await installUsersSync(db, users);
-    const ctx = { config, db, log, box, directory, users } as AppContext;
+    const buckets = new TokenBuckets(db, (error) => log.warn({ err: error }, 'pruning rate-limit buckets failed'));
+    const limits = new RateLimits(buckets, config, secret, log);
+    const ctx = { config, db, log, box, directory, users, limits } as AppContext;
     ctx.sql = new SqlService(ctx);
     return {
       ctx,

@@ -1,7 +1,7 @@
 /** HTTP framing of /sql: Neon's headers, CORS, status codes and JSON bodies around SqlService. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.js';
-import { isLoopback } from '../http/peer.js';
+import { clientAddressOf, isLoopback } from '../http/peer.js';
 import { SqlHttpError } from './neon-errors.js';
 import { parseSqlRequest, readIncomingBody } from './request.js';
 import { serializeResult } from './results.js';
@@ -47,6 +47,7 @@ async function runSql(ctx: AppContext, service: SqlService, req: IncomingMessage
       authorization: header('authorization'),
       request,
       signal: disconnectSignal(res),
+      clientAddress: clientAddressOf(req.socket.remoteAddress, header('x-forwarded-for'), ctx.config.trustedProxyHops),
     });
     const serialized = results.map((result, i) => {
       const query = request.queries[i]!;

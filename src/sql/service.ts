@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { pgliteHandle } from '../db/pglite.js';
+import { RateLimitedError } from '../rate-limit/rate-limited.js';
 import { readOrCreateSecret } from '../server/secret.js';
 import { installKit, kitIsCurrent, rolePassword } from '../rls/install.js';
 import { IdentityStore } from '../rls/identity-store.js';
@@ -35,6 +36,8 @@ export interface SqlCall {
   authorization: string | undefined;
   request: SqlRequest;
   signal?: AbortSignal;
+  /** The client's address, for the limit on failed password logins; undefined for in-process callers. */
+  clientAddress?: string | undefined;
 }
 
 export class SqlService {
@@ -126,6 +129,10 @@ export class SqlService {
   private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
     if ((END_USER_ROLES as readonly string[]).includes(info.user) || !info.password) throw badRequest('missing authentication credentials: required password');
     if (target.embedded) return this.runEmbedded(call, target, info.user, undefined);
+    // An address whose failed logins used up its bucket is refused before trying another password.
+    await this.ctx.limits.checkSqlPassword(call.clientAddress).catch((error: unknown) => {
+      throw error instanceof RateLimitedError ? new SqlHttpError(429, error.message) : error;
+    });
     // Closed while the database accepts any password (or by configuration); never a superuser or replication role.
     await this.passwordPath.check(target, info.user, target.privileged);
     const key = `${target.dbKey}|${info.user}|${createHash('sha256').update(info.password).digest('base64url')}`;
@@ -138,9 +145,10 @@ export class SqlService {
         }
         return { client, role: info.user, pid: (client as unknown as { processID?: number }).processID ?? 0, resetSql: RESET_SESSION_SQL };
       })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         if (error instanceof SqlHttpError) throw error;
-        // Failed password logins per client address are throttled here (the /sql password rate limit).
+        // A refused login (wrong password, unknown role) takes a token from the address's bucket.
+        if (isPgError(error) && (error.code === '28P01' || error.code === '28000')) await this.ctx.limits.sqlPasswordFailed(call.clientAddress);
         throw connectError(error, info.user);
       });
     return this.runOn(key, conn, call, target, undefined);

@@ -29,13 +29,24 @@ export interface TestServerOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Tests sign up and sign in many users from 127.0.0.1: the API's rate limits are off unless the test's env sets
+ * `AUTHSYNC_RATE_LIMITS` or the limit itself. The dashboard's sign-in limit keeps its default, as before it moved to
+ * the shared limiter (the dashboard tests rely on it).
+ */
+function apiRateLimitsOff(env: Record<string, string> = {}): Record<string, string> {
+  if (env.AUTHSYNC_RATE_LIMITS !== undefined) return {};
+  const names = ['SIGN_IN', 'SIGN_IN_PER_ACCOUNT', 'SIGN_UP', 'ANONYMOUS_SIGN_UP', 'SQL_PASSWORD'].map((name) => `AUTHSYNC_RATE_LIMIT_${name}`);
+  return Object.fromEntries(names.map((name) => [name, 'off']));
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const mode = options.mode ?? 'postgres';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-test-'));
   const database = mode === 'postgres' ? await createTestDatabase() : undefined;
   const config: Config = loadConfig(
     { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...(database ? { databaseUrl: database.url } : {}) },
-    { ...options.env },
+    { ...apiRateLimitsOff(options.env), ...options.env },
   );
   const server = await startServer(config, { createDefaultProject: false });
   const { project, keys } = await createProject(server.ctx.db, server.ctx.box, { displayName: 'Test project' });

@@ -15,7 +15,7 @@ export const passwordSignUp = endpoint({
     // Sent by the SDK by default; accepted and not used until e-mail verification exists.
     verification_callback_url: z.string().max(2048).optional(),
   }),
-  handler: async ({ ctx, auth, body }) =>
+  handler: async ({ ctx, auth, body, clientAddress }) =>
     ok(
       await signUpWithPassword(ctx, {
         projectId: auth.project.project.id,
@@ -23,6 +23,7 @@ export const passwordSignUp = endpoint({
         email: body.email,
         password: body.password,
         currentUser: auth.user,
+        clientAddress,
       }),
     ),
 });
@@ -32,6 +33,14 @@ export const passwordSignIn = endpoint({
   path: '/auth/password/sign-in',
   access: ['client', 'server', 'admin'],
   body: z.object({ email: z.string().max(256), password: z.string().max(1024) }),
-  handler: async ({ ctx, auth, body }) =>
-    ok(await signInWithPassword(ctx, { projectId: auth.project.project.id, config: auth.project.project.config, email: body.email, password: body.password })),
+  handler: async ({ ctx, auth, body, clientAddress }) =>
+    ok(
+      await signInWithPassword(ctx, {
+        projectId: auth.project.project.id,
+        config: auth.project.project.config,
+        email: body.email,
+        password: body.password,
+        clientAddress,
+      }),
+    ),
 });

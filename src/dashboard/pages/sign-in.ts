@@ -2,13 +2,14 @@
 import type { Hono } from 'hono';
 import type { AppContext } from '../../context.js';
 import { hashesEqual, hashSecret } from '../../crypto/secrets.js';
-import { peerAddress } from '../../http/peer.js';
+import { clientAddress } from '../../http/peer.js';
+import type { Attempt } from '../../rate-limit/limits.js';
+import { RateLimitedError } from '../../rate-limit/rate-limited.js';
 import { isAdminSecret } from '../admin-secret.js';
 import type { DashboardEnv } from '../env.js';
 import { readForm } from '../form.js';
 import { clearSessionCookie, requireCsrf, requireSession, sameOrigin, setSessionCookie } from '../guard.js';
 import { DASHBOARD, projectPath } from '../paths.js';
-import { FailureLimiter } from '../rate-limit.js';
 import { createSession, deleteSession } from '../sessions.js';
 import { page } from '../view/layout.js';
 import { html } from '../view/html.js';
@@ -42,19 +43,22 @@ async function projectOfAdminKey(ctx: AppContext, secret: string): Promise<strin
 }
 
 export function registerSignIn(app: Hono<DashboardEnv>, ctx: AppContext): void {
-  const limiter = new FailureLimiter();
-
   app.get('/sign-in', (c) => c.html(signInPage(c.req.query('signed-out') !== undefined ? { notice: 'You are signed out.' } : {})));
 
   app.post('/sign-in', async (c) => {
     if (!sameOrigin(c, ctx)) return c.html(errorPage('Request refused', 'Sign in from the dashboard’s own page.'), 403);
-    const address = peerAddress(c) ?? 'unknown';
-    const wait = limiter.retryAfter(address);
-    if (wait > 0) {
-      c.header('retry-after', String(wait));
-      return c.html(signInPage({ error: `Too many failed attempts. Try again in ${wait} seconds.` }), 429);
-    }
+    const address = clientAddress(c, ctx.config.trustedProxyHops);
     const secret = (await readForm(c)).secret?.trim() ?? '';
+    // A token per attempt from the address's bucket and the presented secret's, taken before the secret is checked
+    // (so concurrent attempts are counted first) and given back when it is right (rate-limit/limits.ts).
+    let attempt: Attempt;
+    try {
+      attempt = await ctx.limits.dashboardSignIn(address, secret);
+    } catch (error) {
+      if (!(error instanceof RateLimitedError)) throw error;
+      c.header('retry-after', String(error.retryAfterSeconds));
+      return c.html(signInPage({ error: `Too many failed sign-in attempts. Try again in ${error.retryAfterSeconds} seconds.` }), 429);
+    }
     let scope: { projectId: string | null } | undefined;
     if (secret.length > 0 && secret.length <= 512) {
       if (await isAdminSecret(ctx.db, ctx.config, secret)) scope = { projectId: null };
@@ -64,10 +68,10 @@ export function registerSignIn(app: Hono<DashboardEnv>, ctx: AppContext): void {
       }
     }
     if (!scope) {
-      limiter.fail(address);
       ctx.log.warn({ address }, 'dashboard sign-in refused');
       return c.html(signInPage({ error: 'That is neither the instance admin secret nor a project’s super secret admin key.' }), 401);
     }
+    await attempt.succeeded();
     const session = await createSession(ctx.db, scope.projectId);
     setSessionCookie(c, ctx, session);
     return c.redirect(scope.projectId === null ? `${DASHBOARD}/projects` : projectPath(scope.projectId, '/configuration'), 303);
