@@ -27,6 +27,7 @@ import { startServer } from '../src/server/server.js';
 import { openEndUserConnection } from '../src/rls/role-connection.js';
 import { projectSqlUrls } from '../src/sql/project-urls.js';
 import { runQuery } from '../src/sql/execute-pg.js';
+import { ResponseBudget, RowCollector } from '../src/sql/results.js';
 import { RESET_END_USER_SQL } from '../src/sql/pools.js';
 import { cpuCores, cpuSnapshot, postgresBackendPids } from './auth/lib.js';
 import type { Job, JobResult } from './sql-load-client.js';
@@ -193,7 +194,7 @@ try {
   for (let r = 0; r < 2000; r++) {
     await timed('SELECT 1', () => conn.client.query('SELECT 1'));
     await timed('use_identity', () => conn.client.query('SELECT authsync_rls.use_identity($1, $2)', [conn.installKey, identityId]));
-    await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }));
+    await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }, new RowCollector({ arrayMode: false, raw: true }, new ResponseBudget())));
     await timed('reset', () => conn.client.query(RESET_END_USER_SQL));
   }
   const stepMedians = Object.entries(steps).map(([name, us]) => `${name} ${us.sort((a, b) => a - b)[us.length >> 1]!.toFixed(0)} µs`);

@@ -10,14 +10,20 @@ import { getAppDatabase } from '../projects/databases.js';
 import { SqlHttpError } from '../sql/neon-errors.js';
 import { projectSqlUrls } from '../sql/project-urls.js';
 import { parseSqlRequest } from '../sql/request.js';
-import type { QueryOutcome } from '../sql/results.js';
+import type { Field } from '../sql/results.js';
 import type { UserRow } from '../users/user-object.js';
 import { DashboardInputError } from './form.js';
 
 /** The panel runs reads only: one statement, in a read-only transaction. */
 const READ = /^\s*(SELECT|WITH|TABLE|VALUES)\b/i;
 
-export async function queryAsUser(ctx: AppContext, user: UserRow, sql: string): Promise<QueryOutcome> {
+/** A result as the panel shows it: Postgres' text values, row by row. */
+export interface QueryTable {
+  fields: Field[];
+  rows: (string | null)[][];
+}
+
+export async function queryAsUser(ctx: AppContext, user: UserRow, sql: string): Promise<QueryTable> {
   if (!READ.test(sql)) throw new DashboardInputError('Only a SELECT (or WITH … SELECT) can be run here.');
   if (sql.length > 10_000) throw new DashboardInputError('That query is too long for this panel.');
   const app = await getAppDatabase(ctx.db, ctx.box, user.project_id);
@@ -25,11 +31,12 @@ export async function queryAsUser(ctx: AppContext, user: UserRow, sql: string): 
   // Anonymous users' tokens go to the `anonymous` role, as the Neon docs' anonymous@ URL does.
   const connectionString = user.is_anonymous ? urls.databaseAuthenticatedUrl.replace('://authenticated@', '://anonymous@') : urls.databaseAuthenticatedUrl;
   const token = await mintAccessToken(ctx, user, randomUUID());
-  const headers: Record<string, string> = { 'neon-batch-read-only': 'true' };
+  // Rows come back as /sql answers them (JSON text): arrays of the text values, read back here.
+  const headers: Record<string, string> = { 'neon-batch-read-only': 'true', 'neon-array-mode': 'true', 'neon-raw-text-output': 'true' };
   const request = parseSqlRequest(JSON.stringify({ queries: [{ query: sql, params: [] }] }), (name) => headers[name]);
   try {
     const [result] = await ctx.sql.run({ connectionString, authorization: `Bearer ${token}`, request });
-    return result!;
+    return { fields: result!.fields, rows: result!.rows.map((row) => JSON.parse(row) as (string | null)[]) };
   } catch (error) {
     if (error instanceof SqlHttpError && error.status < 500) throw new DashboardInputError(error.message);
     throw error;

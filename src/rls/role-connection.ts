@@ -36,6 +36,11 @@ export interface ConnectTarget {
   user: string;
   password: string;
   applicationName?: string;
+  /**
+   * Settings pinned for the session in the startup packet (`-c statement_timeout=… -c lock_timeout=…`): they take
+   * precedence over ALTER ROLE/DATABASE … SET, and RESET ALL (the session reset) returns to them.
+   */
+  options?: string;
 }
 
 export async function openClient(target: ConnectTarget): Promise<pg.Client> {
@@ -46,6 +51,7 @@ export async function openClient(target: ConnectTarget): Promise<pg.Client> {
     user: target.user,
     password: target.password,
     application_name: target.applicationName ?? 'authsync-sql',
+    ...(target.options ? { options: target.options } : {}),
     types: rawTextTypes,
     connectionTimeoutMillis: 10_000,
     // Queries are written as soon as they are issued, each with its own Sync: /sql writes a request's statement

@@ -20,3 +20,13 @@ export async function cancelBackend(client: pg.Client): Promise<void> {
     socket.setTimeout(5_000, () => socket.destroy());
   });
 }
+
+/**
+ * Gives up on a connection at once: cancels what its backend runs and closes the socket without waiting for the
+ * answers already on their way (node-postgres's end() would wait for a pipelined query to finish). The backend stops
+ * at the cancel; the client's pending queries fail with "Connection terminated". Never pool the connection again.
+ */
+export function abortConnection(client: pg.Client): void {
+  void cancelBackend(client);
+  (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+}

@@ -1,12 +1,13 @@
 /**
  * Runs a /sql request on a PostgreSQL connection: each query with the extended protocol (unnamed statement, text
  * parameters of unspecified type, text results), so one statement per query; a batch inside START TRANSACTION …
- * COMMIT, rolled back at the first error, written in one packet.
+ * COMMIT, rolled back at the first error, written in one packet. Rows are serialised to Neon's JSON as they arrive,
+ * against the request's response budget (results.ts), never buffered as rows.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { rawTextTypes } from '../rls/role-connection.js';
 import type { IsolationLevel, SqlQuery, SqlRequest } from './request.js';
-import type { QueryOutcome } from './results.js';
+import { RowCollector, type QueryOutcome, type ResponseBudget } from './results.js';
 
 const ISOLATION_SQL: Record<IsolationLevel, string> = {
   ReadUncommitted: 'READ UNCOMMITTED',
@@ -37,23 +38,39 @@ export function inOneWrite<T>(client: pg.Client, issue: () => T): T {
   }
 }
 
-export async function runQuery(client: pg.Client, query: SqlQuery): Promise<QueryOutcome> {
-  if (query.synthetic) return query.synthetic;
+/**
+ * Runs one query, its rows serialised into `rows` as they arrive (node-postgres keeps none of them: a `row` listener
+ * and no callback turn its own accumulation off). Issued synchronously, so that it joins the caller's write.
+ */
+export function runQuery(client: pg.Client, query: SqlQuery, rows: RowCollector): Promise<QueryOutcome> {
+  if (query.synthetic) return Promise.resolve(query.synthetic);
   const config = { text: query.query, values: query.params, rowMode: 'array', queryMode: 'extended', types: rawTextTypes } as pg.QueryArrayConfig;
-  const result = await client.query(config);
-  return {
-    fields: result.fields.map((f) => ({
-      name: f.name,
-      dataTypeID: f.dataTypeID,
-      tableID: f.tableID,
-      columnID: f.columnID,
-      dataTypeSize: f.dataTypeSize,
-      dataTypeModifier: f.dataTypeModifier,
-    })),
-    rows: result.rows as (string | null)[][],
-    command: result.command ?? '',
-    rowCount: typeof result.rowCount === 'number' ? result.rowCount : null,
-  };
+  const submitted = new pg.Query<(string | null)[]>(config);
+  return new Promise((resolve, reject) => {
+    submitted.on('row', (row, result) => void rows.add(row, result?.fields ?? []));
+    submitted.on('error', reject);
+    submitted.on('end', (result) =>
+      resolve({
+        fields: result.fields.map((f) => ({
+          name: f.name,
+          dataTypeID: f.dataTypeID,
+          tableID: f.tableID,
+          columnID: f.columnID,
+          dataTypeSize: f.dataTypeSize,
+          dataTypeModifier: f.dataTypeModifier,
+        })),
+        rows: rows.rows,
+        command: result.command ?? '',
+        rowCount: typeof result.rowCount === 'number' ? result.rowCount : null,
+      }),
+    );
+    client.query(submitted);
+  });
+}
+
+/** A collector for each query of the request, all drawing on the request's one budget. */
+export function collectorFor(request: SqlRequest, query: SqlQuery, budget: ResponseBudget): RowCollector {
+  return new RowCollector({ arrayMode: query.arrayMode ?? request.arrayMode, raw: request.rawTextOutput }, budget);
 }
 
 /**
@@ -62,11 +79,11 @@ export async function runQuery(client: pg.Client, query: SqlQuery): Promise<Quer
  * in order; after the first error the rest fail with "current transaction is aborted" and COMMIT ends in a rollback,
  * which is what the batch's semantics ask for. The first error, in query order, is the batch's error.
  */
-export async function executeOnClient(client: pg.Client, request: SqlRequest): Promise<QueryOutcome[]> {
-  if (!request.batch) return [await runQuery(client, request.queries[0]!)];
+export async function executeOnClient(client: pg.Client, request: SqlRequest, budget: ResponseBudget): Promise<QueryOutcome[]> {
+  if (!request.batch) return [await runQuery(client, request.queries[0]!, collectorFor(request, request.queries[0]!, budget))];
   const pending = inOneWrite(client, () => [
     client.query(startTransactionSql(request)),
-    ...request.queries.map((query) => runQuery(client, query)),
+    ...request.queries.map((query) => runQuery(client, query, collectorFor(request, query, budget))),
     client.query('COMMIT'),
   ]);
   const settled = await Promise.allSettled(pending);

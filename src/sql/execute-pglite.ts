@@ -8,10 +8,10 @@
 import type { PGlite, Results } from '@electric-sql/pglite';
 import { SessionKey } from '../rls/session-key.js';
 import { quoteIdent } from '../db/database.js';
-import { startTransactionSql } from './execute-pg.js';
-import { SqlHttpError } from './neon-errors.js';
+import { collectorFor, startTransactionSql } from './execute-pg.js';
+import { requestDeadlineExceeded, SqlHttpError } from './neon-errors.js';
 import type { SqlRequest } from './request.js';
-import type { QueryOutcome } from './results.js';
+import { ResponseBudget, responseTooLarge, type QueryOutcome, type RowCollector } from './results.js';
 
 /** Identity parsers for every type PGlite would otherwise convert (its defaults and array types): text output unchanged. */
 function rawParsers(pglite: PGlite): Record<number, (value: string) => unknown> {
@@ -25,9 +25,13 @@ export interface EmbeddedIdentity {
   claims?: Record<string, unknown>;
 }
 
-export async function executeEmbedded(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity): Promise<QueryOutcome[]> {
+/**
+ * Runs the request in one transaction. PGlite runs a statement to its end (it cannot be cancelled), so the request's
+ * deadline (`deadlineMs`) is checked between statements: a batch stops at the first statement that ends past it.
+ */
+export async function executeEmbedded(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity, deadlineMs: number): Promise<QueryOutcome[]> {
   try {
-    return await inTransaction(pglite, request, identity);
+    return await inTransaction(pglite, request, identity, Date.now() + deadlineMs);
   } finally {
     // The identity is the session's currval() of the kit's slot sequence, which a rollback does not undo: forget it,
     // so that the next request without a token (the owner's, say) finds none.
@@ -35,8 +39,9 @@ export async function executeEmbedded(pglite: PGlite, request: SqlRequest, ident
   }
 }
 
-async function inTransaction(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity): Promise<QueryOutcome[]> {
+async function inTransaction(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity, deadline: number): Promise<QueryOutcome[]> {
   const sizes = new Map<number, number>();
+  const budget = new ResponseBudget();
   const parsers = rawParsers(pglite);
   return pglite.transaction(async (tx) => {
     const modes = startTransactionSql(request).replace('START TRANSACTION', '');
@@ -62,7 +67,9 @@ async function inTransaction(pglite: PGlite, request: SqlRequest, identity: Embe
         continue;
       }
       const result = await tx.query<unknown[]>(query.query, query.params, { rowMode: 'array', parsers });
-      results.push(await toOutcome(tx, query.query, result, sizes));
+      if (Date.now() > deadline) throw requestDeadlineExceeded();
+      results.push(await toOutcome(tx, query.query, result, sizes, collectorFor(request, query, budget)));
+      if (budget.exceeded) throw responseTooLarge();
       const check = await tx.query<{ role: string; uid: string | null }>(`SELECT current_user AS role, ${identity.claims ? 'auth.user_id()' : 'NULL::text'} AS uid`);
       const now = check.rows[0];
       if (!now || now.role !== identity.role || now.uid !== expectedUser) {
@@ -75,7 +82,7 @@ async function inTransaction(pglite: PGlite, request: SqlRequest, identity: Embe
   });
 }
 
-async function toOutcome(tx: Pick<PGlite, 'query'>, text: string, result: Results<unknown[]>, sizes: Map<number, number>): Promise<QueryOutcome> {
+async function toOutcome(tx: Pick<PGlite, 'query'>, text: string, result: Results<unknown[]>, sizes: Map<number, number>, rows: RowCollector): Promise<QueryOutcome> {
   const fields = [];
   for (const f of result.fields) {
     if (!sizes.has(f.dataTypeID)) {
@@ -88,5 +95,6 @@ async function toOutcome(tx: Pick<PGlite, 'query'>, text: string, result: Result
   const command = (/^\s*(\w+)/.exec(text)?.[1] ?? '').toUpperCase();
   const counted = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command);
   const rowCount = command === 'SELECT' || command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? result.rows.length : counted ? (result.affectedRows ?? 0) : null;
-  return { fields, rows: result.rows as (string | null)[][], command: command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? 'SELECT' : command, rowCount };
+  for (const row of result.rows as (string | null)[][]) if (!rows.add(row, fields)) break;
+  return { fields, rows: rows.rows, command: command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? 'SELECT' : command, rowCount };
 }

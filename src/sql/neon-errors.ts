@@ -1,7 +1,9 @@
 /**
  * Errors of the /sql endpoint in Neon's JSON shape: 17 keys, always present, in Neon's order. Postgres errors keep
  * their fields; errors of the endpoint itself have `code` and `severity` "" and the rest null. The driver parses
- * JSON only on status 400, so everything a client should see as a NeonDbError with fields is a 400.
+ * JSON only on status 400, so everything a client should see as a NeonDbError with fields is a 400. Limits answer
+ * with other statuses and the same body: 507 (response too large, as Neon), 429 (too many requests of one user in
+ * flight), 503 (no database connection came free in time).
  */
 export type NeonErrorBody = Record<(typeof FIELDS)[number], string | null>;
 
@@ -64,4 +66,25 @@ export function isPgError(error: unknown): error is PgErrorLike & Record<string,
 /** A Postgres error raised by a client's query: 400 with every field. */
 export function fromPgError(error: PgErrorLike & Record<string, unknown>, status = 400): SqlHttpError {
   return new SqlHttpError(status, error.message, error);
+}
+
+/**
+ * A request cut off by authsync's own deadline (the role's statement timeout plus one second, whatever the request's
+ * SQL set): PostgreSQL's own error for a statement timeout, so clients handle both alike.
+ */
+export function requestDeadlineExceeded(): SqlHttpError {
+  return new SqlHttpError(400, 'canceling statement due to statement timeout', { code: '57014', severity: 'ERROR' });
+}
+
+/** No connection to the database came free in time (the per-database cap is reached): 503, worth a retry later. */
+export function poolWaitTimeout(waitedMs: number, maxConnections: number): SqlHttpError {
+  return new SqlHttpError(
+    503,
+    `timed out after ${waitedMs} ms waiting for a database connection: all ${maxConnections} connections to this database are busy; retry later`,
+  );
+}
+
+/** Too many requests of one end user in flight at once: 429. */
+export function tooManyUserRequests(max: number): SqlHttpError {
+  return new SqlHttpError(429, `too many concurrent requests for this user (max is ${max}); retry when one has finished`);
 }

@@ -1,11 +1,15 @@
 /**
  * Connection pools for /sql, one per (database, role[, password]). A connection goes back to its pool only after
- * the session reset has run on it; after an error, a cancellation or a failed reset it is closed instead.
+ * the session reset has run on it; after an error, a cancellation or a failed reset it is closed instead. One cap
+ * holds for all the pools of a database together (AUTHSYNC_SQL_MAX_CONNECTIONS_PER_DATABASE), so end users cannot
+ * take every connection slot of the cluster; a request waits for a slot at most AUTHSYNC_SQL_POOL_WAIT_TIMEOUT.
  * End-user connections are never shared with password sessions: the key includes the role. The reset is usually
  * already on the wire, written behind the request's query in the same packet (see SqlService), so releasing a
  * connection costs no round trip of its own.
  */
 import type { RoleConnection } from '../rls/role-connection.js';
+import { abortConnection } from './cancel.js';
+import { poolWaitTimeout } from './neon-errors.js';
 
 /**
  * The session reset: Neon's reset sequence (ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL;
@@ -46,38 +50,76 @@ export async function resetSession({ client, resetSql: sql }: RoleConnection, se
 const IDLE_TIMEOUT_MS = 5 * 60_000;
 
 export interface PoolOptions {
-  /** Most connections per key. @default 20 */
-  max?: number;
+  /** Most connections per database, all its pools (roles, password sessions) together. @default 20 */
+  maxPerDatabase?: number;
+  /** How long acquire() waits for a connection before it is refused (poolWaitTimeout), milliseconds. @default 5000 */
+  waitMs?: number;
+}
+
+interface Waiter {
+  pool: Pool;
+  resolve: (conn: RoleConnection) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One database's share: its connections open or opening (all pools), and the requests waiting, first come first served. */
+interface DatabaseSlots {
+  size: number;
+  waiters: Waiter[];
+  pools: Set<Pool>;
 }
 
 interface Pool {
+  db: DatabaseSlots;
   idle: { conn: RoleConnection; timer: NodeJS.Timeout }[];
-  size: number;
-  waiters: { resolve: (conn: RoleConnection) => void; reject: (error: unknown) => void }[];
   open: () => Promise<RoleConnection>;
   onClose: (conn: RoleConnection) => void;
 }
 
 export class ConnectionPools {
   private readonly pools = new Map<string, Pool>();
+  private readonly databases = new Map<string, DatabaseSlots>();
   private closed = false;
+  private readonly max: number;
+  private readonly waitMs: number;
 
-  constructor(private readonly options: PoolOptions = {}) {}
+  constructor(options: PoolOptions = {}) {
+    this.max = options.maxPerDatabase ?? 20;
+    this.waitMs = options.waitMs ?? 5000;
+  }
 
-  async acquire(key: string, open: () => Promise<RoleConnection>, onClose: (conn: RoleConnection) => void = () => undefined): Promise<RoleConnection> {
+  /**
+   * A connection of pool `key` (a role or password session of database `dbKey`): an idle one, a new one while the
+   * database is under its cap (closing an idle connection of another of its pools if need be), or the next one
+   * released, waiting at most the pool wait.
+   */
+  async acquire(key: string, dbKey: string, open: () => Promise<RoleConnection>, onClose: (conn: RoleConnection) => void = () => undefined): Promise<RoleConnection> {
     if (this.closed) throw new Error('authsync is shutting down');
-    let pool = this.pools.get(key);
-    if (!pool) {
-      pool = { idle: [], size: 0, waiters: [], open, onClose };
-      this.pools.set(key, pool);
-    }
+    const pool = this.poolFor(key, dbKey, open, onClose);
     const idle = pool.idle.pop();
     if (idle) {
       clearTimeout(idle.timer);
       return idle.conn;
     }
-    if (pool.size < (this.options.max ?? 20)) return this.grow(pool);
-    return new Promise((resolve, reject) => pool.waiters.push({ resolve, reject }));
+    if (pool.db.size < this.max || this.evictIdle(pool.db)) return this.grow(pool);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        pool,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          pool.db.waiters = pool.db.waiters.filter((w) => w !== waiter);
+          reject(poolWaitTimeout(this.waitMs, this.max));
+        }, this.waitMs),
+      };
+      pool.db.waiters.push(waiter);
+    });
+  }
+
+  /** Connections open or opening to a database (all its pools). */
+  connections(dbKey: string): number {
+    return this.databases.get(dbKey)?.size ?? 0;
   }
 
   /**
@@ -103,25 +145,64 @@ export class ConnectionPools {
         pool.onClose(conn);
         all.push(this.destroy(conn));
       }
-      for (const waiter of pool.waiters.splice(0)) waiter.reject(new Error('authsync is shutting down'));
+    }
+    for (const db of this.databases.values()) {
+      for (const waiter of db.waiters.splice(0)) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error('authsync is shutting down'));
+      }
     }
     await Promise.all(all);
   }
 
+  private poolFor(key: string, dbKey: string, open: () => Promise<RoleConnection>, onClose: (conn: RoleConnection) => void): Pool {
+    let pool = this.pools.get(key);
+    if (pool) return pool;
+    let db = this.databases.get(dbKey);
+    if (!db) {
+      db = { size: 0, waiters: [], pools: new Set() };
+      this.databases.set(dbKey, db);
+    }
+    pool = { db, idle: [], open, onClose };
+    db.pools.add(pool);
+    this.pools.set(key, pool);
+    return pool;
+  }
+
+  /** Closes the longest idle connection of the database's pools, if any, to make room for another pool's. */
+  private evictIdle(db: DatabaseSlots): boolean {
+    for (const other of db.pools) {
+      const entry = other.idle.shift();
+      if (!entry) continue;
+      clearTimeout(entry.timer);
+      db.size -= 1;
+      other.onClose(entry.conn);
+      void this.destroy(entry.conn);
+      return true;
+    }
+    return false;
+  }
+
   private async grow(pool: Pool): Promise<RoleConnection> {
-    pool.size += 1;
+    pool.db.size += 1;
     try {
       return await pool.open();
     } catch (error) {
-      pool.size -= 1;
-      this.serveWaiter(pool);
+      pool.db.size -= 1;
+      this.serveWaiter(pool.db);
       throw error;
     }
   }
 
+  /** A connection came back healthy: to the first waiter of its database if it is for this pool, else to the pool. */
   private putBack(pool: Pool, conn: RoleConnection): void {
-    const waiter = pool.waiters.shift();
-    if (waiter) return waiter.resolve(conn);
+    const waiter = pool.db.waiters[0];
+    if (waiter && waiter.pool !== pool) return this.drop(pool, conn);
+    if (waiter) {
+      pool.db.waiters.shift();
+      clearTimeout(waiter.timer);
+      return waiter.resolve(conn);
+    }
     const timer = setTimeout(() => {
       pool.idle = pool.idle.filter((entry) => entry.conn !== conn);
       this.drop(pool, conn);
@@ -131,18 +212,32 @@ export class ConnectionPools {
   }
 
   private drop(pool: Pool, conn: RoleConnection): void {
-    pool.size -= 1;
+    pool.db.size -= 1;
     pool.onClose(conn);
     void this.destroy(conn);
-    this.serveWaiter(pool);
+    this.serveWaiter(pool.db);
   }
 
-  private serveWaiter(pool: Pool): void {
-    const waiter = pool.waiters.shift();
-    if (waiter) this.grow(pool).then(waiter.resolve, waiter.reject);
+  /** A slot came free: the database's first waiter gets a new connection of its pool. */
+  private serveWaiter(db: DatabaseSlots): void {
+    if (db.size >= this.max) return;
+    const waiter = db.waiters.shift();
+    if (!waiter) return;
+    clearTimeout(waiter.timer);
+    this.grow(waiter.pool).then(waiter.resolve, waiter.reject);
   }
 
+  /**
+   * Closes a connection: politely when it is idle, at once when queries are still under way on it (a pipelined
+   * client's end() would wait for them to finish).
+   */
   private async destroy(conn: RoleConnection): Promise<void> {
+    if (busy(conn.client)) abortConnection(conn.client);
     await conn.client.end().catch(() => undefined);
   }
+}
+
+function busy(client: RoleConnection['client']): boolean {
+  const state = client as unknown as { _activeQuery?: unknown; _sentQueryQueue?: unknown[]; _queryQueue?: unknown[] };
+  return Boolean(state._activeQuery) || (state._sentQueryQueue?.length ?? 0) > 0 || (state._queryQueue?.length ?? 0) > 0;
 }

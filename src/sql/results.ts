@@ -18,31 +18,105 @@ export interface Field {
 
 export interface QueryOutcome {
   fields: Field[];
-  rows: (string | null)[][];
+  /** Each row already in Neon's JSON (an array or an object, as the request asked), serialised as it arrived. */
+  rows: string[];
   command: string;
   rowCount: number | null;
+}
+
+/** How a request wants its rows: Neon-Array-Mode (per query) and Neon-Raw-Text-Output. */
+export interface RowFormat {
+  arrayMode: boolean;
+  raw: boolean;
 }
 
 /** Largest response, as Neon. */
 export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-export function serializeResult(result: QueryOutcome, options: { arrayMode: boolean; raw: boolean }): string {
+export function responseTooLarge(): SqlHttpError {
+  return new SqlHttpError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`);
+}
+
+/**
+ * The bytes a request's answer may still take: every query of a batch draws on the same budget, row by row as the
+ * rows arrive. The first row over the limit marks the budget overflowed and calls `onOverflow` once (which cancels
+ * the query and closes its connection); nothing more is kept after that.
+ */
+export class ResponseBudget {
+  private used = 0;
+  private overflowed = false;
+  onOverflow: (() => void) | undefined;
+
+  constructor(readonly limit = MAX_RESPONSE_BYTES) {}
+
+  get exceeded(): boolean {
+    return this.overflowed;
+  }
+
+  get remaining(): number {
+    return Math.max(0, this.limit - this.used);
+  }
+
+  /** Counts `bytes`; false (and overflowed) when they do not fit. */
+  take(bytes: number): boolean {
+    if (this.overflowed) return false;
+    this.used += bytes;
+    if (this.used <= this.limit) return true;
+    this.overflow();
+    return false;
+  }
+
+  overflow(): void {
+    if (this.overflowed) return;
+    this.overflowed = true;
+    this.onOverflow?.();
+  }
+}
+
+/** Serialises one row (Postgres' text values, in column order) to Neon's JSON. */
+export function rowEncoder(fields: readonly Pick<Field, 'name' | 'dataTypeID'>[], format: RowFormat): (row: readonly (string | null)[]) => string {
+  const names = fields.map((f) => JSON.stringify(f.name));
+  const value = (text: string | null, i: number) => (text === null ? 'null' : format.raw ? JSON.stringify(text) : textToJson(text, fields[i]?.dataTypeID ?? 25));
+  if (format.arrayMode) return (row) => `[${row.map(value).join(',')}]`;
+  return (row) => `{${row.map((text, i) => `${names[i]}:${value(text, i)}`).join(',')}}`;
+}
+
+/**
+ * Collects a query's rows as JSON text against the request's budget: each row is serialised as it arrives and only
+ * that text is kept. Returns false once the budget is exceeded (the rows are then dropped).
+ */
+export class RowCollector {
+  readonly rows: string[] = [];
+  private encode: ((row: readonly (string | null)[]) => string) | undefined;
+
+  constructor(
+    private readonly format: RowFormat,
+    private readonly budget: ResponseBudget,
+  ) {}
+
+  add(row: readonly (string | null)[], fields: readonly Pick<Field, 'name' | 'dataTypeID'>[]): boolean {
+    if (this.budget.exceeded) return false;
+    this.encode ??= rowEncoder(fields, this.format);
+    const text = this.encode(row);
+    // Bytes as sent (UTF-8), and the comma between rows.
+    if (!this.budget.take(Buffer.byteLength(text) + 1)) {
+      this.rows.length = 0;
+      return false;
+    }
+    this.rows.push(text);
+    return true;
+  }
+}
+
+/** A query's answer in Neon's JSON; its rows are already serialised (see RowCollector). */
+export function serializeResult(result: QueryOutcome, options: { arrayMode: boolean }): string {
   const fields = result.fields.map(
     (f) =>
       `{"name":${JSON.stringify(f.name)},"dataTypeID":${f.dataTypeID},"tableID":${f.tableID},"columnID":${f.columnID},` +
       `"dataTypeSize":${f.dataTypeSize},"dataTypeModifier":${f.dataTypeModifier},"format":"text"}`,
   );
-  const names = result.fields.map((f) => JSON.stringify(f.name));
-  let size = 0;
-  const rows = result.rows.map((row) => {
-    const values = row.map((value, i) => (value === null ? 'null' : options.raw ? JSON.stringify(value) : textToJson(value, result.fields[i]?.dataTypeID ?? 25)));
-    const text = options.arrayMode ? `[${values.join(',')}]` : `{${values.map((v, i) => `${names[i]}:${v}`).join(',')}}`;
-    size += text.length + 1;
-    if (size > MAX_RESPONSE_BYTES) throw new SqlHttpError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`);
-    return text;
-  });
   return (
-    `{"fields":[${fields.join(',')}],"rows":[${rows.join(',')}],"command":${JSON.stringify(result.command)},` +
+    `{"fields":[${fields.join(',')}],"rows":[${result.rows.join(',')}],"command":${JSON.stringify(result.command)},` +
     `"rowCount":${result.rowCount === null ? 'null' : result.rowCount},"rowAsArray":${options.arrayMode}}`
   );
 }

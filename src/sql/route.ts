@@ -51,7 +51,7 @@ async function runSql(ctx: AppContext, service: SqlService, req: IncomingMessage
     });
     const serialized = results.map((result, i) => {
       const query = request.queries[i]!;
-      return serializeResult(result, { arrayMode: query.arrayMode ?? request.arrayMode, raw: request.rawTextOutput });
+      return serializeResult(result, { arrayMode: query.arrayMode ?? request.arrayMode });
     });
     let headers: Record<string, string> = BASE_HEADERS;
     if (request.batch) {

@@ -15,13 +15,15 @@ import { END_USER_ROLES, type EndUserRole } from '../rls/kit-sql.js';
 import { openClient, openEndUserConnection, type RoleConnection } from '../rls/role-connection.js';
 import { TokenVerifier } from '../rls/verify-token.js';
 import { parseConnectionString, type ConnectionInfo } from './connection-string.js';
-import { cancelBackend } from './cancel.js';
-import { executeOnClient, inOneWrite, runQuery } from './execute-pg.js';
+import { abortConnection } from './cancel.js';
+import { collectorFor, executeOnClient, inOneWrite, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
-import { badRequest, fromPgError, isPgError, SqlHttpError } from './neon-errors.js';
+import { badRequest, fromPgError, isPgError, requestDeadlineExceeded, SqlHttpError } from './neon-errors.js';
+import { InFlightLimit } from './in-flight.js';
+import { MessageGuard } from './message-guard.js';
 import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
 import type { SqlRequest } from './request.js';
-import type { QueryOutcome } from './results.js';
+import { ResponseBudget, responseTooLarge, type QueryOutcome } from './results.js';
 import { connectedAsPowerfulRole, PasswordPathGuard, refusedRole } from './password-path.js';
 import { TargetResolver, type SqlTarget } from './targets.js';
 import { checkTokenRole } from './token-role.js';
@@ -41,7 +43,9 @@ export interface SqlCall {
 }
 
 export class SqlService {
-  readonly pools = new ConnectionPools();
+  readonly pools: ConnectionPools;
+  /** Requests in flight per end user (AUTHSYNC_SQL_MAX_REQUESTS_PER_USER). */
+  private readonly inFlight: InFlightLimit;
   readonly targets: TargetResolver;
   private readonly verifier: TokenVerifier;
   private readonly kits = new Map<string, Promise<void>>();
@@ -52,6 +56,8 @@ export class SqlService {
   readonly passwordPath: PasswordPathGuard;
 
   constructor(private readonly ctx: AppContext) {
+    this.pools = new ConnectionPools({ maxPerDatabase: ctx.config.sqlMaxConnectionsPerDatabase, waitMs: ctx.config.sqlPoolWaitMs });
+    this.inFlight = new InFlightLimit(ctx.config.sqlMaxRequestsPerUser);
     this.passwordPath = new PasswordPathGuard(ctx.config);
     this.targets = new TargetResolver(ctx);
     this.verifier = new TokenVerifier(ctx, new JwksCache());
@@ -107,7 +113,15 @@ export class SqlService {
       throw new SqlHttpError(500, 'could not set up the JWT authorization database extension');
     });
     if (target.embedded) return this.runEmbedded(call, target, role, payload);
+    const leave = this.inFlight.enter(`${target.projectId}|${typeof payload.sub === 'string' ? payload.sub : createHash('sha256').update(token).digest('base64url')}`);
+    try {
+      return await this.runAsEndUser(call, token, payload, target, role);
+    } finally {
+      leave();
+    }
+  }
 
+  private async runAsEndUser(call: SqlCall, token: string, payload: Record<string, unknown>, target: SqlTarget, role: EndUserRole): Promise<QueryOutcome[]> {
     // The token's identity is recorded once per database (a round trip the first time only); the connection is taken
     // after that, so it is not held while waiting.
     const recorded = this.identityStoreFor(target).idFor(token, payload);
@@ -117,7 +131,8 @@ export class SqlService {
     const conn = await this.pools
       .acquire(
         key,
-        () => openEndUserConnection({ ...target.connect, user: role, password }, target.privileged, this.ctx.log),
+        target.dbKey,
+        () => openEndUserConnection({ ...target.connect, user: role, password, options: this.sessionOptions(role) }, target.privileged, this.ctx.log),
         (closed) => void target.privileged.query('SELECT authsync_rls.forget_backend($1)', [closed.pid]).catch(() => undefined),
       )
       .catch((error: unknown) => {
@@ -137,8 +152,8 @@ export class SqlService {
     await this.passwordPath.check(target, info.user, target.privileged);
     const key = `${target.dbKey}|${info.user}|${createHash('sha256').update(info.password).digest('base64url')}`;
     const conn = await this.pools
-      .acquire(key, async () => {
-        const client = await openClient({ ...target.connect, user: info.user, password: info.password });
+      .acquire(key, target.dbKey, async () => {
+        const client = await openClient({ ...target.connect, user: info.user, password: info.password, options: this.sessionOptions(undefined) });
         if (await connectedAsPowerfulRole(client).catch(() => true)) {
           await client.end().catch(() => undefined);
           throw refusedRole(info.user);
@@ -159,14 +174,30 @@ export class SqlService {
    * connection itself (authsync_rls.use_identity with the connection's key and the identity's id), in the same write
    * as the request's SQL, so it costs no round trip of its own; PostgreSQL runs them in order. A single query goes
    * out with the session reset (which also forgets the identity) behind it, each with its own Sync; a
-   * batch goes out in one write too (see executeOnClient) and is reset when released. After an error or a
-   * cancellation the connection is closed instead.
+   * batch goes out in one write too (see executeOnClient) and is reset when released. After an error the connection
+   * is closed instead. Three things stop a request at once (the backend is cancelled and the connection closed, never
+   * pooled again): the client going away, an answer outgrowing Neon's 10 MiB as its rows arrive (507), and the
+   * request outliving its deadline, the role's statement timeout plus a second, whatever its SQL set (57014).
    */
   private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identity: Identity | undefined): Promise<QueryOutcome[]> {
     let healthy = false;
     let sentReset: Promise<unknown> | undefined;
-    const onAbort = () => void cancelBackend(conn.client);
+    let stopped: 'cancelled' | 'too large' | 'deadline' | undefined;
+    const stop = (reason: typeof stopped) => {
+      if (stopped) return;
+      stopped = reason;
+      abortConnection(conn.client);
+    };
+    const onAbort = () => stop('cancelled');
     call.signal?.addEventListener('abort', onAbort, { once: true });
+    const budget = new ResponseBudget();
+    budget.onOverflow = () => stop('too large');
+    const guard = MessageGuard.of(conn.client);
+    guard.watch(
+      () => budget.remaining,
+      () => budget.overflow(),
+    );
+    const deadline = setTimeout(() => stop('deadline'), this.requestDeadlineMs(conn.role));
     try {
       await this.interceptExtension(call.request, target);
       const single = call.request.batch ? undefined : call.request.queries[0]!;
@@ -176,11 +207,12 @@ export class SqlService {
       let pending: Promise<QueryOutcome[]>;
       if (single && !single.synthetic) {
         let outcome: Promise<QueryOutcome>;
-        [installed, outcome, sentReset] = inOneWrite(client, () => [install(), runQuery(client, single), client.query(conn.resetSql)] as const);
+        const rows = collectorFor(call.request, single, budget);
+        [installed, outcome, sentReset] = inOneWrite(client, () => [install(), runQuery(client, single, rows), client.query(conn.resetSql)] as const);
         sentReset.catch(() => undefined);
         pending = outcome.then((result) => [result]);
       } else {
-        [installed, pending] = inOneWrite(client, () => [install(), executeOnClient(client, call.request)] as const);
+        [installed, pending] = inOneWrite(client, () => [install(), executeOnClient(client, call.request, budget)] as const);
       }
       if (installed) {
         // If the install failed, the request's SQL found no identity (the readers raise); its answer is not used.
@@ -193,17 +225,44 @@ export class SqlService {
         });
       }
       const results = await pending;
-      healthy = !call.signal?.aborted;
+      // Messages already read when the connection was given up on may still have completed the queries.
+      if (stopped) throw new Error(`request stopped: ${stopped}`);
+      healthy = true;
       return results;
     } catch (error) {
-      if (call.signal?.aborted) throw new SqlHttpError(400, 'Query cancelled, connection was terminated', { code: '08P01' });
+      if (stopped === 'cancelled') throw new SqlHttpError(400, 'Query cancelled, connection was terminated', { code: '08P01' });
+      if (stopped === 'too large') throw responseTooLarge();
+      if (stopped === 'deadline') throw requestDeadlineExceeded();
       if (error instanceof SqlHttpError) throw error;
       if (isPgError(error)) throw fromPgError(error);
       throw new SqlHttpError(500, (error as Error).message);
     } finally {
+      clearTimeout(deadline);
+      guard.unwatch();
       call.signal?.removeEventListener('abort', onAbort);
       this.pools.release(key, conn, healthy, healthy ? resetSession(conn, sentReset) : undefined);
     }
+  }
+
+  /**
+   * Settings pinned in the startup packet of every /sql connection (see openClient): the statement timeout of the
+   * end-user role (password sessions have none: authsync's request deadline bounds them), the lock timeout and the
+   * idle-in-transaction timeout. search_path, TimeZone and DateStyle stay the database's.
+   */
+  private sessionOptions(role: EndUserRole | undefined): string {
+    const { config } = this.ctx;
+    const settings = [`lock_timeout=${config.sqlLockTimeoutMs}`, `idle_in_transaction_session_timeout=${config.sqlIdleInTransactionTimeoutMs}`];
+    if (role) settings.unshift(`statement_timeout=${this.statementTimeoutMs(role)}`);
+    return settings.map((setting) => `-c ${setting}`).join(' ');
+  }
+
+  private statementTimeoutMs(role: string): number {
+    return role === 'anonymous' ? this.ctx.config.sqlStatementTimeoutAnonymousMs : this.ctx.config.sqlStatementTimeoutAuthenticatedMs;
+  }
+
+  /** How long a request may run, whatever its SQL sets: the role's statement timeout (password sessions: authenticated's) and a second. */
+  private requestDeadlineMs(role: string): number {
+    return this.statementTimeoutMs(role) + 1000;
   }
 
   /** One identity store per database, shared by all its end-user connections. */
@@ -221,7 +280,7 @@ export class SqlService {
     if (!pglite) throw new SqlHttpError(500, 'embedded database unavailable');
     try {
       await this.interceptExtension(call.request, target);
-      return await executeEmbedded(pglite, call.request, { role, ...(claims ? { claims } : {}) });
+      return await executeEmbedded(pglite, call.request, { role, ...(claims ? { claims } : {}) }, this.requestDeadlineMs(role));
     } catch (error) {
       if (error instanceof SqlHttpError) throw error;
       if (isPgError(error)) throw fromPgError(error);
@@ -263,6 +322,7 @@ function bearerToken(authorization: string | undefined): string | undefined {
 
 /** Errors while connecting: a wrong password or database is the client's (400); anything else is ours (500). */
 function connectError(error: unknown, role: string): SqlHttpError {
+  if (error instanceof SqlHttpError) return error;
   if (isPgError(error)) {
     if (error.code === '28P01' || error.code === '28000') return badRequest(`password authentication failed for user '${role}'`);
     if (error.code === '3D000') return fromPgError(error);

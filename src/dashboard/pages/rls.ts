@@ -8,12 +8,11 @@ import type { Project } from '../../projects/projects.js';
 import { addProvider, listProviders, removeProvider } from '../../rls/providers.js';
 import { jwksUrl } from '../../server/server.js';
 import { SIGNAL_WARNING } from '../../sql/database-checks.js';
-import type { QueryOutcome } from '../../sql/results.js';
 import type { UserRow } from '../../users/user-object.js';
 import type { DashboardEnv } from '../env.js';
 import { attempt, DashboardInputError, readForm, type Form } from '../form.js';
 import { projectPath } from '../paths.js';
-import { queryAsUser } from '../query-as-user.js';
+import { queryAsUser, type QueryTable } from '../query-as-user.js';
 import { rlsStatus } from '../rls-status.js';
 import type { DashboardSession } from '../sessions.js';
 import { actionForm, csrfField, type Messages } from '../view/components.js';
@@ -27,7 +26,7 @@ const SHOWN_ROWS = 500;
 interface QueryState {
   form: Form;
   user?: UserRow;
-  result?: QueryOutcome;
+  result?: QueryTable;
 }
 
 export function registerRls(app: Hono<DashboardEnv>, ctx: AppContext): void {
@@ -149,7 +148,7 @@ async function rlsPage(ctx: AppContext, session: DashboardSession, project: Proj
   });
 }
 
-function resultTable(result: QueryOutcome): Html {
+function resultTable(result: QueryTable): Html {
   const rows = result.rows.slice(0, SHOWN_ROWS);
   return html`<div class="table-wrap" id="query-result"><table>
   <caption class="muted">${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.rows.length > SHOWN_ROWS ? `, first ${SHOWN_ROWS} shown` : ''}</caption>
