@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addProvider } from '../../src/rls/providers.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { signUp, sqlUrls } from './support.js';
+import { createAppOwner, PASSWORD_PATH_ON, signUp, sqlUrls } from './support.js';
 import { createProject } from '../../src/projects/projects.js';
 
 let t: TestServer;
@@ -31,7 +31,8 @@ beforeAll(async () => {
     res.end(JSON.stringify({ keys: [publicJwk] }));
   });
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
-  t = await startTestServer();
+  t = await startTestServer({ env: PASSWORD_PATH_ON });
+  await createAppOwner(t);
   urls = sqlUrls(t);
   await addProvider(t.server.ctx.db, t.projectId, `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`, AUDIENCE);
   await neon(urls.databaseUrl).query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');

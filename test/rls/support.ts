@@ -1,5 +1,6 @@
 /** Shared set-up of the RLS tests: a server, users with real access tokens, the Neon driver pointed at /sql. */
 import { neon, neonConfig } from '@neondatabase/serverless';
+import { adminQuery } from '../helpers/databases.js';
 import { api, clientHeaders, startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
 
@@ -20,12 +21,41 @@ export async function signUpAnonymous(t: TestServer): Promise<TestUser> {
   return { id: json.user_id, accessToken: json.access_token };
 }
 
+/**
+ * The role the tests' owner URL logs in as: /sql never logs in as a superuser, so the test database gets a
+ * non-superuser owner of its own (createAppOwner). Embedded mode keeps its one superuser.
+ */
+export function appOwnerRole(t: TestServer): string | undefined {
+  return t.databaseUrl ? `${new URL(t.databaseUrl).pathname.slice(1)}_owner` : undefined;
+}
+
+/** Creates appOwnerRole(t), makes it the owner of the test database, and drops it when the server stops. */
+export async function createAppOwner(t: TestServer): Promise<void> {
+  const role = appOwnerRole(t);
+  if (!role) return;
+  await adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'owner-password'`);
+  await adminQuery(`ALTER DATABASE ${new URL(t.databaseUrl!).pathname.slice(1)} OWNER TO ${role}`);
+  const stop = t.stop.bind(t);
+  t.stop = async () => {
+    await stop();
+    await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+  };
+}
+
+/**
+ * The environment of a test server whose tests use /sql's password path on the test cluster, which trusts local
+ * logins (any password would do: authsync closes the path there unless told otherwise).
+ */
+export const PASSWORD_PATH_ON = { AUTHSYNC_SQL_PASSWORD_AUTH: 'on' };
+
 /** The URLs `authsync project create --json` prints for the test project, and the driver configured for them. */
 export function sqlUrls(t: TestServer) {
   const urls = projectSqlUrls(t.server.ctx.config, t.projectId, null);
   neonConfig.fetchEndpoint = urls.sqlEndpoint;
   // /sql requires a password on the owner path, as Neon does; the test cluster trusts local logins, so any will do.
   const owner = new URL(urls.databaseUrl);
+  const role = appOwnerRole(t);
+  if (role) owner.username = role;
   if (!owner.password) owner.password = 'owner-password';
   return { ...urls, databaseUrl: owner.toString(), anonymousUrl: urls.databaseAuthenticatedUrl.replace('authenticated@', 'anonymous@') };
 }
@@ -50,7 +80,8 @@ export const TODOS_MIGRATION = [
  * with the driver as each of them (`neon(databaseAuthenticatedUrl, { authToken })`).
  */
 export async function startTodosFixture(options: TestServerOptions = {}) {
-  const t = await startTestServer(options);
+  const t = await startTestServer({ ...options, env: { ...PASSWORD_PATH_ON, ...options.env } });
+  await createAppOwner(t);
   const urls = sqlUrls(t);
   const owner = neon(urls.databaseUrl);
   await owner.query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
