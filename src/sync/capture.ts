@@ -49,10 +49,11 @@ export async function deliver(tx: Queryable, projectId: string, sync: SyncChange
     await applyChanges(tx, projectId, [sync]);
   }
   if (route.external) {
+    const rawJson = sync.raw_json === null ? null : JSON.stringify(sync.raw_json);
     await tx.query(
-      `INSERT INTO authsync.sync_outbox (project_id, user_id, version, op, raw_json, updated_at, deleted_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [projectId, sync.id, sync.version, op, sync.raw_json === null ? null : JSON.stringify(sync.raw_json), sync.updated_at, sync.deleted_at],
+      `INSERT INTO authsync.sync_outbox (project_id, user_id, version, op, raw_json, updated_at, deleted_at, bytes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [projectId, sync.id, sync.version, op, rawJson, sync.updated_at, sync.deleted_at, rawJson === null ? 0 : Buffer.byteLength(rawJson)],
     );
     await tx.notify('users_sync', projectId);
   }

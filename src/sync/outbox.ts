@@ -64,16 +64,31 @@ export interface OutboxPage {
   rows: OutboxRow[];
   /** The snapshot of the statement that read the page: every row visible in it and after `since` is in this or a later page. */
   snapshot: Snapshot;
+  /** The page was cut (by rows or by bytes): more rows may follow its last one. */
+  full: boolean;
 }
+
+/** Largest batch the worker reads and applies at once, in bytes of raw_json (always at least one row). */
+export const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * One round trip: the current snapshot and up to `limit` rows of `projectId` that were not visible in
  * `since` (written by transactions in its xip list or at/above its xmax), after the (xid, seq) cursor, in
- * (xid, seq) order. Rows applied by an earlier pass are not read again, however old the oldest running
- * transaction is. Every xip entry is below xmax, so the two index range scans concatenate in order.
+ * (xid, seq) order, and no more than `maxBytes` of raw_json (the first row always, however large): the cut is made
+ * in the database, so the server never receives rows beyond it. Rows applied by an earlier pass are not read again,
+ * however old the oldest running transaction is. Every xip entry is below xmax, so the two index range scans
+ * concatenate in order.
  */
-export async function readOutbox(db: Queryable, projectId: string, since: Snapshot, after: { xid: number; seq: number }, limit: number): Promise<OutboxPage> {
-  const columns = 'seq, xid, user_id, version, op, raw_json, updated_at, deleted_at';
+export async function readOutbox(
+  db: Queryable,
+  projectId: string,
+  since: Snapshot,
+  after: { xid: number; seq: number },
+  limit: number,
+  maxBytes = DEFAULT_BATCH_BYTES,
+): Promise<OutboxPage> {
+  // Rows written before sync_outbox.bytes existed are measured here.
+  const columns = 'seq, xid, user_id, version, op, raw_json, updated_at, deleted_at, COALESCE(bytes, octet_length(raw_json::text), 0) AS bytes';
   const { rows } = await db.query<{
     snapshot: string;
     seq: number | null;
@@ -84,37 +99,47 @@ export async function readOutbox(db: Queryable, projectId: string, since: Snapsh
     raw_json: Record<string, unknown> | null;
     updated_at: Date | null;
     deleted_at: Date | null;
+    candidates: number;
   }>(
     `SELECT snap.snapshot, o.* FROM (SELECT pg_current_snapshot()::text AS snapshot) snap
      LEFT JOIN LATERAL (
-       (SELECT ${columns} FROM authsync.sync_outbox
-        WHERE project_id = $1 AND xid = ANY($3::bigint[]) AND (xid, seq) > ($4::bigint, $5::bigint)
-        ORDER BY xid, seq LIMIT $6)
-       UNION ALL
-       (SELECT ${columns} FROM authsync.sync_outbox
-        WHERE project_id = $1 AND xid >= $2 AND (xid, seq) > ($4::bigint, $5::bigint)
-        ORDER BY xid, seq LIMIT $6)
-       ORDER BY xid, seq LIMIT $6
-     ) o ON true`,
-    [projectId, since.xmax, since.xip, after.xid, after.seq, limit],
+       SELECT w.* FROM (
+         SELECT c.*, sum(c.bytes) OVER (ORDER BY c.xid, c.seq ROWS UNBOUNDED PRECEDING) AS running,
+                row_number() OVER (ORDER BY c.xid, c.seq) AS rn, count(*) OVER () AS candidates
+         FROM (
+           (SELECT ${columns} FROM authsync.sync_outbox
+            WHERE project_id = $1 AND xid = ANY($3::bigint[]) AND (xid, seq) > ($4::bigint, $5::bigint)
+            ORDER BY xid, seq LIMIT $6)
+           UNION ALL
+           (SELECT ${columns} FROM authsync.sync_outbox
+            WHERE project_id = $1 AND xid >= $2 AND (xid, seq) > ($4::bigint, $5::bigint)
+            ORDER BY xid, seq LIMIT $6)
+           ORDER BY xid, seq LIMIT $6
+         ) c
+       ) w
+       WHERE w.rn = 1 OR w.running <= $7
+     ) o ON true
+     ORDER BY o.xid, o.seq`,
+    [projectId, since.xmax, since.xip, after.xid, after.seq, limit, maxBytes],
   );
   const snapshot = parseSnapshot(rows[0]!.snapshot);
+  const found = rows.filter((row) => row.seq !== null);
+  const candidates = Number(found[0]?.candidates ?? 0);
   return {
     snapshot,
-    rows: rows
-      .filter((row) => row.seq !== null)
-      .map((row) => ({
-        seq: Number(row.seq),
-        xid: Number(row.xid),
-        change: {
-          id: row.user_id,
-          rank: OP_RANK[row.op],
-          version: Number(row.version),
-          raw_json: row.raw_json,
-          updated_at: row.updated_at?.toISOString() ?? null,
-          deleted_at: row.deleted_at?.toISOString() ?? null,
-        },
-      })),
+    full: found.length === limit || found.length < candidates,
+    rows: found.map((row) => ({
+      seq: Number(row.seq),
+      xid: Number(row.xid),
+      change: {
+        id: row.user_id,
+        rank: OP_RANK[row.op],
+        version: Number(row.version),
+        raw_json: row.raw_json,
+        updated_at: row.updated_at?.toISOString() ?? null,
+        deleted_at: row.deleted_at?.toISOString() ?? null,
+      },
+    })),
   };
 }
 

@@ -12,7 +12,7 @@ import { USER_COLUMNS, type UserRow } from '../users/user-object.js';
 import { applyChanges } from './apply.js';
 import { liveChange, RANK, type SyncChange } from './changes.js';
 import { advanceCheckpoint } from './checkpoint.js';
-import { currentSnapshot, lastSeq } from './outbox.js';
+import { currentSnapshot, DEFAULT_BATCH_BYTES, lastSeq } from './outbox.js';
 import { ensureTarget } from './target-schema.js';
 
 export interface ResyncOptions {
@@ -21,6 +21,8 @@ export interface ResyncOptions {
   onProgress?: (done: number, total: number) => void;
   /** Rows compared per round trip. @default 1000 */
   pageSize?: number;
+  /** Bytes of user data compared per round trip (at least one row is always taken). @default 4 MiB */
+  pageBytes?: number;
 }
 
 export interface ResyncReport {
@@ -30,6 +32,7 @@ export interface ResyncReport {
 
 export async function resyncTarget(source: Database, target: Database, projectId: string, options: ResyncOptions): Promise<ResyncReport> {
   const pageSize = options.pageSize ?? 1000;
+  const pageBytes = options.pageBytes ?? DEFAULT_BATCH_BYTES;
   await ensureTarget(target);
   // Taken before reading: every transaction visible in it is in what we read; later ones stay in the outbox.
   const snapshot = await currentSnapshot(source);
@@ -41,27 +44,31 @@ export async function resyncTarget(source: Database, target: Database, projectId
     report.repaired += await repair(target, projectId, changes);
     options.onProgress?.(report.compared, total);
   };
+  const userPages = new BoundedPages(pageSize, pageBytes);
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const { rows } = await source.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM authsync.users WHERE project_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-      [projectId, after, pageSize],
+    const rows = await userPages.read<UserRow>(
+      source,
+      `SELECT ${USER_COLUMNS}, ${USER_BYTES} AS bytes FROM authsync.users WHERE project_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [projectId, after],
     );
     if (rows.length === 0) break;
     await step(rows.map(liveChange));
     after = rows.at(-1)!.id;
   }
+  const tombstonePages = new BoundedPages(pageSize, pageBytes);
   after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const { rows } = await source.query<{ user_id: string; kind: 'deleted' | 'erased'; version: number; raw_json: Record<string, unknown>; updated_at: Date | null; deleted_at: Date }>(
-      `SELECT user_id, kind, version, raw_json, updated_at, deleted_at FROM authsync.sync_tombstones
-       WHERE project_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
-      [projectId, after, pageSize],
+    const rows = await tombstonePages.read<{ id: string; kind: 'deleted' | 'erased'; version: number; raw_json: Record<string, unknown>; updated_at: Date | null; deleted_at: Date }>(
+      source,
+      `SELECT user_id AS id, kind, version, raw_json, updated_at, deleted_at, COALESCE(octet_length(raw_json::text), 0) AS bytes
+       FROM authsync.sync_tombstones WHERE project_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+      [projectId, after],
     );
     if (rows.length === 0) break;
     await step(
       rows.map((t) => ({
-        id: t.user_id,
+        id: t.id,
         rank: t.kind === 'erased' ? RANK.erased : RANK.deleted,
         version: Number(t.version),
         raw_json: t.kind === 'erased' ? null : t.raw_json,
@@ -69,10 +76,43 @@ export async function resyncTarget(source: Database, target: Database, projectId
         deleted_at: t.deleted_at.toISOString(),
       })),
     );
-    after = rows.at(-1)!.user_id;
+    after = rows.at(-1)!.id;
   }
   if (options.outbox) await target.transaction((tx) => advanceCheckpoint(tx, projectId, snapshot, seq, report.repaired > 0));
   return report;
+}
+
+/** What a user weighs in users_sync: its metadata and picture as text (the rest is small and bounded). */
+const USER_BYTES = `COALESCE(octet_length(client_metadata::text), 0) + COALESCE(octet_length(client_read_only_metadata::text), 0)
+  + COALESCE(octet_length(server_metadata::text), 0) + COALESCE(octet_length(profile_image_url), 0)`;
+
+/**
+ * Pages in `id` order bounded by rows and by bytes: the cut is made in the database (the first row always comes,
+ * however large), and after a page cut by bytes the next one asks for about twice as many rows, not `pageSize`, so
+ * the database does not measure far more rows than it returns.
+ */
+class BoundedPages {
+  private limit: number;
+
+  constructor(
+    private readonly pageSize: number,
+    private readonly pageBytes: number,
+  ) {
+    this.limit = pageSize;
+  }
+
+  /** `select` has $1, $2 for `params`, $3 for the row limit, and a `bytes` column; ordered by its `id`. */
+  async read<T extends { id: string }>(source: Queryable, select: string, params: unknown[]): Promise<T[]> {
+    const { rows } = await source.query<T>(
+      `SELECT w.* FROM (
+         SELECT p.*, sum(p.bytes) OVER (ORDER BY p.id ROWS UNBOUNDED PRECEDING) AS running, row_number() OVER (ORDER BY p.id) AS rn
+         FROM (${select}) p
+       ) w WHERE w.rn = 1 OR w.running <= $4 ORDER BY w.id`,
+      [...params, this.limit, this.pageBytes],
+    );
+    this.limit = rows.length < this.limit ? Math.max(1, rows.length * 2) : Math.min(this.pageSize, this.limit * 2);
+    return rows;
+  }
 }
 
 async function countSource(source: Queryable, projectId: string): Promise<number> {

@@ -2,12 +2,13 @@
  * One pass of the outbox over one target: backfill when the target has no checkpoint yet, then every
  * outbox row of the project not covered by the target's checkpoint, in batches. A batch is two round
  * trips: one statement on the server's database reads the rows and the current snapshot together, one
- * call in the target (authsync_sync.apply_outbox_batch) takes the per-project advisory lock, applies the
- * batch and moves the checkpoint, in one transaction. Processes sharing a target take turns on the lock.
+ * call in the target (authsync_sync.apply_outbox_batch) locks the project's checkpoint row, applies the
+ * batch and moves the checkpoint, in one transaction. Processes sharing a target take turns on that row. A batch is
+ * bounded in rows and in bytes (see readOutbox), so a run of large users is applied in several batches.
  */
 import type { Database } from '../db/database.js';
 import { readCheckpoint, toCheckpoint, type Checkpoint, type CheckpointRow } from './checkpoint.js';
-import { clipSnapshot, formatSnapshot, readOutbox, type OutboxRow, type Snapshot } from './outbox.js';
+import { clipSnapshot, DEFAULT_BATCH_BYTES, formatSnapshot, readOutbox, type OutboxRow, type Snapshot } from './outbox.js';
 import { resyncTarget } from './resync.js';
 
 export interface PassResult {
@@ -20,6 +21,8 @@ export interface PassResult {
 export interface PassOptions {
   /** Outbox rows per target transaction. @default 2000 */
   batchSize?: number;
+  /** Bytes of raw_json per target transaction (at least one row is always taken). @default 4 MiB */
+  batchBytes?: number;
   /**
    * The target's checkpoint as last seen (the runner keeps it between passes): saves reading it. An
    * outdated one is safe: the pass then reads rows already applied again, and applying them changes nothing.
@@ -43,11 +46,12 @@ export async function syncTargetOnce(source: Database, target: Database, project
     let applied = 0;
     let missing = false;
     for (;;) {
-      const page = await readOutbox(source, projectId, since, cursor, batchSize);
+      const page = await readOutbox(source, projectId, since, cursor, batchSize, options.batchBytes ?? DEFAULT_BATCH_BYTES);
       // Every row visible in the first page's snapshot is in this page or a later one (later statements see
       // at least as much, and pages follow the (xid, seq) order): that snapshot is what the pass completes.
       first ??= page.snapshot;
-      const full = page.rows.length === batchSize;
+      // Full: cut at `batchSize` rows or at `batchBytes`; either way more rows may follow the last one.
+      const full = page.full;
       // A full page may stop inside one transaction's rows: its checkpoint only covers transactions below it.
       const covered = full ? clipSnapshot(first, page.rows.at(-1)!.xid) : first;
       const result = await applyBatch(target, projectId, page.rows, covered);

@@ -5,8 +5,11 @@
  *   overwriting a newer one (rank: 0 live, 1 soft-deleted, 2 erased);
  * - `checkpoints`: per project, how far the outbox has been applied (committed with each batch): a
  *   snapshot of the server's database (`snapshot`, pg_snapshot text) and its xmin (`horizon_xid`);
- * - `apply_outbox_batch(...)`: one outbox batch in one round trip: takes the per-project advisory lock
+ * - `apply_outbox_batch(...)`: one outbox batch in one round trip: locks the project's checkpoint row
  *   (processes sharing the target take turns), applies the changes and moves the checkpoint forward;
+ * The schema is authsync's alone (no privilege for PUBLIC): end users running SQL in the app database cannot read it,
+ * call its function or lock its rows, so they cannot take the worker's turn (an advisory lock, which any session may
+ * take, once let them stall a project's sync for good).
  * - `grants` and `options`: roles granted access and opt-ins, re-applied whenever the table is re-created.
  * Idempotent: run at project creation, at every start and before every resync.
  */
@@ -17,11 +20,9 @@ import { APPLY_PUBLIC_PROFILES_SQL } from './public-profiles.js';
 import { USERS_SYNC_DDL } from './users-sync-table.js';
 import { TYPED_VIEW_DDL } from './typed-view.js';
 
-/** Arbitrary, fixed: first key of the per-(target, project) advisory lock taken by apply_outbox_batch. */
-export const APPLY_LOCK_CLASS = 73_456_003;
-
 export const SYNC_SCHEMA_DDL = `
 CREATE SCHEMA IF NOT EXISTS authsync_sync;
+REVOKE ALL ON SCHEMA authsync_sync FROM PUBLIC;
 CREATE TABLE IF NOT EXISTS authsync_sync.user_versions (
   id          text PRIMARY KEY,
   project_id  uuid NOT NULL,
@@ -47,9 +48,9 @@ DECLARE
   s_xmin bigint := split_part(p_snapshot, ':', 1)::bigint;
   s_xmax bigint := split_part(p_snapshot, ':', 2)::bigint;
 BEGIN
-  PERFORM pg_advisory_xact_lock(${APPLY_LOCK_CLASS}, hashtext(p_project::text));
+  -- The project's turn: its checkpoint row, locked until commit (a row end users cannot lock, unlike an advisory key).
   -- No checkpoint: the target was never backfilled (or was re-created): apply nothing, return no row.
-  PERFORM 1 FROM authsync_sync.checkpoints c WHERE c.project_id = p_project;
+  PERFORM 1 FROM authsync_sync.checkpoints c WHERE c.project_id = p_project FOR UPDATE;
   IF NOT FOUND THEN RETURN; END IF;
   IF jsonb_array_length(p_changes) > 0 THEN
     EXECUTE ${quoteLiteral(applySql('>'))} INTO n USING p_changes, p_project;
@@ -67,15 +68,30 @@ BEGIN
   RETURNING n, c.horizon_xid, c.snapshot, c.last_seq, c.last_applied_at;
 END
 $apply$;
+REVOKE ALL ON FUNCTION authsync_sync.apply_outbox_batch(uuid, jsonb, text, bigint) FROM PUBLIC;
 `;
 
-/** Arbitrary, fixed: serialises concurrent provisioning of one target (DDL races on CREATE ... IF NOT EXISTS). */
+/**
+ * Arbitrary, fixed: serialises the first provisioning of a target (DDL races on CREATE ... IF NOT EXISTS). Any session
+ * can take an advisory lock, so once the schema exists provisioning locks one of its tables instead (see below).
+ */
 const PROVISION_LOCK_KEY = 7_345_600_301;
+
+/** Serialises provisioning: on a table of authsync_sync when there is one (end users cannot lock it), else by key. */
+async function lockProvisioning(tx: Queryable): Promise<void> {
+  const exists = async () => (await tx.query<{ r: string | null }>("SELECT to_regclass('authsync_sync.grants')::text AS r")).rows[0]?.r != null;
+  if (!(await exists())) {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [PROVISION_LOCK_KEY]);
+    // Created meanwhile by a process that committed: join the others on the table.
+    if (!(await exists())) return;
+  }
+  await tx.exec('LOCK TABLE authsync_sync.grants IN SHARE ROW EXCLUSIVE MODE');
+}
 
 /** Creates the users_sync table and the bookkeeping schema; re-applies recorded grants and opt-ins. */
 export async function ensureTarget(db: Queryable & { transaction?: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T> }): Promise<void> {
   const run = async (tx: Queryable) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [PROVISION_LOCK_KEY]);
+    await lockProvisioning(tx);
     await tx.exec(USERS_SYNC_DDL);
     await tx.exec(SYNC_SCHEMA_DDL);
     const { rows: options } = await tx.query<{ name: string }>('SELECT name FROM authsync_sync.options');
