@@ -17,7 +17,8 @@ if (!databaseUrl || !process.send) throw new Error('usage: run as a forked child
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-bench-'));
 const config = loadConfig(
   { port: 0, host: '127.0.0.1', databaseUrl, dataDir, logLevel: 'warn' },
-  { AUTHSYNC_SECRET: randomBytes(32).toString('hex') },
+  // Rate limits off: the benchmark measures sign-ups and sign-ins per second from one address, which they would cap.
+  { AUTHSYNC_SECRET: randomBytes(32).toString('hex'), AUTHSYNC_RATE_LIMITS: 'off' },
 );
 const server = await startServer(config, { createDefaultProject: true });
 const project = server.defaultProject;
