@@ -32,7 +32,7 @@ export async function openContext(config: Config, options: { log?: Logger; db?: 
     await checkSecret(db, box, config.secret ? 'AUTHSYNC_SECRET' : path.join(config.dataDir, 'secret'));
     const directory = new ProjectDirectory(db, box);
     await directory.start();
-    const users = new UserStore(db);
+    const users = new UserStore(db, { maxMetadataBytes: config.maxMetadataBytes });
     await installUsersSync(db, users);
     const buckets = new TokenBuckets(db, (error) => log.warn({ err: error }, 'pruning rate-limit buckets failed'));
     const limits = new RateLimits(buckets, config, secret, log);

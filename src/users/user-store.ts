@@ -46,6 +46,7 @@ export interface UserFields {
 }
 
 const JSON_COLUMNS = new Set(['client_metadata', 'client_read_only_metadata', 'server_metadata', 'risk_scores']);
+const METADATA_FIELDS = ['client_metadata', 'client_read_only_metadata', 'server_metadata'] as const;
 
 export interface ListUsersOptions {
   limit?: number;
@@ -57,10 +58,25 @@ export interface ListUsersOptions {
   includeRestricted?: boolean;
 }
 
+export interface UserStoreOptions {
+  /**
+   * Largest JSON text (bytes, UTF-8) of each of `client_metadata`, `client_read_only_metadata` and `server_metadata`;
+   * a larger one is refused with SCHEMA_ERROR before anything is written. Every copy of a user (users_sync, the
+   * outbox) carries its metadata, so this bounds them too. @default 65536
+   */
+  maxMetadataBytes?: number;
+}
+
 export class UserStore {
   private readonly hooks: UserChangeHook[] = [];
+  private readonly maxMetadataBytes: number;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    options: UserStoreOptions = {},
+  ) {
+    this.maxMetadataBytes = options.maxMetadataBytes ?? 64 * 1024;
+  }
 
   /** Registers a hook called inside every user-changing transaction. */
   onChange(hook: UserChangeHook): void {
@@ -82,6 +98,7 @@ export class UserStore {
 
   /** Creates a user; `tx` lets a caller add work to the same transaction (e.g. the first session). */
   async create(projectId: string, fields: UserFields, within?: (tx: Queryable, user: UserRow) => Promise<void>): Promise<UserRow> {
+    this.checkMetadata(fields);
     return this.db.transaction(async (tx) => {
       const id = randomUUID();
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
@@ -106,6 +123,7 @@ export class UserStore {
    * the password) revokes every session of the user in the same transaction.
    */
   async update(projectId: string, id: string, fields: UserFields, options: { tx?: Queryable } = {}): Promise<UserRow | undefined> {
+    this.checkMetadata(fields);
     const run = async (tx: Queryable) => {
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
       const sets = entries.map(([key], i) => `${key} = $${i + 3}`);
@@ -181,6 +199,20 @@ export class UserStore {
       return { items: rows, nextCursor: next.id };
     }
     return { items: rows, nextCursor: null };
+  }
+
+  /** SCHEMA_ERROR naming the field and the cap when a metadata object's JSON text is over `maxMetadataBytes`. */
+  private checkMetadata(fields: UserFields): void {
+    for (const field of METADATA_FIELDS) {
+      const value = fields[field];
+      if (value === undefined || value === null) continue;
+      const bytes = Buffer.byteLength(JSON.stringify(value));
+      if (bytes > this.maxMetadataBytes) {
+        throw errors.schemaError(
+          `Request validation failed:\n  - ${field}: must be at most ${this.maxMetadataBytes} bytes as JSON text (this one has ${bytes})`,
+        );
+      }
+    }
   }
 
   private async emit(tx: Queryable, change: UserChange): Promise<void> {
