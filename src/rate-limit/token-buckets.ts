@@ -24,7 +24,7 @@ INSERT INTO authsync.rate_limits AS b (bucket, full_at) VALUES ($1, now() + $2::
 ON CONFLICT (bucket) DO UPDATE SET
   full_at = CASE WHEN b.full_at <= now() + ($3::float8 - $2::float8) * interval '1 second'
             THEN GREATEST(b.full_at, now()) + $2::float8 * interval '1 second' ELSE b.full_at END,
-  refused = CASE WHEN b.full_at <= now() + ($3::float8 - $2::float8) * interval '1 second' THEN 0 ELSE b.refused + 1 END
+  refused = CASE WHEN b.full_at <= now() + ($3::float8 - $2::float8) * interval '1 second' THEN 0 ELSE LEAST(b.refused, 1000000000) + 1 END
 RETURNING refused, extract(epoch FROM full_at - now())::float8 - ($3::float8 - $2::float8) AS wait`;
 
 const HAS_TOKEN_SQL = `
