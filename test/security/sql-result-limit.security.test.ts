@@ -1,0 +1,138 @@
+/**
+ * Property: /sql never holds more than its 10 MiB response limit (Neon's) of any request's answer. Rows are
+ * serialised as they arrive; the first row over the limit answers 507 with Neon's message, cancels the query and
+ * closes its connection (the backend stops producing rows); a batch's queries share one limit; a single huge row is
+ * refused from its length alone. The attack: anyone can create an anonymous user with the publishable client key and
+ * send `SELECT repeat('x', 1048576) FROM generate_series(1, 1500)` a few times at once: the old server buffered every
+ * row (1.5 GB each) and died of heap exhaustion.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../cli/run-cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { signUpAnonymous, sqlUrls } from '../rls/support.js';
+import { activeQueries, anonymousToken, eventually, memoryOf, postSql, withClient } from './sql-limits-support.js';
+
+const TOO_LARGE = { status: 507, message: 'response is too large (max is 10485760 bytes)' };
+const OVERSIZED = (marker: string) => `SELECT nextval('produced_rows'), repeat('x', 1048576) AS ${marker} FROM generate_series(1, 1500)`;
+
+describe('/sql response limit (in-process server)', () => {
+  let t: TestServer;
+  let urls: ReturnType<typeof sqlUrls>;
+  let token: string;
+  const database = () => new URL(t.databaseUrl!).pathname.slice(1);
+
+  beforeAll(async () => {
+    // Timeouts out of the way: this file is about memory (PostgreSQL alone takes seconds to build a 100 MB value here).
+    t = await startTestServer({ env: { AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS: '60000' } });
+    urls = sqlUrls(t);
+    token = (await signUpAnonymous(t)).accessToken;
+    // The first /sql request installs the kit (and its roles) in the app database.
+    expect((await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: 'SELECT 1' })).status).toBe(200);
+    // A sequence the oversized query draws on once per row produced: how far it got shows how many rows PostgreSQL made.
+    await withClient(t.databaseUrl!, (c) => c.query('CREATE SEQUENCE produced_rows; GRANT USAGE ON SEQUENCE produced_rows TO anonymous, authenticated'));
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('three concurrent oversized results: 507 each, before the result is produced; the backends stop; the server serves on', { timeout: 60_000 }, async () => {
+    const answers = await Promise.all([1, 2, 3].map(() => postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: OVERSIZED('oversized_marker') })));
+    for (const answer of answers) {
+      expect(answer.status).toBe(TOO_LARGE.status);
+      expect(answer.body.message).toBe(TOO_LARGE.message);
+      expect(Object.keys(answer.body)).toHaveLength(17);
+    }
+    // Each request stopped after about ten 1 MiB rows (a few more in flight), far from its 1500.
+    const produced = await withClient(t.databaseUrl!, async (c) => Number((await c.query<{ n: string }>('SELECT last_value::text AS n FROM produced_rows')).rows[0]!.n));
+    console.log(`rows produced by 3 oversized queries of 1500 rows each before they were cancelled: ${produced}`);
+    expect(produced).toBeLessThan(3 * 200);
+    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'oversized_marker')).toBe(0), 5_000);
+    const after = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: `SELECT 'still serving'` });
+    expect(after.status).toBe(200);
+    expect(after.body.rows).toEqual([['still serving']]);
+  });
+
+  it('a batch counts all its queries together; a result under the limit is answered in full', { timeout: 60_000 }, async () => {
+    const fourMiB = { query: `SELECT repeat('y', 1048576) FROM generate_series(1, 4)` };
+    const single = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, fourMiB);
+    expect(single.status).toBe(200);
+    expect((single.body.rows as string[][]).map((r) => r[0]!.length)).toEqual([1048576, 1048576, 1048576, 1048576]);
+    const batch = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { queries: [fourMiB, fourMiB, fourMiB] });
+    expect(batch.status).toBe(TOO_LARGE.status);
+    expect(batch.body.message).toBe(TOO_LARGE.message);
+  });
+
+  it('one huge row is refused from its length, before it is read', { timeout: 60_000 }, async () => {
+    const answer = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: `SELECT repeat('z', 100000000) AS huge_row_marker` });
+    expect(answer.status).toBe(TOO_LARGE.status);
+    expect(answer.body.message).toBe(TOO_LARGE.message);
+    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'huge_row_marker')).toBe(0), 5_000);
+    expect((await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: 'SELECT 1' })).status).toBe(200);
+  });
+});
+
+/**
+ * The bound asserted on the growth of the server process's peak resident memory (VmHWM over its RSS when idle) while
+ * 20 oversized requests run at once: each may hold its 10 MiB of JSON text and a message being read, 20 x 10 MiB
+ * and some slack. (The old server grew by gigabytes and died.)
+ */
+const PEAK_GROWTH_BOUND_MIB = 256;
+
+describe('/sql response limit (a server process under 20 concurrent oversized queries)', () => {
+  let db: TestDatabase;
+  let dataDir: string;
+  let server: Awaited<ReturnType<typeof startCli>> | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-result-limit-'));
+  });
+
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await server.result;
+    }
+    await db?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(`grows its peak RSS by less than ${PEAK_GROWTH_BOUND_MIB} MiB and keeps serving`, { timeout: 240_000 }, async () => {
+    server = await startCli(['--database-url', db.url, '--data-dir', dataDir], { AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS: '120000' });
+    const pid = server.child.pid!;
+    await eventually(async () => expect(server!.result.output()).toMatch(/Publishable client key\s+\S+/), 30_000);
+    const projectId = /Project ID\s+(\S+)/.exec(server.result.output())![1]!;
+    const publishable = /Publishable client key\s+(\S+)/.exec(server.result.output())![1]!;
+    const endpoint = `${server.url}/sql`;
+    const anonymousUrl = `postgresql://anonymous@${projectId}.localhost/${db.name}`;
+    // Four visitors, five requests each: under the per-user cap, so all 20 run at once.
+    const tokens = await Promise.all([1, 2, 3, 4].map(() => anonymousToken(`${server!.url}/api/v1`, projectId, publishable)));
+    for (const token of tokens) expect((await postSql(endpoint, anonymousUrl, token, { query: 'SELECT 1' })).status).toBe(200);
+    await withClient(db.url, (c) => c.query('CREATE SEQUENCE produced_rows; GRANT USAGE ON SEQUENCE produced_rows TO anonymous'));
+    const before = memoryOf(pid);
+
+    const flood = (query: string) => Promise.all(Array.from({ length: 20 }, (_, i) => postSql(endpoint, anonymousUrl, tokens[i % 4], { query })));
+    const many = await flood(OVERSIZED('child_oversized'));
+    const afterMany = memoryOf(pid);
+    const huge = await flood(`SELECT repeat('h', 100000000) AS child_huge`);
+    const after = memoryOf(pid);
+    for (const answer of [...many, ...huge]) {
+      expect(answer.status).toBe(TOO_LARGE.status);
+      expect(answer.body.message).toBe(TOO_LARGE.message);
+    }
+    console.log(
+      `server RSS: ${before.rssMiB.toFixed(0)} MiB before; peak ${afterMany.peakMiB.toFixed(0)} MiB after 20 x 1500 rows of 1 MiB; ` +
+        `peak ${after.peakMiB.toFixed(0)} MiB after 20 x one 100 MB row; ${after.rssMiB.toFixed(0)} MiB now`,
+    );
+    expect(after.peakMiB - before.rssMiB).toBeLessThan(PEAK_GROWTH_BOUND_MIB);
+    expect(server.child.exitCode).toBeNull();
+    const still = await postSql(endpoint, anonymousUrl, tokens[0], { query: `SELECT 'still serving'` });
+    expect(still.status).toBe(200);
+    expect(still.body.rows).toEqual([['still serving']]);
+  });
+});
