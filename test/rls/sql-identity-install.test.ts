@@ -23,7 +23,8 @@ const ALICE_SEED = ['alice seed 1', 'alice seed 2'];
 const BOB_SEED = ['bob seed 1'];
 
 beforeAll(async () => {
-  ({ t, urls, alice, bob, asAlice, asBob } = await startTodosFixture());
+  // 100 requests in flight per user below: over the default per-user cap (AUTHSYNC_SQL_MAX_REQUESTS_PER_USER).
+  ({ t, urls, alice, bob, asAlice, asBob } = await startTodosFixture({ env: { AUTHSYNC_SQL_MAX_REQUESTS_PER_USER: '100' } }));
   for (const task of ALICE_SEED) await asAlice`INSERT INTO todos (task) VALUES (${task})`;
   for (const task of BOB_SEED) await asBob`INSERT INTO todos (task) VALUES (${task})`;
 });
