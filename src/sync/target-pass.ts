@@ -13,6 +13,8 @@ import { resyncTarget } from './resync.js';
 
 export interface PassResult {
   applied: number;
+  /** Target transactions the pass took (one per page read). */
+  batches: number;
   /** The checkpoint stored in the target after the pass (possibly written by another process). */
   checkpoint: Checkpoint;
   backfilled: boolean;
@@ -44,6 +46,7 @@ export async function syncTargetOnce(source: Database, target: Database, project
     let first: Snapshot | undefined;
     let cursor = { xid: 0, seq: 0 };
     let applied = 0;
+    let batches = 0;
     let missing = false;
     for (;;) {
       const page = await readOutbox(source, projectId, since, cursor, batchSize, options.batchBytes ?? DEFAULT_BATCH_BYTES);
@@ -61,6 +64,7 @@ export async function syncTargetOnce(source: Database, target: Database, project
       }
       checkpoint = result.checkpoint;
       applied += result.applied;
+      batches += 1;
       if (!full) break;
       cursor = { xid: page.rows.at(-1)!.xid, seq: page.rows.at(-1)!.seq };
     }
@@ -70,7 +74,7 @@ export async function syncTargetOnce(source: Database, target: Database, project
       checkpoint = undefined;
       continue;
     }
-    return { applied, checkpoint, backfilled };
+    return { applied, batches, checkpoint, backfilled };
   }
 }
 

@@ -77,21 +77,30 @@ REVOKE ALL ON FUNCTION authsync_sync.apply_outbox_batch(uuid, jsonb, text, bigin
  */
 const PROVISION_LOCK_KEY = 7_345_600_301;
 
-/** Serialises provisioning: on a table of authsync_sync when there is one (end users cannot lock it), else by key. */
-async function lockProvisioning(tx: Queryable): Promise<void> {
-  const exists = async () => (await tx.query<{ r: string | null }>("SELECT to_regclass('authsync_sync.grants')::text AS r")).rows[0]?.r != null;
-  if (!(await exists())) {
+/** Another process provisioned the target while this one waited: start over in a new transaction (fresh catalogs). */
+class ProvisionedMeanwhile extends Error {}
+
+/**
+ * Serialises provisioning: on a table of authsync_sync when there is one (end users cannot lock it), else by key.
+ * A transaction that had to wait for the key restarts when it can (`retry`): its catalog caches may predate the
+ * schema created meanwhile, so it would neither see the table to lock nor skip the DDL another process now runs.
+ */
+async function lockProvisioning(tx: Queryable, retry: boolean): Promise<void> {
+  const { rows } = await tx.query<{ r: string | null }>("SELECT to_regclass('authsync_sync.grants')::text AS r");
+  if (rows[0]?.r == null) {
+    const { rows: got } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [PROVISION_LOCK_KEY]);
+    if (got[0]?.ok) return;
     await tx.query('SELECT pg_advisory_xact_lock($1)', [PROVISION_LOCK_KEY]);
-    // Created meanwhile by a process that committed: join the others on the table.
-    if (!(await exists())) return;
+    if (retry) throw new ProvisionedMeanwhile();
+    return;
   }
   await tx.exec('LOCK TABLE authsync_sync.grants IN SHARE ROW EXCLUSIVE MODE');
 }
 
 /** Creates the users_sync table and the bookkeeping schema; re-applies recorded grants and opt-ins. */
 export async function ensureTarget(db: Queryable & { transaction?: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T> }): Promise<void> {
-  const run = async (tx: Queryable) => {
-    await lockProvisioning(tx);
+  const run = async (tx: Queryable, retry: boolean) => {
+    await lockProvisioning(tx, retry);
     await tx.exec(USERS_SYNC_DDL);
     await tx.exec(SYNC_SCHEMA_DDL);
     const { rows: options } = await tx.query<{ name: string }>('SELECT name FROM authsync_sync.options');
@@ -103,8 +112,14 @@ export async function ensureTarget(db: Queryable & { transaction?: <T>(fn: (tx: 
     // The public-profiles opt-in (a column grant to authenticated), when recorded.
     await tx.exec(APPLY_PUBLIC_PROFILES_SQL);
   };
-  if (db.transaction) await db.transaction(run);
-  else await run(db);
+  if (!db.transaction) return run(db, false);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction((tx) => run(tx, attempt < 3));
+    } catch (error) {
+      if (!(error instanceof ProvisionedMeanwhile)) throw error;
+    }
+  }
 }
 
 /** The statements that give `role` read and foreign-key access to users_sync (and the typed view when present). */
