@@ -169,7 +169,7 @@ export class ConnectionPools {
     return pool;
   }
 
-  /** Closes the longest idle connection of the database's pools, if any, to make room for another pool's. */
+  /** Closes an idle connection of another of the database's pools (its oldest), if any, to make room for this pool's. */
   private evictIdle(db: DatabaseSlots): boolean {
     for (const other of db.pools) {
       const entry = other.idle.shift();
