@@ -124,8 +124,8 @@ async function rlsPage(ctx: AppContext, session: DashboardSession, project: Proj
   <p class="muted">The kit is installed in the app database when the project is provisioned, at the first /sql request, or with <code>authsync rls install</code>.</p>
   ${sql
     ? html`<p id="sql-password-path">/sql password logins (<code>postgresql://user:password@…</code> without a token):
-      ${sql.passwordPath.serve ? html`<span class="badge">served</span> (never as a superuser or replication role)` : html`<span class="badge bad">disabled</span> <span role="alert">${sql.passwordPath.reason}.</span>`}</p>
-      ${sql.endUsersCanSignal ? html`<p id="sql-signal-warning" role="alert">${SIGNAL_WARNING}.</p>` : ''}`
+      ${sql.passwordPath.serve ? html`<span class="badge">served</span> (never as a superuser or replication role)` : html`<span class="badge bad">disabled</span> ${sql.passwordPath.reason}.`}</p>
+      ${sql.endUsersCanSignal ? html`<p id="sql-signal-warning"><span class="badge bad">warning</span> ${SIGNAL_WARNING}.</p>` : ''}`
     : ''}
 </section>
 <section class="card" aria-labelledby="query-title">
