@@ -25,8 +25,9 @@ describe.each<StorageMode>(['postgres', 'pglite'])('token buckets on %s', (mode)
     const takes = await Promise.all(Array.from({ length: 100 }, () => buckets.take('test:concurrent', limit)));
     expect(takes.filter((take) => take.allowed)).toHaveLength(5);
     const refused = takes.filter((take) => !take.allowed);
-    // One token every 12 s.
-    expect(refused.every((take) => take.retryAfterSeconds > 10 && take.retryAfterSeconds <= 12)).toBe(true);
+    // One token every 12 s: the wait is at most that (less for the refusals that came later).
+    expect(refused.every((take) => take.retryAfterSeconds >= 1 && take.retryAfterSeconds <= 12)).toBe(true);
+    expect(Math.max(...refused.map((take) => take.retryAfterSeconds))).toBe(12);
     expect(Math.max(...refused.map((take) => take.refusedInARow))).toBe(95);
   });
 
@@ -34,11 +35,13 @@ describe.each<StorageMode>(['postgres', 'pglite'])('token buckets on %s', (mode)
     const limit = { capacity: 5, windowSeconds: 1 };
     for (let i = 0; i < 5; i++) expect((await buckets.take('test:refill', limit)).allowed).toBe(true);
     expect((await buckets.take('test:refill', limit)).allowed).toBe(false);
-    // 5 per second: one token every 200 ms; after 450 ms two are back, and the refusals above cost nothing.
+    // 5 per second: one token every 200 ms; 450 ms later two are back (three if the takes above were slow), not the
+    // whole bucket, and the refusal above cost nothing.
     await sleep(450);
-    const later = [];
-    for (let i = 0; i < 4; i++) later.push((await buckets.take('test:refill', limit)).allowed);
-    expect(later).toEqual([true, true, false, false]);
+    let allowed = 0;
+    for (let i = 0; i < 5; i++) if ((await buckets.take('test:refill', limit)).allowed) allowed++;
+    expect(allowed).toBeGreaterThanOrEqual(2);
+    expect(allowed).toBeLessThanOrEqual(3);
   });
 
   it('gives tokens back, never past the capacity', async () => {

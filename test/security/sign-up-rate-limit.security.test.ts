@@ -14,10 +14,10 @@ const signUpFrom = (t: TestServer, address?: string) =>
     body: { email: uniqueEmail('limited'), password: 'correct horse battery' },
   });
 
-describe('password sign-up, 5 per address per minute, behind one trusted proxy', () => {
+describe('password sign-up, 5 per address per 10 minutes, behind one trusted proxy', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '5/1m', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
+    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '5/10m', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
   });
   afterAll(async () => {
     await t?.stop();
@@ -29,7 +29,7 @@ describe('password sign-up, 5 per address per minute, behind one trusted proxy',
     const refused = answers.filter((res) => res.status === 429);
     expect(refused).toHaveLength(15);
     expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(Number(refused[0]!.headers.get('retry-after'))).toBeLessThanOrEqual(12);
+    expect(Number(refused[0]!.headers.get('retry-after'))).toBeLessThanOrEqual(120);
     expect(refused[0]!.text).toMatch(/Too many sign-ups/);
     expect(await countRows(t, 'users')).toBe(5);
   });
@@ -42,7 +42,7 @@ describe('password sign-up, 5 per address per minute, behind one trusted proxy',
 describe('password sign-up without trusted proxies', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '3/1m' } });
+    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '3/10m' } });
   });
   afterAll(async () => {
     await t?.stop();

@@ -39,13 +39,13 @@ async function startSqlServer(env: Record<string, string>) {
   return { t, urls: sqlUrls(t) };
 }
 
-describe('the /sql password path, 3 failed logins per address per minute, behind one trusted proxy', () => {
+describe('the /sql password path, 3 failed logins per address per 10 minutes, behind one trusted proxy', () => {
   let t: TestServer;
   let urls: ReturnType<typeof sqlUrls>;
   const { sql, unknownRole } = sqlClient(() => ({ urls }));
 
   beforeAll(async () => {
-    ({ t, urls } = await startSqlServer({ AUTHSYNC_RATE_LIMIT_SQL_PASSWORD: '3/1m', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' }));
+    ({ t, urls } = await startSqlServer({ AUTHSYNC_RATE_LIMIT_SQL_PASSWORD: '3/10m', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' }));
   });
   afterAll(async () => {
     await t?.stop();
@@ -80,7 +80,7 @@ describe('the /sql password path without trusted proxies', () => {
   let urls: ReturnType<typeof sqlUrls>;
   const { sql, unknownRole } = sqlClient(() => ({ urls }));
   beforeAll(async () => {
-    ({ t, urls } = await startSqlServer({ AUTHSYNC_RATE_LIMIT_SQL_PASSWORD: '3/1m' }));
+    ({ t, urls } = await startSqlServer({ AUTHSYNC_RATE_LIMIT_SQL_PASSWORD: '3/10m' }));
   });
   afterAll(async () => {
     await t?.stop();
