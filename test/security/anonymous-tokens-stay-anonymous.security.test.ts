@@ -10,6 +10,7 @@ import { parseProjectConfig } from '../../src/projects/project-config.js';
 import { updateProject } from '../../src/projects/projects.js';
 import { ANONYMOUS_ON_AUTHENTICATED } from '../../src/sql/token-role.js';
 import { runCli } from '../cli/run-cli.js';
+import { DASHBOARD_SECRET, dashboardSession } from '../helpers/dashboard-session.js';
 import type { TestServer } from '../helpers/server.js';
 import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from '../rls/support.js';
 
@@ -19,7 +20,7 @@ let alice: TestUser;
 let owner: ReturnType<typeof neon>;
 
 beforeAll(async () => {
-  ({ t, urls, alice } = await startTodosFixture());
+  ({ t, urls, alice } = await startTodosFixture({ env: { AUTHSYNC_ADMIN_SECRET: DASHBOARD_SECRET } }));
   owner = neon(urls.databaseUrl);
   // The policy an app writes for "any signed-in user": open to everyone if anonymous tokens count as authenticated.
   await owner.query(`CREATE TABLE members_only (note text)`);
@@ -75,6 +76,21 @@ describe('anonymous tokens stay anonymous', () => {
     await expect.poll(async () => asVisitor`SELECT 1`.then(() => 'accepted', (e: Error) => e.message), { timeout: 10_000 }).toBe(ANONYMOUS_ON_AUTHENTICATED);
     const bad = await runCli(['project', 'update', ...common, '--allow-anonymous-on-authenticated', 'maybe']);
     expect(bad.code).not.toBe(0);
+  });
+
+  it("the dashboard's Configuration page has the checkbox, and saving it takes effect", async () => {
+    const visitor = await signUpAnonymous(t);
+    const asVisitor = neon(urls.databaseAuthenticatedUrl, { authToken: visitor.accessToken });
+    const session = await dashboardSession(t.url, t.projectId);
+    const checkbox = async () => /<input type="checkbox" name="sql_anonymous_tokens_as_authenticated"\s*(checked)?>/.exec(await session.get(`/projects/${t.projectId}/configuration`))?.[1];
+    expect(await session.post(`/projects/${t.projectId}/configuration/sql-settings`, {})).toBe(303);
+    expect(await checkbox()).toBeUndefined();
+    expect(await session.post(`/projects/${t.projectId}/configuration/sql-settings`, { sql_anonymous_tokens_as_authenticated: 'on' })).toBe(303);
+    expect(await checkbox()).toBe('checked');
+    await expect.poll(async () => asVisitor`SELECT note FROM members_only`.catch((e: Error) => e.message), { timeout: 10_000 }).toEqual([{ note: 'for members only' }]);
+    expect(await session.post(`/projects/${t.projectId}/configuration/sql-settings`, {})).toBe(303);
+    expect(await checkbox()).toBeUndefined();
+    await expect.poll(async () => asVisitor`SELECT 1`.then(() => 'accepted', (e: Error) => e.message), { timeout: 10_000 }).toBe(ANONYMOUS_ON_AUTHENTICATED);
   });
 
   it('the setting is off by default, and the dashboard-level function keeps it', async () => {

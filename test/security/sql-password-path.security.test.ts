@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '../../src/projects/projects.js';
 import { rlsStatus } from '../../src/dashboard/rls-status.js';
 import { runCli } from '../cli/run-cli.js';
+import { DASHBOARD_SECRET, dashboardSession } from '../helpers/dashboard-session.js';
 import { adminQuery, createTestDatabase } from '../helpers/databases.js';
 import { startScramCluster, type ScramCluster } from '../helpers/scram-cluster.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -53,7 +54,7 @@ function expectNeonRefusal(res: { status: number; body: Record<string, unknown> 
 describe('AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) on a database that accepts any password', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ env: { AUTHSYNC_ADMIN_SECRET: DASHBOARD_SECRET } });
     await createAppOwner(t);
   });
   afterAll(async () => {
@@ -72,10 +73,12 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) on a database that accep
     expectNeonRefusal(res, /password logins through \/sql are disabled for .*: the database accepted a wrong password/);
   });
 
-  it("the dashboard's RLS page has the reason; tokens still work", async () => {
+  it("the dashboard's RLS page shows that the path is disabled, and why", async () => {
     const status = await rlsStatus(t.server.ctx, t.projectId);
     expect(status.sql?.passwordPath.serve).toBe(false);
     expect(status.sql?.passwordPath.reason).toMatch(/pg_hba\.conf/);
+    const page = await (await dashboardSession(t.url, t.projectId)).get(`/projects/${t.projectId}/rls`);
+    expect(page).toMatch(/<p id="sql-password-path">[^]*disabled[^]*accepted a wrong password[^]*pg_hba\.conf/);
   });
 
   it('project create says so when the app database accepts any password', async () => {
