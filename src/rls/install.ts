@@ -68,3 +68,16 @@ export async function installedKitVersion(db: Queryable): Promise<number | undef
 export async function kitIsCurrent(db: Queryable): Promise<boolean> {
   return (await installedKitVersion(db)) === KIT_VERSION;
 }
+
+/**
+ * Whether the end-user roles may still call pg_cancel_backend or pg_terminate_backend here: the kit takes them away
+ * from PUBLIC only when a superuser installs it (see KIT_SQL). undefined when the roles do not exist.
+ */
+export async function endUsersCanSignalBackends(db: Queryable): Promise<boolean | undefined> {
+  const { rows } = await db.query<{ can: boolean | null }>(
+    `SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated')
+       THEN has_function_privilege('authenticated', 'pg_catalog.pg_terminate_backend(integer, bigint)', 'EXECUTE')
+         OR has_function_privilege('authenticated', 'pg_catalog.pg_cancel_backend(integer)', 'EXECUTE') END AS can`,
+  );
+  return rows[0]?.can ?? undefined;
+}

@@ -79,7 +79,13 @@ export async function openEndUserConnection(
     try {
       return await openEndUserConnectionOnce(target, privileged);
     } catch (error) {
-      if (repairs === 2 || !(await repairEndUserRole(target, privileged, error, log).catch(() => false))) throw error;
+      const repaired =
+        repairs < 2 &&
+        (await repairEndUserRole(target, privileged, error, log).catch((repairError: unknown) => {
+          log?.warn({ role: target.user, err: (repairError as Error).message }, `could not repair the role ${target.user} (authsync's database role needs CREATEROLE)`);
+          return false;
+        }));
+      if (!repaired) throw error;
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../context.js';
 import { listProjects } from '../projects/projects.js';
+import { endUsersCanSignalBackends } from '../rls/install.js';
 import type { PasswordPathStatus } from './password-path.js';
 
 export interface SqlDatabaseFindings {
@@ -26,13 +27,7 @@ export async function sqlDatabaseFindings(ctx: AppContext, projectId: string): P
   if (!target || target.embedded) return undefined;
   const [passwordPath, endUsersCanSignal] = await Promise.all([
     ctx.sql.passwordPath.status(target),
-    target.privileged
-      .query<{ can: boolean | null }>(
-        `SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated')
-           THEN has_function_privilege('authenticated', 'pg_catalog.pg_terminate_backend(integer, bigint)', 'EXECUTE')
-             OR has_function_privilege('authenticated', 'pg_catalog.pg_cancel_backend(integer)', 'EXECUTE') END AS can`,
-      )
-      .then(({ rows }) => rows[0]?.can ?? undefined, () => undefined),
+    endUsersCanSignalBackends(target.privileged).catch(() => undefined),
   ]);
   return { dbKey: target.dbKey, passwordPath, endUsersCanSignal };
 }

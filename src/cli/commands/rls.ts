@@ -2,10 +2,11 @@
 import type { Command } from 'commander';
 import { openPostgres } from '../../db/postgres.js';
 import { writeExtensionFiles } from '../../rls/extension-files.js';
-import { installKit } from '../../rls/install.js';
+import { endUsersCanSignalBackends, installKit } from '../../rls/install.js';
 import { addProvider, listProviders, ProviderInputError, removeProvider } from '../../rls/providers.js';
 import { getProject } from '../../projects/projects.js';
 import { readOrCreateSecret } from '../../server/secret.js';
+import { SIGNAL_WARNING } from '../../sql/database-checks.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
 import { withContext } from '../with-context.js';
@@ -31,6 +32,7 @@ export function registerRls(program: Command): void {
       const db = openPostgres(options.databaseUrl, { max: 1, applicationName: 'authsync-rls-install' });
       try {
         await installKit(db, { serverSecret: readOrCreateSecret(config) });
+        if (await endUsersCanSignalBackends(db)) process.stderr.write(`authsync: warning: ${SIGNAL_WARNING}.\n`);
       } finally {
         await db.close();
       }
