@@ -12,6 +12,7 @@ import { openPostgres } from '../../src/db/postgres.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
 import { readCheckpoint } from '../../src/sync/checkpoint.js';
 import { DEFAULT_BATCH_BYTES, readOutbox } from '../../src/sync/outbox.js';
+import { resyncTarget } from '../../src/sync/resync.js';
 import { syncTargetOnce } from '../../src/sync/target-pass.js';
 import { ensureTarget } from '../../src/sync/target-schema.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -165,9 +166,21 @@ describe('users_sync cannot be stalled by an end user', () => {
       }
       await expectTargetEqualsSource(ctx.db, url, p.projectId);
     }
+    // Resync (the backfill of a new target, `authsync sync resync`) compares in pages bounded in bytes too.
+    const target = openPostgres(p.targets[0]!.url, { max: 2 });
+    let pages = 0;
+    try {
+      const resync = await resyncTarget(ctx.db, target, p.projectId, { outbox: true, onProgress: () => (pages += 1) });
+      expect(resync.repaired).toBe(0);
+      expect(resync.compared).toBeGreaterThan(300);
+      expect(pages).toBeGreaterThanOrEqual(Math.ceil((300 * 60_000) / DEFAULT_BATCH_BYTES));
+      report.push(`resync ${resync.compared} users in ${pages} pages`);
+    } finally {
+      await target.close();
+    }
     const rss = process.memoryUsage().rss;
     console.log(
-      `300 users × 60 KB: first page ${first.rows.length} rows, ${(bytes / 1024 / 1024).toFixed(2)} MiB; passes: ${report.join(', ')}; ` +
+      `300 users × 60 KB: first page ${first.rows.length} rows, ${(bytes / 1024 / 1024).toFixed(2)} MiB; passes and resync: ${report.join(', ')}; ` +
         `test process (server included) RSS ${Math.round(rssBefore / 1e6)} MB before, ${Math.round(rss / 1e6)} MB after`,
     );
   }, 120_000);
