@@ -19,11 +19,12 @@ import path from 'node:path';
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { neon, neonConfig } from '@neondatabase/serverless';
+import { neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.js';
 import { createProject } from '../src/projects/projects.js';
 import { startServer } from '../src/server/server.js';
+import { installKit } from '../src/rls/install.js';
 import { openEndUserConnection } from '../src/rls/role-connection.js';
 import { projectSqlUrls } from '../src/sql/project-urls.js';
 import { runQuery } from '../src/sql/execute-pg.js';
@@ -84,9 +85,9 @@ try {
   const { project, keys } = await createProject(server.ctx.db, server.ctx.box, { displayName: 'bench' });
   const urls = projectSqlUrls(server.ctx.config, project.id, null);
   neonConfig.fetchEndpoint = urls.sqlEndpoint;
-  const owner = new URL(urls.databaseUrl);
-  owner.password = owner.password || 'bench';
-  await neon(owner.toString()).query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
+  // The kit, as `CREATE EXTENSION pg_session_jwt` through /sql would install it (/sql's password path never logs in as
+  // the superuser this bench connects as).
+  await installKit(server.ctx.db, { serverSecret: SECRET });
 
   const tokens: { id: string; token: string }[] = [];
   for (let i = 0; i < USERS; i++) {
