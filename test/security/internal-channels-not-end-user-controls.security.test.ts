@@ -58,6 +58,7 @@ describe('internal NOTIFY channels are not end-user controls', () => {
     const before = await usersMeRate(2_000);
 
     const loads = directory.loads;
+    const since = performance.now();
     const invalidations = directory.invalidations;
     const heard = { ...sync.heard };
 
@@ -94,9 +95,10 @@ describe('internal NOTIFY channels are not end-user controls', () => {
       expect(sync.heard.projectChanges).toBe(heard.projectChanges + 1);
     });
     expect(sync.heard.outbox).toBe(heard.outbox);
-    // Loads: the control's reload of the project (at most project, signer and verifier), nothing from the flood.
+    // Loads: the control's reload of the project (at most project, signer and verifier), and the same again each time
+    // the cached entries reach their 30 s age on a slow machine; nothing from the flood.
     expect((await api(t, 'GET', '/users/me', { headers: clientHeaders(t, { 'x-stack-access-token': victim.accessToken }) })).status).toBe(200);
-    expect(directory.loads - loads).toBeLessThanOrEqual(3);
+    expect(directory.loads - loads).toBeLessThanOrEqual(3 * (1 + Math.ceil((performance.now() - since) / 30_000)));
     expect(during.failed).toBe(0);
 
     console.log(`victim GET /users/me, 4 concurrent: ${before.perSecond}/s before, ${during.perSecond}/s during a flood of ${sent} notifications in about 3 s`);
