@@ -4,7 +4,7 @@
  * project opts in: `sql_anonymous_tokens_as_authenticated`, set with `authsync project update
  * --allow-anonymous-on-authenticated true` or the dashboard's Configuration page.
  */
-import { neon, NeonDbError } from '@neondatabase/serverless';
+import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProjectConfig } from '../../src/projects/project-config.js';
 import { updateProject } from '../../src/projects/projects.js';
@@ -17,7 +17,7 @@ import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from 
 let t: TestServer;
 let urls: ReturnType<typeof sqlUrls>;
 let alice: TestUser;
-let owner: ReturnType<typeof neon>;
+let owner: NeonQueryFunction<false, false>;
 
 beforeAll(async () => {
   ({ t, urls, alice } = await startTodosFixture({ env: { AUTHSYNC_ADMIN_SECRET: DASHBOARD_SECRET } }));

@@ -3,15 +3,15 @@
  * through /sql, Alice could end Bob's queries (pids are in pg_stat_activity). The kit, installed by a superuser,
  * takes pg_cancel_backend and pg_terminate_backend away from PUBLIC; where it cannot, authsync says so.
  */
-import { NeonDbError, type neon } from '@neondatabase/serverless';
+import { NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlDatabaseFindings } from '../../src/sql/database-checks.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTodosFixture, type TestUser } from '../rls/support.js';
 
 let t: TestServer;
-let asAlice: ReturnType<typeof neon>;
-let asBob: ReturnType<typeof neon>;
+let asAlice: NeonQueryFunction<false, false>;
+let asBob: NeonQueryFunction<false, false>;
 let bob: TestUser;
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@
  * when the table is re-created, and through later kit installs); foreign keys to users_sync keep working for inserts
  * by `authenticated`.
  */
-import { neon, NeonDbError } from '@neondatabase/serverless';
+import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionAppDatabasesAtStart } from '../../src/projects/provision.js';
 import { installKit, installedKitVersion } from '../../src/rls/install.js';
@@ -22,8 +22,8 @@ let t: TestServer;
 let urls: ReturnType<typeof sqlUrls>;
 let alice: TestUser;
 let bob: TestUser;
-let asAlice: ReturnType<typeof neon>;
-let asVisitor: ReturnType<typeof neon>;
+let asAlice: NeonQueryFunction<false, false>;
+let asVisitor: NeonQueryFunction<false, false>;
 
 const PRIVATE_READ = `SELECT email, raw_json->'server_metadata' AS server_metadata FROM neon_auth.users_sync`;
 const PUBLIC_READ = 'SELECT id, name, created_at, updated_at, deleted_at FROM neon_auth.users_sync ORDER BY id';
