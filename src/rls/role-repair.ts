@@ -5,7 +5,7 @@
  * slow it down, for every project on the cluster. Neither touches the connections already open; authsync repairs
  * both when it opens the next one:
  * - a login refused with 28P01: the role's password is set again (it derives from the server secret) over the
- *   privileged connection, and the login retried once;
+ *   privileged connection, and the login retried;
  * - settings of the role (global, or for this database) found at login: removed with `ALTER ROLE … RESET ALL` over
  *   the privileged connection, logged, and the connection opened again.
  * Repairs of one role in one database run one at a time in this process (concurrent logins share one).
@@ -35,7 +35,7 @@ const running = new Map<string, Promise<boolean>>();
 
 /**
  * After a failed login or set-up of an end-user connection: repairs the role if the failure (or a setting found at
- * login) came from the role having been altered. Returns whether it repaired anything (then retry once).
+ * login) came from the role having been altered. Returns whether it repaired anything (then the caller retries).
  */
 export function repairEndUserRole(target: RoleTarget, privileged: Queryable, error: unknown, log?: Pick<Logger, 'warn'>): Promise<boolean> {
   const passwordRefused = (error as { code?: string }).code === '28P01';
