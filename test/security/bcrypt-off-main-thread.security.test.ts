@@ -99,11 +99,12 @@ describe('imported bcrypt hashes and the event loop', () => {
 
     // The checks took a while (they are real cost-12 checks)…
     expect(elapsed).toBeGreaterThan(250);
-    // …and meanwhile the loop stayed responsive. (Before: event-loop delay p99 over 600 ms, /users/me answered a
-    // few times in the whole attack; one cost-12 check on the loop blocks it for ~250 ms.)
-    expect(loopP99).toBeLessThan(100);
-    expect(p90).toBeLessThan(150);
-    expect(underLoad.length).toBeGreaterThan(20);
+    // …and meanwhile the loop stayed responsive. (Before: event-loop delay p99 over 500 ms, /users/me answered 10
+    // times in the whole attack, p90 1.2 s. After, on an idle machine: p99 ~30 ms, p90 ~18 ms, ~280 answers. The
+    // bounds leave room for a machine busy with other work, which delays the loop without anything blocking it.)
+    expect(loopP99).toBeLessThan(200);
+    expect(p90).toBeLessThan(200);
+    expect(underLoad.length).toBeGreaterThan(50);
     // Natively, inside the hashing limit: never more bcrypt checks at once than the argon2id jobs may use.
     expect(bcryptChecks.total).toBe(PARALLEL_GUESSES);
     expect(bcryptChecks.peak).toBeLessThanOrEqual(Math.max(1, os.availableParallelism()));
