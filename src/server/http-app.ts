@@ -6,7 +6,7 @@ import { mountApi } from '../api/router.js';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { hashesEqual, hashSecret } from '../crypto/secrets.js';
-import { isLoopback, peerAddress } from '../http/peer.js';
+import { clientAddress, isLoopback } from '../http/peer.js';
 import { mountDashboard } from '../dashboard/index.js';
 import { renderMetrics } from '../sync/metrics.js';
 import { syncStatus } from '../sync/status.js';
@@ -47,6 +47,7 @@ function metricsRefusal(c: Context, config: Config): Refusal | undefined {
     if (hashesEqual(hashSecret(given), hashSecret(config.metricsToken))) return undefined;
     return { status: 401, message: 'GET /metrics needs the metrics token: Authorization: Bearer <AUTHSYNC_METRICS_TOKEN>\n', headers: { 'www-authenticate': 'Bearer realm="authsync metrics"' } };
   }
-  if (isLoopback(peerAddress(c))) return undefined;
+  // Behind trusted proxies, the client is the one they name: a proxy on this machine would make every client loopback.
+  if (isLoopback(clientAddress(c, config.trustedProxyHops))) return undefined;
   return { status: 403, message: 'GET /metrics answers only on loopback connections; set AUTHSYNC_METRICS_TOKEN to scrape it from elsewhere.\n', headers: {} };
 }

@@ -8,6 +8,23 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
+describe('/metrics behind a trusted proxy on this machine', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('judges the client the proxy names, not the proxy: a remote client is refused though the socket is loopback', async () => {
+    const remote = await fetch(`${t.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(remote.status).toBe(403);
+    const local = await fetch(`${t.url}/metrics`, { headers: { 'x-forwarded-for': '127.0.0.1' } });
+    expect(local.status).toBe(200);
+  });
+});
+
 describe('/metrics without a metrics token', () => {
   let t: TestServer;
   beforeAll(async () => {
