@@ -33,6 +33,8 @@ export class SqlHttpError extends Error {
     message: string,
     /** A Postgres error's fields, when the error came from the database. */
     readonly fields?: Partial<Record<(typeof FIELDS)[number], unknown>>,
+    /** Seconds after which a refused request may be tried again (sent as `Retry-After`). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

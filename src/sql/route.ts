@@ -72,7 +72,8 @@ function sendError(res: ServerResponse, error: SqlHttpError): void {
   if (res.headersSent || res.destroyed) return;
   // Cancellation answers with Neon's two-key body.
   const body = error.fields?.code === '08P01' && error.message.startsWith('Query cancelled') ? { message: error.message, code: '08P01' } : error.body();
-  res.writeHead(error.status, BASE_HEADERS).end(JSON.stringify(body));
+  const headers = error.retryAfterSeconds === undefined ? BASE_HEADERS : { ...BASE_HEADERS, 'retry-after': String(error.retryAfterSeconds) };
+  res.writeHead(error.status, headers).end(JSON.stringify(body));
 }
 
 /** Embedded mode is not a security boundary: refuse /sql on a non-loopback interface unless explicitly allowed. */

@@ -146,7 +146,7 @@ export class SqlService {
     if (target.embedded) return this.runEmbedded(call, target, info.user, undefined);
     // An address whose failed logins used up its bucket is refused before trying another password.
     await this.ctx.limits.checkSqlPassword(call.clientAddress).catch((error: unknown) => {
-      throw error instanceof RateLimitedError ? new SqlHttpError(429, error.message) : error;
+      throw error instanceof RateLimitedError ? new SqlHttpError(429, error.message, undefined, error.retryAfterSeconds) : error;
     });
     // Closed while the database accepts any password (or by configuration); never a superuser or replication role.
     await this.passwordPath.check(target, info.user, target.privileged);

@@ -22,7 +22,7 @@ function sqlClient(server: () => { urls: ReturnType<typeof sqlUrls> }) {
       headers: { 'Neon-Connection-String': connectionString, 'content-type': 'application/json', 'x-forwarded-for': address },
       body: JSON.stringify({ query: 'SELECT current_user AS who', params: [] }),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
   }
   /** The owner URL with a role that does not exist: a login PostgreSQL refuses. */
   const unknownRole = () => {
@@ -69,6 +69,7 @@ describe('the /sql password path, 3 failed logins per address per 10 minutes, be
     // Neon's error shape: every field present, code "" for an error of the endpoint itself.
     expect(refused.body).toMatchObject({ message: expect.stringMatching(/Too many failed logins\. Try again in \d+ seconds?\./), code: '', severity: '' });
     expect(Object.keys(refused.body)).toHaveLength(17);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
     expect((await sql(unknownRole(), '198.51.100.51')).status).toBe(429);
 
     expect((await sql(urls.databaseUrl, '203.0.113.52')).status).toBe(200);
