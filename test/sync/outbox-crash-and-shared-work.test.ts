@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,18 +15,10 @@ import { provisionProject } from '../../src/projects/provision.js';
 import { openContext, type OpenedContext } from '../../src/server/app-context.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { eventually, expectTargetEqualsSource, serverHeadersFor, withClient } from './sync-helpers.js';
+import { freePort } from '../helpers/free-port.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SECRET = randomBytes(32).toString('hex');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProcess(databaseUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
