@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { getAppDatabase } from '../projects/databases.js';
 import type { Project } from '../projects/projects.js';
 import { getPublishableClientKey } from '../projects/projects.js';
-import { jwksUrl } from '../server/server.js';
+import { jwksUrl } from '../projects/signing-keys.js';
 import { projectSqlUrls } from '../sql/project-urls.js';
 
 export interface AppEnv {

@@ -94,3 +94,8 @@ export async function listPublishedKeys(db: Queryable, projectId: string, audien
 export function toJwk(key: PublicSigningKey): Record<string, unknown> {
   return { ...key.publicJwk, alg: 'ES256', kid: key.kid, use: 'sig' };
 }
+
+/** Where a project's public signing keys are served (the API's `/.well-known/jwks.json`). */
+export function jwksUrl(baseUrl: string, projectId: string): string {
+  return `${baseUrl}/api/v1/projects/${projectId}/.well-known/jwks.json`;
+}

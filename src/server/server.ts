@@ -5,6 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
+import { jwksUrl } from '../projects/signing-keys.js';
 import { provisionAppDatabasesAtStart } from '../projects/provision.js';
 import { SyncWorker } from '../sync/worker.js';
 import { ensureAdminSecret } from '../dashboard/admin-secret.js';
@@ -27,10 +28,6 @@ export interface RunningServer {
   /** Applies the outbox to users_sync databases other than the server's own. */
   sync: SyncWorker;
   stop(): Promise<void>;
-}
-
-export function jwksUrl(baseUrl: string, projectId: string): string {
-  return `${baseUrl}/api/v1/projects/${projectId}/.well-known/jwks.json`;
 }
 
 export async function startServer(config: Config, options: { createDefaultProject?: boolean } = {}): Promise<RunningServer> {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createProject, isProjectId, listProjects, ProjectInputError, updateProject } from '../../projects/projects.js';
 import { provisionProject } from '../../projects/provision.js';
-import { jwksUrl } from '../../server/server.js';
+import { jwksUrl } from '../../projects/signing-keys.js';
 import { SIGNAL_WARNING, sqlDatabaseFindings } from '../../sql/database-checks.js';
 import { projectSqlUrls } from '../../sql/project-urls.js';
 import { printFields, printJson } from '../output.js';

@@ -5,8 +5,8 @@
 import type { Context, Hono } from 'hono';
 import type { AppContext } from '../../context.js';
 import type { Project } from '../../projects/projects.js';
+import { jwksUrl } from '../../projects/signing-keys.js';
 import { addProvider, listProviders, removeProvider } from '../../rls/providers.js';
-import { jwksUrl } from '../../server/server.js';
 import { SIGNAL_WARNING } from '../../sql/database-checks.js';
 import type { UserRow } from '../../users/user-object.js';
 import type { DashboardEnv } from '../env.js';
