@@ -9,17 +9,9 @@ import { checkPassword, hashPassword } from '../crypto/passwords.js';
 import { errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { normalizeEmail } from '../users/email.js';
+import { checkPasswordRules } from '../users/password-rules.js';
 import type { UserRow } from '../users/user-object.js';
 import { finishSignIn, openSession, type OpenedSession, type SignInResult } from './issue.js';
-
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 70;
-
-/** Throws PASSWORD_TOO_SHORT / PASSWORD_TOO_LONG. */
-export function checkPasswordRules(password: string): void {
-  if (password.length < PASSWORD_MIN_LENGTH) throw errors.passwordTooShort(PASSWORD_MIN_LENGTH);
-  if (password.length > PASSWORD_MAX_LENGTH) throw errors.passwordTooLong(PASSWORD_MAX_LENGTH);
-}
 
 export interface SignUpInput {
   projectId: string;

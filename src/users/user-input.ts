@@ -5,8 +5,8 @@
  */
 import { hashPassword, isBcryptHash } from '../crypto/passwords.js';
 import { TextError, errors } from '../errors/known-errors.js';
-import { checkPasswordRules } from '../auth/password-auth.js';
 import { normalizeEmail } from './email.js';
+import { checkPasswordRules } from './password-rules.js';
 import type { UserRow } from './user-object.js';
 import type { UserFields } from './user-store.js';
 
