@@ -25,11 +25,10 @@ import { loadConfig } from '../src/config/index.js';
 import { createProject } from '../src/projects/projects.js';
 import { startServer } from '../src/server/server.js';
 import { installKit } from '../src/rls/install.js';
-import { openEndUserConnection } from '../src/rls/role-connection.js';
+import { openEndUserConnection, RESET_END_USER_SQL } from '../src/rls/role-connection.js';
 import { projectSqlUrls } from '../src/sql/project-urls.js';
 import { runQuery } from '../src/sql/execute-pg.js';
 import { ResponseBudget, RowCollector } from '../src/sql/results.js';
-import { RESET_END_USER_SQL } from '../src/sql/pools.js';
 import { cpuCores, cpuSnapshot, postgresBackendPids } from './auth/lib.js';
 import type { Job, JobResult } from './sql-load-client.js';
 

@@ -8,10 +8,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/database.js';
-import { RESET_END_USER_SQL } from '../sql/pools.js';
 import type { EndUserRole } from './kit-sql.js';
 import { repairEndUserRole, RoleAlteredError, ROLE_SETTINGS_EXIST_SQL } from './role-repair.js';
 import { SessionKey } from './session-key.js';
+
+/**
+ * The session reset of end-user connections (RoleConnection.resetSql): the kit's function (kit version 6), which runs
+ * /sql's reset sequence (RESET_SESSION_SQL in sql/pools.ts) with one result to read instead of eight. Its DISCARD
+ * SEQUENCES also forgets the request's identity. Password sessions, where the kit may be absent, use the string.
+ */
+export const RESET_END_USER_SQL = 'SELECT authsync_rls.reset_session()';
 
 /** Text in, text out: the /sql endpoint passes Postgres' text output through untouched. */
 export const rawTextTypes = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;

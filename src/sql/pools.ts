@@ -5,7 +5,8 @@
  * take every connection slot of the cluster; a request waits for a slot at most AUTHSYNC_SQL_POOL_WAIT_TIMEOUT.
  * End-user connections are never shared with password sessions: the key includes the role. The reset is usually
  * already on the wire, written behind the request's query in the same packet (see SqlService), so releasing a
- * connection costs no round trip of its own.
+ * connection costs no round trip of its own. End-user connections reset with the kit's function instead
+ * (RESET_END_USER_SQL in rls/role-connection.ts).
  */
 import type { RoleConnection } from '../rls/role-connection.js';
 import { abortConnection } from './cancel.js';
@@ -20,13 +21,6 @@ import { poolWaitTimeout } from './neon-errors.js';
  */
 export const RESET_SESSION_SQL =
   'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES';
-
-/**
- * The same reset on end-user connections (RoleConnection.resetSql), as the kit's function (kit version 6): one result
- * to read instead of eight. Its DISCARD SEQUENCES also forgets the request's identity. Password sessions, where the
- * kit may be absent, use the string.
- */
-export const RESET_END_USER_SQL = 'SELECT authsync_rls.reset_session()';
 
 /**
  * Resets a connection's session with its reset statement. `sent` is that statement already written behind the

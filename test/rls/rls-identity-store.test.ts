@@ -8,8 +8,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { startTodosFixture, type TestUser } from './support.js';
-import { openEndUserConnection, type RoleConnection } from '../../src/rls/role-connection.js';
-import { RESET_END_USER_SQL, RESET_SESSION_SQL } from '../../src/sql/pools.js';
+import { openEndUserConnection, RESET_END_USER_SQL, type RoleConnection } from '../../src/rls/role-connection.js';
+import { RESET_SESSION_SQL } from '../../src/sql/pools.js';
 
 let t: TestServer;
 let alice: TestUser;

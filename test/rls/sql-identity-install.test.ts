@@ -9,7 +9,7 @@
 import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { RESET_END_USER_SQL } from '../../src/sql/pools.js';
+import { RESET_END_USER_SQL } from '../../src/rls/role-connection.js';
 import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from './support.js';
 
 let t: TestServer;
