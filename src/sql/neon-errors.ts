@@ -5,6 +5,8 @@
  * with other statuses and the same body: 507 (response too large, as Neon), 429 (too many requests of one user in
  * flight), 503 (no database connection came free in time).
  */
+import { TokenRejectedError } from '../rls/verify-token.js';
+
 export type NeonErrorBody = Record<(typeof FIELDS)[number], string | null>;
 
 const FIELDS = [
@@ -47,6 +49,11 @@ export class SqlHttpError extends Error {
     }
     return body;
   }
+}
+
+/** An error of the identity side (src/rls) as /sql answers it: a refused token is a 400 with its message. */
+export function fromRlsError(error: unknown): unknown {
+  return error instanceof TokenRejectedError ? badRequest(error.message) : error;
 }
 
 /** A user-visible failure of the request (bad header, bad token, …): 400 with code "". */

@@ -18,7 +18,7 @@ import { parseConnectionString, type ConnectionInfo } from './connection-string.
 import { abortConnection } from './cancel.js';
 import { collectorFor, executeOnClient, inOneWrite, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
-import { badRequest, fromPgError, isPgError, requestDeadlineExceeded, SqlHttpError } from './neon-errors.js';
+import { badRequest, fromPgError, fromRlsError, isPgError, requestDeadlineExceeded, SqlHttpError } from './neon-errors.js';
 import { InFlightLimit } from './in-flight.js';
 import { MessageGuard } from './message-guard.js';
 import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
@@ -105,7 +105,9 @@ export class SqlService {
     if (!(END_USER_ROLES as readonly string[]).includes(info.user)) throw badRequest('jwk not found');
     if (target.projectId === undefined) throw badRequest('several projects use this database: address it as <project-id>.<host>');
     const role = info.user as EndUserRole;
-    const verified = await this.verifier.verify(token, target.projectId);
+    const verified = await this.verifier.verify(token, target.projectId).catch((error: unknown) => {
+      throw fromRlsError(error);
+    });
     await checkTokenRole(this.ctx, target.projectId, role, verified);
     const { payload } = verified;
     await this.ensureKit(target).catch((error: unknown) => {
