@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Database } from './db/database.js';
-import type { SqlService } from './sql/service.js';
 import type { ProjectDirectory } from './projects/directory.js';
 import type { RateLimits } from './rate-limit/limits.js';
 import type { UserStore } from './users/user-store.js';
@@ -15,8 +14,11 @@ export interface AppContext {
   box: SecretBox;
   directory: ProjectDirectory;
   users: UserStore;
-  /** The /sql endpoint: pools, token verification, RLS kit installation. */
-  sql: SqlService;
+  /**
+   * The server secret, read once at start (server/secret.ts): the sealing key, the NOTIFY channel names, the
+   * rate-limit keys and the RLS kit's role passwords all derive from it.
+   */
+  serverSecret: string;
   /** Rate limits shared by every server on the database (sign-in, sign-up, dashboard, /sql passwords). */
   limits: RateLimits;
 }

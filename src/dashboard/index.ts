@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppContext } from '../context.js';
+import type { SqlService } from '../sql/service.js';
 import { SCRIPT } from './assets/script.js';
 import { STYLES } from './assets/styles.js';
 import type { DashboardEnv } from './env.js';
@@ -19,7 +20,8 @@ import { registerSync } from './pages/sync.js';
 import { registerUsers } from './pages/users.js';
 import { registerUser } from './pages/user.js';
 
-export function mountDashboard(app: Hono, ctx: AppContext): void {
+/** `sql` is the server's /sql service, which "query as user" runs through. */
+export function mountDashboard(app: Hono, ctx: AppContext, sql: SqlService): void {
   const dashboard = new Hono<DashboardEnv>();
   dashboard.use('*', securityHeaders);
   dashboard.use('*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => c.html(errorPage('Too large', 'That form was too large.'), 413) }));
@@ -40,7 +42,7 @@ export function mountDashboard(app: Hono, ctx: AppContext): void {
   registerUsers(dashboard, ctx);
   registerUser(dashboard, ctx);
   registerSync(dashboard, ctx);
-  registerRls(dashboard, ctx);
+  registerRls(dashboard, ctx, sql);
 
   dashboard.notFound((c) => c.html(errorPage('Not found', 'There is no such page in the dashboard.'), 404));
   app.get(DASHBOARD, (c) => c.redirect(`${DASHBOARD}/`, 303));

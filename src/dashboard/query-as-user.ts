@@ -11,6 +11,7 @@ import { SqlHttpError } from '../sql/neon-errors.js';
 import { projectSqlUrls } from '../sql/project-urls.js';
 import { parseSqlRequest } from '../sql/request.js';
 import type { Field } from '../sql/results.js';
+import type { SqlService } from '../sql/service.js';
 import type { UserRow } from '../users/user-object.js';
 import { DashboardInputError } from './form.js';
 
@@ -23,7 +24,7 @@ export interface QueryTable {
   rows: (string | null)[][];
 }
 
-export async function queryAsUser(ctx: AppContext, user: UserRow, sql: string): Promise<QueryTable> {
+export async function queryAsUser(ctx: AppContext, service: SqlService, user: UserRow, sql: string): Promise<QueryTable> {
   if (!READ.test(sql)) throw new DashboardInputError('Only a SELECT (or WITH … SELECT) can be run here.');
   if (sql.length > 10_000) throw new DashboardInputError('That query is too long for this panel.');
   const app = await getAppDatabase(ctx.db, ctx.box, user.project_id);
@@ -35,7 +36,7 @@ export async function queryAsUser(ctx: AppContext, user: UserRow, sql: string): 
   const headers: Record<string, string> = { 'neon-batch-read-only': 'true', 'neon-array-mode': 'true', 'neon-raw-text-output': 'true' };
   const request = parseSqlRequest(JSON.stringify({ queries: [{ query: sql, params: [] }] }), (name) => headers[name]);
   try {
-    const [result] = await ctx.sql.run({ connectionString, authorization: `Bearer ${token}`, request });
+    const [result] = await service.run({ connectionString, authorization: `Bearer ${token}`, request });
     return { fields: result!.fields, rows: result!.rows.map((row) => JSON.parse(row) as (string | null)[]) };
   } catch (error) {
     if (error instanceof SqlHttpError && error.status < 500) throw new DashboardInputError(error.message);

@@ -8,6 +8,7 @@ import { withProjectDatabase } from '../projects/provision.js';
 import { installedKitVersion } from '../rls/install.js';
 import { END_USER_ROLES } from '../rls/kit-sql.js';
 import { sqlDatabaseFindings, type SqlDatabaseFindings } from '../sql/database-checks.js';
+import type { SqlService } from '../sql/service.js';
 
 export interface RlsDatabaseStatus {
   key: string;
@@ -24,8 +25,8 @@ export interface RlsStatus {
   sql: SqlDatabaseFindings | undefined;
 }
 
-export async function rlsStatus(ctx: AppContext, projectId: string): Promise<RlsStatus> {
-  const [databases, sql] = await Promise.all([rlsDatabaseStatus(ctx, projectId), sqlDatabaseFindings(ctx, projectId).catch(() => undefined)]);
+export async function rlsStatus(ctx: AppContext, sqlService: SqlService, projectId: string): Promise<RlsStatus> {
+  const [databases, sql] = await Promise.all([rlsDatabaseStatus(ctx, projectId), sqlDatabaseFindings(sqlService, projectId).catch(() => undefined)]);
   return { databases, sql };
 }
 

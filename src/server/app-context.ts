@@ -13,7 +13,6 @@ import { RateLimits } from '../rate-limit/limits.js';
 import { TokenBuckets } from '../rate-limit/token-buckets.js';
 import { installUsersSync } from '../sync/install.js';
 import { UserStore } from '../users/user-store.js';
-import { SqlService } from '../sql/service.js';
 import { checkSecret, readOrCreateSecret } from './secret.js';
 
 export interface OpenedContext {
@@ -36,12 +35,10 @@ export async function openContext(config: Config, options: { log?: Logger; db?: 
     await installUsersSync(db, users);
     const buckets = new TokenBuckets(db, (error) => log.warn({ err: error }, 'pruning rate-limit buckets failed'));
     const limits = new RateLimits(buckets, config, secret, log);
-    const ctx = { config, db, log, box, directory, users, limits } as AppContext;
-    ctx.sql = new SqlService(ctx);
+    const ctx: AppContext = { config, db, log, box, directory, users, limits, serverSecret: secret };
     return {
       ctx,
       async close() {
-        await ctx.sql.close();
         await directory.stop();
         if (!options.db) await db.close();
       },

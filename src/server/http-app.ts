@@ -8,10 +8,11 @@ import type { AppContext } from '../context.js';
 import { hashesEqual, hashSecret } from '../crypto/secrets.js';
 import { clientAddress, isLoopback } from '../http/peer.js';
 import { mountDashboard } from '../dashboard/index.js';
+import type { SqlService } from '../sql/service.js';
 import { renderMetrics } from '../sync/metrics.js';
 import { syncStatus } from '../sync/status.js';
 
-export function createHttpApp(ctx: AppContext): Hono {
+export function createHttpApp(ctx: AppContext, sql: SqlService): Hono {
   const app = new Hono();
   app.get('/health', async (c) => {
     await ctx.db.query('SELECT 1');
@@ -25,7 +26,7 @@ export function createHttpApp(ctx: AppContext): Hono {
     return c.text(renderMetrics(await syncStatus(ctx.db)), 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
   mountApi(app, ctx, apiEndpoints);
-  mountDashboard(app, ctx);
+  mountDashboard(app, ctx, sql);
   app.notFound((c) => c.text('Not found', 404));
   app.onError((error, c) => {
     ctx.log.error({ err: error }, 'unhandled error');

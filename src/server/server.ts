@@ -14,6 +14,7 @@ import { createHttpApp } from './http-app.js';
 import { isLoopback } from '../http/peer.js';
 import { logSqlDatabaseFindingsAtStart } from '../sql/database-checks.js';
 import { handleSql, isSqlRequest } from '../sql/route.js';
+import { SqlService } from '../sql/service.js';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -25,6 +26,8 @@ export interface RunningServer {
   defaultProject?: { projectId: string; keys: ProjectKeys; jwksUrl: string };
   /** Set when this start generated the dashboard's instance admin secret (print it once; only its hash is stored). */
   adminSecret?: string;
+  /** The /sql endpoint (pools, token verification, RLS kit installation), also behind the dashboard's "query as user". */
+  sql: SqlService;
   /** Applies the outbox to users_sync databases other than the server's own. */
   sync: SyncWorker;
   stop(): Promise<void>;
@@ -63,8 +66,9 @@ export async function startServer(config: Config, options: { createDefaultProjec
     defaultProject = { projectId: project.id, keys, jwksUrl: jwksUrl(config.baseUrl, project.id) };
   }
   await provisionAppDatabasesAtStart(ctx);
+  const sql = new SqlService(ctx);
   // A database that accepts any password closes /sql's password path; end users who can signal each other: both logged.
-  await logSqlDatabaseFindingsAtStart(ctx).catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'could not check the app databases for /sql'));
+  await logSqlDatabaseFindingsAtStart(ctx, sql).catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'could not check the app databases for /sql'));
   const sync = new SyncWorker(ctx);
   await sync.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);
@@ -77,10 +81,10 @@ export async function startServer(config: Config, options: { createDefaultProjec
     );
     ctx.log.debug({ notice: notices.at(-1) }, 'embedded database');
   }
-  const http = createHttpApp(ctx);
+  const http = createHttpApp(ctx, sql);
   // The Node request (env) goes along: the dashboard's sign-in limiter needs the client address.
   app.fetch = (request, env) => http.fetch(request, env);
-  sqlHandler.handle = (req, res) => handleSql(ctx, ctx.sql, req, res);
+  sqlHandler.handle = (req, res) => handleSql(ctx, sql, req, res);
   const running: RunningServer = {
     ctx,
     url: `http://${host}:${port}`,
@@ -88,6 +92,7 @@ export async function startServer(config: Config, options: { createDefaultProjec
     notices,
     ...(defaultProject ? { defaultProject } : {}),
     ...(adminSecret ? { adminSecret } : {}),
+    sql,
     sync,
     async stop() {
       await new Promise<void>((resolve) => {
@@ -95,6 +100,7 @@ export async function startServer(config: Config, options: { createDefaultProjec
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await sync.stop();
+      await sql.close();
       await opened.close();
     },
   };

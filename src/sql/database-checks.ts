@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { listProjects } from '../projects/projects.js';
 import { endUsersCanSignalBackends } from '../rls/install.js';
 import type { PasswordPathStatus } from './password-path.js';
+import type { SqlService } from './service.js';
 
 export interface SqlDatabaseFindings {
   /** host:port/database. */
@@ -22,22 +23,22 @@ export const SIGNAL_WARNING =
   'Install the kit as a superuser once (authsync rls install), or run as one: REVOKE EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer), pg_catalog.pg_terminate_backend(integer, bigint) FROM PUBLIC';
 
 /** The findings for a project's app database; undefined in embedded mode (no password check, no other backends). */
-export async function sqlDatabaseFindings(ctx: AppContext, projectId: string): Promise<SqlDatabaseFindings | undefined> {
-  const target = await ctx.sql.targets.forProject(projectId);
+export async function sqlDatabaseFindings(sql: SqlService, projectId: string): Promise<SqlDatabaseFindings | undefined> {
+  const target = await sql.targets.forProject(projectId);
   if (!target || target.embedded) return undefined;
   const [passwordPath, endUsersCanSignal] = await Promise.all([
-    ctx.sql.passwordPath.status(target),
+    sql.passwordPath.status(target),
     endUsersCanSignalBackends(target.privileged).catch(() => undefined),
   ]);
   return { dbKey: target.dbKey, passwordPath, endUsersCanSignal };
 }
 
 /** Logs, once per app database at start, what needs the operator: a closed password path, end users who can signal each other. */
-export async function logSqlDatabaseFindingsAtStart(ctx: AppContext): Promise<void> {
+export async function logSqlDatabaseFindingsAtStart(ctx: AppContext, sql: SqlService): Promise<void> {
   if (ctx.db.kind === 'pglite') return;
   const seen = new Set<string>();
   for (const project of await listProjects(ctx.db)) {
-    const findings = await sqlDatabaseFindings(ctx, project.id).catch((error: unknown) => {
+    const findings = await sqlDatabaseFindings(sql, project.id).catch((error: unknown) => {
       ctx.log.warn({ projectId: project.id, err: (error as Error).message }, 'could not check the app database for /sql');
       return undefined;
     });

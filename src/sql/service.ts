@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { pgliteHandle } from '../db/pglite.js';
 import { RateLimitedError } from '../rate-limit/rate-limited.js';
-import { readOrCreateSecret } from '../server/secret.js';
 import { installKit, kitIsCurrent, rolePassword } from '../rls/install.js';
 import { IdentityStore } from '../rls/identity-store.js';
 import { JwksCache } from '../rls/jwks-cache.js';
@@ -50,7 +49,6 @@ export class SqlService {
   private readonly verifier: TokenVerifier;
   private readonly kits = new Map<string, Promise<void>>();
   private readonly identities = new Map<string, IdentityStore>();
-  private secret: string | undefined;
   private readonly passwords = new Map<EndUserRole, string>();
   /** When the password path is served (AUTHSYNC_SQL_PASSWORD_AUTH, trust detection) and for which roles. */
   readonly passwordPath: PasswordPathGuard;
@@ -81,7 +79,7 @@ export class SqlService {
     let ready = this.kits.get(target.dbKey);
     if (!ready) {
       ready = (async () => {
-        if (!(await kitIsCurrent(target.privileged))) await installKit(target.privileged, { serverSecret: this.serverSecret(), setPasswords: !target.embedded });
+        if (!(await kitIsCurrent(target.privileged))) await installKit(target.privileged, { serverSecret: this.ctx.serverSecret, setPasswords: !target.embedded });
       })();
       this.kits.set(target.dbKey, ready);
       ready.catch(() => this.kits.delete(target.dbKey));
@@ -293,15 +291,10 @@ export class SqlService {
   private rolePassword(role: EndUserRole): string {
     let password = this.passwords.get(role);
     if (password === undefined) {
-      password = rolePassword(this.serverSecret(), role);
+      password = rolePassword(this.ctx.serverSecret, role);
       this.passwords.set(role, password);
     }
     return password;
-  }
-
-  private serverSecret(): string {
-    this.secret ??= readOrCreateSecret(this.ctx.config);
-    return this.secret;
   }
 }
 

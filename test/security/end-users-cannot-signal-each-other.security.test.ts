@@ -50,13 +50,13 @@ describe('end users cannot signal each other', () => {
            OR has_function_privilege('anonymous', 'pg_catalog.pg_cancel_backend(integer)', 'EXECUTE') AS public_can`,
     );
     expect(rows[0]!.public_can).toBe(false);
-    expect((await sqlDatabaseFindings(t.server.ctx, t.projectId))?.endUsersCanSignal).toBe(false);
+    expect((await sqlDatabaseFindings(t.server.sql, t.projectId))?.endUsersCanSignal).toBe(false);
   });
 
   it('where the functions are PUBLIC again (a kit installed by a non-superuser), the checks say so', async () => {
     await t.server.ctx.db.exec('GRANT EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO PUBLIC');
     try {
-      expect((await sqlDatabaseFindings(t.server.ctx, t.projectId))?.endUsersCanSignal).toBe(true);
+      expect((await sqlDatabaseFindings(t.server.sql, t.projectId))?.endUsersCanSignal).toBe(true);
     } finally {
       await t.server.ctx.db.exec('REVOKE EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) FROM PUBLIC');
     }

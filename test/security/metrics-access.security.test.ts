@@ -43,7 +43,7 @@ describe('/metrics without a metrics token', () => {
   it('refuses a connection from another address, saying how to allow it', async () => {
     // The application as the server runs it, with the peer address of a remote client (the socket is the one part
     // a loopback test cannot produce).
-    const app = createHttpApp(t.server.ctx);
+    const app = createHttpApp(t.server.ctx, t.server.sql);
     for (const remoteAddress of ['203.0.113.9', '::ffff:192.0.2.7', '2001:db8::1']) {
       const response = await app.request('/metrics', {}, { incoming: { socket: { remoteAddress } } });
       expect(response.status, remoteAddress).toBe(403);
@@ -76,7 +76,7 @@ describe('/metrics with a metrics token', () => {
   });
 
   it('from another address too', async () => {
-    const app = createHttpApp(t.server.ctx);
+    const app = createHttpApp(t.server.ctx, t.server.sql);
     const env = { incoming: { socket: { remoteAddress: '203.0.113.9' } } };
     expect((await app.request('/metrics', {}, env)).status).toBe(401);
     expect((await app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }, env)).status).toBe(200);

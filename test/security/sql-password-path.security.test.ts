@@ -74,7 +74,7 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) on a database that accep
   });
 
   it("the dashboard's RLS page shows that the path is disabled, and why", async () => {
-    const status = await rlsStatus(t.server.ctx, t.projectId);
+    const status = await rlsStatus(t.server.ctx, t.server.sql, t.projectId);
     expect(status.sql?.passwordPath.serve).toBe(false);
     expect(status.sql?.passwordPath.reason).toMatch(/pg_hba\.conf/);
     const page = await (await dashboardSession(t.url, t.projectId)).get(`/projects/${t.projectId}/rls`);

@@ -4,6 +4,7 @@ import { createProject, isProjectId, listProjects, ProjectInputError, updateProj
 import { provisionProject } from '../../projects/provision.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
 import { SIGNAL_WARNING, sqlDatabaseFindings } from '../../sql/database-checks.js';
+import { SqlService } from '../../sql/service.js';
 import { projectSqlUrls } from '../../sql/project-urls.js';
 import { printFields, printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
@@ -56,7 +57,10 @@ export function registerProject(program: Command): void {
         process.stderr.write(`authsync: warning: could not prepare a users_sync database yet (${error.message}); the server retries.\n`),
       );
       // What /sql will refuse or cannot prevent in the app database, said now rather than at the first request.
-      const findings = await sqlDatabaseFindings(ctx, made.project.id).catch(() => undefined);
+      const sql = new SqlService(ctx);
+      const findings = await sqlDatabaseFindings(sql, made.project.id)
+        .catch(() => undefined)
+        .finally(() => sql.close());
       if (findings && !findings.passwordPath.serve && config.sqlPasswordAuth === 'auto') process.stderr.write(`authsync: warning: ${findings.passwordPath.reason}.\n`);
       if (findings?.endUsersCanSignal) process.stderr.write(`authsync: warning: ${findings.dbKey}: ${SIGNAL_WARNING}.\n`);
       return made;

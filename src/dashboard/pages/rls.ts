@@ -8,6 +8,7 @@ import type { Project } from '../../projects/projects.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
 import { addProvider, listProviders, removeProvider } from '../../rls/providers.js';
 import { SIGNAL_WARNING } from '../../sql/database-checks.js';
+import type { SqlService } from '../../sql/service.js';
 import type { UserRow } from '../../users/user-object.js';
 import type { DashboardEnv } from '../env.js';
 import { attempt, DashboardInputError, readForm, type Form } from '../form.js';
@@ -29,11 +30,11 @@ interface QueryState {
   result?: QueryTable;
 }
 
-export function registerRls(app: Hono<DashboardEnv>, ctx: AppContext): void {
+export function registerRls(app: Hono<DashboardEnv>, ctx: AppContext, sqlService: SqlService): void {
   const base = '/projects/:projectId/rls';
   const done = (c: Context<DashboardEnv>, code: string) => c.redirect(`${projectPath(c.get('project').id, '/rls')}?done=${code}`, 303);
   const render = async (c: Context<DashboardEnv>, m: Messages, query: QueryState = { form: {} }, status: 200 | 400 = 200) =>
-    c.html(await rlsPage(ctx, c.get('session'), c.get('project'), m, query), status);
+    c.html(await rlsPage(ctx, sqlService, c.get('session'), c.get('project'), m, query), status);
 
   app.get(base, (c) => render(c, { notice: NOTICES[c.req.query('done') ?? ''] }));
 
@@ -55,7 +56,7 @@ export function registerRls(app: Hono<DashboardEnv>, ctx: AppContext): void {
     const form = await readForm(c);
     const result = await attempt(async () => {
       const user = await pickUser(ctx, project.id, form);
-      return { user, result: await queryAsUser(ctx, user, form.sql ?? '') };
+      return { user, result: await queryAsUser(ctx, sqlService, user, form.sql ?? '') };
     });
     if (!result.ok) return render(c, { error: result.error }, { form }, 400);
     const count = result.value.result.rows.length;
@@ -81,11 +82,11 @@ function userLabel(user: UserRow): string {
   return user.primary_email ?? user.display_name ?? user.id;
 }
 
-async function rlsPage(ctx: AppContext, session: DashboardSession, project: Project, m: Messages, query: QueryState): Promise<Html> {
+async function rlsPage(ctx: AppContext, sqlService: SqlService, session: DashboardSession, project: Project, m: Messages, query: QueryState): Promise<Html> {
   const base = projectPath(project.id, '/rls');
   const [providers, { databases, sql }, users] = await Promise.all([
     listProviders(ctx.db, project.id),
-    rlsStatus(ctx, project.id),
+    rlsStatus(ctx, sqlService, project.id),
     ctx.users.list(project.id, { limit: PICKER_SIZE, desc: true, includeAnonymous: true, includeRestricted: true }),
   ]);
   const chosen = query.user?.id ?? query.form.user_id;
