@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.js';
 import { createProject } from '../src/projects/projects.js';
-import { provisionProject } from '../src/projects/provision.js';
+import { provisionProject } from '../src/provisioning/provision.js';
 import { startServer } from '../src/server/server.js';
 import type { ClientInput, ClientOutput } from './sync-lag-client.js';
 

@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
-import { listProjectDatabases } from '../projects/databases.js';
-import { withProjectDatabase } from '../projects/provision.js';
+import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { resyncTarget } from '../sync/resync.js';
 
 export interface ResyncJob {

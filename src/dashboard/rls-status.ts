@@ -3,8 +3,7 @@
  * app database also whether /sql serves the password path there, and whether end users can signal each other.
  */
 import type { AppContext } from '../context.js';
-import { listProjectDatabases } from '../projects/databases.js';
-import { withProjectDatabase } from '../projects/provision.js';
+import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { installedKitVersion } from '../rls/install.js';
 import { END_USER_ROLES } from '../rls/kit-sql.js';
 import { sqlDatabaseFindings, type SqlDatabaseFindings } from '../sql/database-checks.js';

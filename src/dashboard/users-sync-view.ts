@@ -3,8 +3,7 @@
  * project's deleted users (authsync.sync_tombstones, kept by src/sync). Read-only; writes go through src/sync.
  */
 import type { AppContext } from '../context.js';
-import { getAppDatabase } from '../projects/databases.js';
-import { withProjectDatabase } from '../projects/provision.js';
+import { getAppDatabase, withProjectDatabase } from '../projects/databases.js';
 
 export interface UsersSyncRow {
   raw_json: unknown;

@@ -4,7 +4,8 @@
  * credentials) identifies a database.
  */
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
+import { openPostgres } from '../db/postgres.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 
 export type DatabasePurpose = 'app' | 'sync_target';
@@ -80,4 +81,18 @@ export async function deleteSyncTarget(tx: Queryable, projectId: string, key: st
   if (!found || found.purpose !== 'sync_target') return found;
   await tx.query('DELETE FROM authsync.project_databases WHERE id = $1', [found.id]);
   return found;
+}
+
+/**
+ * Runs `action` on a project database: the server's own handle (`server.db`), or a short-lived pool for another
+ * database.
+ */
+export async function withProjectDatabase<T>(server: { db: Database }, target: ProjectDatabase, action: (db: Database) => Promise<T>): Promise<T> {
+  if (target.url === null) return action(server.db);
+  const db = openPostgres(target.url, { max: 1, applicationName: 'authsync-provision', connectionTimeoutMillis: 5_000 });
+  try {
+    return await action(db);
+  } finally {
+    await db.close();
+  }
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import type { AppContext } from '../context.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
 import { jwksUrl } from '../projects/signing-keys.js';
-import { provisionAppDatabasesAtStart } from '../projects/provision.js';
+import { provisionAppDatabasesAtStart } from '../provisioning/provision.js';
 import { SyncWorker } from '../sync/worker.js';
 import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';

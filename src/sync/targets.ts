@@ -3,9 +3,8 @@
  * of a project, or of all projects), and adding or removing an extra target after the project was created.
  */
 import type { AppContext } from '../context.js';
-import { addProjectDatabase, databaseKey, deleteSyncTarget, listProjectDatabases, type ProjectDatabase } from '../projects/databases.js';
+import { addProjectDatabase, databaseKey, deleteSyncTarget, listProjectDatabases, withProjectDatabase, type ProjectDatabase } from '../projects/databases.js';
 import { getProject, isProjectId, notifyProjectChange } from '../projects/projects.js';
-import { withProjectDatabase } from '../projects/provision.js';
 import { SyncSetupError } from './grants.js';
 import { ensureTarget } from './target-schema.js';
 

@@ -8,7 +8,7 @@
  */
 import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionAppDatabasesAtStart } from '../../src/projects/provision.js';
+import { provisionAppDatabasesAtStart } from '../../src/provisioning/provision.js';
 import { installKit, installedKitVersion } from '../../src/rls/install.js';
 import { KIT_VERSION } from '../../src/rls/kit-sql.js';
 import { readOrCreateSecret } from '../../src/server/secret.js';

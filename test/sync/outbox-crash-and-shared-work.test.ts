@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createProject, type ProjectKeys } from '../../src/projects/projects.js';
-import { provisionProject } from '../../src/projects/provision.js';
+import { provisionProject } from '../../src/provisioning/provision.js';
 import { openContext, type OpenedContext } from '../../src/server/app-context.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { eventually, expectTargetEqualsSource, serverHeadersFor, withClient } from './sync-helpers.js';

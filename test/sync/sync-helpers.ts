@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { expect } from 'vitest';
 import { createProject, type ProjectKeys } from '../../src/projects/projects.js';
-import { provisionProject } from '../../src/projects/provision.js';
+import { provisionProject } from '../../src/provisioning/provision.js';
 import { toServerUser, USER_COLUMNS, type UserRow } from '../../src/users/user-object.js';
 import type { Database } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';

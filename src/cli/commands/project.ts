@@ -1,7 +1,7 @@
 /** `authsync project create|list|update`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createProject, isProjectId, listProjects, ProjectInputError, updateProject } from '../../projects/projects.js';
-import { provisionProject } from '../../projects/provision.js';
+import { provisionProject } from '../../provisioning/provision.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
 import { SIGNAL_WARNING, sqlDatabaseFindings } from '../../sql/database-checks.js';
 import { SqlService } from '../../sql/service.js';

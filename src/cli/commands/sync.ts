@@ -1,6 +1,6 @@
 /** `authsync sync status|resync|grant|typed-view|public-profiles` (and `targets`, in sync-targets.ts): operating neon_auth.users_sync. */
 import type { Command } from 'commander';
-import { withProjectDatabase } from '../../projects/provision.js';
+import { withProjectDatabase } from '../../projects/databases.js';
 import { enableTypedView, grantAppRole, setPublicProfiles } from '../../sync/grants.js';
 import { PUBLIC_PROFILE_COLUMNS } from '../../sync/public-profiles.js';
 import { resyncTarget } from '../../sync/resync.js';

@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { AppContext } from '../../context.js';
 import { createProject, listProjects, type Project, type ProjectKeys } from '../../projects/projects.js';
-import { provisionProject } from '../../projects/provision.js';
+import { provisionProject } from '../../provisioning/provision.js';
 import type { DashboardEnv } from '../env.js';
 import { attempt, readForm } from '../form.js';
 import { requireInstanceAdmin } from '../guard.js';

@@ -4,29 +4,15 @@
  * every step is idempotent.
  */
 import type { AppContext } from '../context.js';
-import type { Database } from '../db/database.js';
-import { openPostgres } from '../db/postgres.js';
-import { ensureTarget } from '../sync/target-schema.js';
-import { listProjectDatabases, type ProjectDatabase } from './databases.js';
+import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { installKit, kitIsCurrent } from '../rls/install.js';
-import { readOrCreateSecret } from '../server/secret.js';
-
-/** Runs `action` on a project database: the server's own handle, or a short-lived pool for another database. */
-export async function withProjectDatabase<T>(ctx: AppContext, target: ProjectDatabase, action: (db: Database) => Promise<T>): Promise<T> {
-  if (target.url === null) return action(ctx.db);
-  const db = openPostgres(target.url, { max: 1, applicationName: 'authsync-provision', connectionTimeoutMillis: 5_000 });
-  try {
-    return await action(db);
-  } finally {
-    await db.close();
-  }
-}
+import { ensureTarget } from '../sync/target-schema.js';
 
 export async function provisionProject(ctx: AppContext, projectId: string): Promise<void> {
   for (const target of await listProjectDatabases(ctx.db, ctx.box, projectId)) {
     await withProjectDatabase(ctx, target, async (db) => {
       await ensureTarget(db);
-      if (target.purpose === 'app') await installKit(db, { serverSecret: readOrCreateSecret(ctx.config), setPasswords: db.kind !== 'pglite' });
+      if (target.purpose === 'app') await installKit(db, { serverSecret: ctx.serverSecret, setPasswords: db.kind !== 'pglite' });
     });
   }
 }
@@ -43,7 +29,7 @@ export async function provisionAppDatabasesAtStart(ctx: AppContext): Promise<voi
     seen.add(target.key);
     try {
       await withProjectDatabase(ctx, target, async (db) => {
-        if (!(await kitIsCurrent(db))) await installKit(db, { serverSecret: readOrCreateSecret(ctx.config), setPasswords: db.kind !== 'pglite' });
+        if (!(await kitIsCurrent(db))) await installKit(db, { serverSecret: ctx.serverSecret, setPasswords: db.kind !== 'pglite' });
       });
     } catch (error) {
       ctx.log.warn({ database: target.key, err: (error as Error).message }, 'could not install the RLS kit in an app database; /sql will retry on first use');
