@@ -1,9 +1,8 @@
 /**
- * The user form of the dashboard → the API's own user schemas (api/routes/fields.ts), so a user created or
- * edited here is checked exactly as one sent to POST/PATCH /users.
+ * The user form of the dashboard → the user schemas of POST/PATCH /users (users/user-fields.ts), so a user created or
+ * edited here is checked exactly as one sent to the API.
  */
-import { serverUserCreateSchema, serverUserUpdateSchema } from '../api/routes/fields.js';
-import type { UserInput } from '../users/user-input.js';
+import { serverUserCreateSchema, serverUserUpdateSchema, type UserInput } from '../users/user-fields.js';
 import type { Form } from './form.js';
 
 function common(form: Form): Record<string, unknown> {
@@ -22,11 +21,11 @@ function common(form: Form): Record<string, unknown> {
 export function userCreateInput(form: Form): UserInput {
   const input = common(form);
   if (input.primary_email === null) delete input.primary_email;
-  return serverUserCreateSchema.parse(input) as UserInput;
+  return serverUserCreateSchema.parse(input);
 }
 
 export function userUpdateInput(form: Form): UserInput {
   const input = common(form);
   if (form.remove_password === 'on') input.password = null;
-  return serverUserUpdateSchema.parse(input) as UserInput;
+  return serverUserUpdateSchema.parse(input);
 }

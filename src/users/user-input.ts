@@ -1,5 +1,5 @@
 /**
- * Turns the writable fields of the user object (as the API, the CLI and the dashboard receive them) into
+ * Turns the writable fields of the user object (users/user-fields.ts, as the API, the CLI and the dashboard receive them) into
  * stored columns: passwords are hashed, e-mails normalised, and inconsistent combinations refused before
  * anything is written.
  */
@@ -7,32 +7,9 @@ import { hashPassword, isBcryptHash } from '../crypto/passwords.js';
 import { TextError, errors } from '../errors/known-errors.js';
 import { normalizeEmail } from './email.js';
 import { checkPasswordRules } from './password-rules.js';
+import type { UserInput } from './user-fields.js';
 import type { UserRow } from './user-object.js';
 import type { UserFields } from './user-store.js';
-
-/** Everything a server may set on a user (PATCH /users/{id}, POST /users). */
-export interface UserInput {
-  display_name?: string | null;
-  profile_image_url?: string | null;
-  client_metadata?: unknown;
-  client_read_only_metadata?: unknown;
-  server_metadata?: unknown;
-  primary_email?: string | null;
-  primary_email_verified?: boolean;
-  primary_email_auth_enabled?: boolean;
-  password?: string | null;
-  password_hash?: string;
-  otp_auth_enabled?: boolean;
-  passkey_auth_enabled?: boolean;
-  totp_secret_base64?: string | null;
-  selected_team_id?: string | null;
-  is_anonymous?: boolean;
-  restricted_by_admin?: boolean;
-  restricted_by_admin_reason?: string | null;
-  restricted_by_admin_private_details?: string | null;
-  country_code?: string | null;
-  risk_scores?: { sign_up: { bot: number; free_trial_abuse: number } };
-}
 
 /** Checks a create or an update against the current user (undefined for a create) and computes its columns. */
 export async function toUserFields(input: UserInput, current?: UserRow): Promise<UserFields> {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.js';
 import { errors } from '../errors/known-errors.js';
+import type { UserInput } from './user-fields.js';
 import { USER_COLUMNS, type UserRow } from './user-object.js';
 
 export interface UserChange {
@@ -21,29 +22,15 @@ export interface UserChange {
 /** Called inside the transaction of every user change. A hook that throws aborts the change. */
 export type UserChangeHook = (tx: Queryable, change: UserChange) => Promise<void>;
 
-/** Columns a create or an update may set directly. */
-export interface UserFields {
-  primary_email?: string | null;
-  primary_email_verified?: boolean;
-  primary_email_auth_enabled?: boolean;
-  display_name?: string | null;
-  profile_image_url?: string | null;
+/**
+ * Columns a create or an update may set directly: the writable fields (users/user-fields.ts), with the password
+ * only as its hash, and the team as the column holds it.
+ */
+export type UserFields = Omit<UserInput, 'password' | 'password_hash' | 'selected_team_id'> & {
   /** An already computed hash (argon2id, or an imported bcrypt hash); null removes the password. */
   password_hash?: string | null;
-  otp_auth_enabled?: boolean;
-  passkey_auth_enabled?: boolean;
-  totp_secret_base64?: string | null;
-  client_metadata?: unknown;
-  client_read_only_metadata?: unknown;
-  server_metadata?: unknown;
   selected_team_id?: string | null;
-  is_anonymous?: boolean;
-  restricted_by_admin?: boolean;
-  restricted_by_admin_reason?: string | null;
-  restricted_by_admin_private_details?: string | null;
-  country_code?: string | null;
-  risk_scores?: { sign_up: { bot: number; free_trial_abuse: number } };
-}
+};
 
 const JSON_COLUMNS = new Set(['client_metadata', 'client_read_only_metadata', 'server_metadata', 'risk_scores']);
 const METADATA_FIELDS = ['client_metadata', 'client_read_only_metadata', 'server_metadata'] as const;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { signInWithPassword, signUpWithPassword } from '../../auth/password-auth.js';
 import { endpoint } from '../endpoint.js';
 import { ok } from '../respond.js';
-import { emailField } from './fields.js';
+import { emailField } from '../../users/user-fields.js';
 
 export const passwordSignUp = endpoint({
   method: 'POST',

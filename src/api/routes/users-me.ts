@@ -5,7 +5,7 @@ import { toUserFields } from '../../users/user-input.js';
 import type { RequestAuth } from '../request-auth.js';
 import { endpoint } from '../endpoint.js';
 import { ok } from '../respond.js';
-import { clientUserUpdateSchema, serverUserUpdateSchema } from './fields.js';
+import { clientUserUpdateSchema, serverUserUpdateSchema } from '../../users/user-fields.js';
 
 const ANY: ['client', 'server', 'admin'] = ['client', 'server', 'admin'];
 

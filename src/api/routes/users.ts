@@ -6,7 +6,8 @@ import { toUserFields } from '../../users/user-input.js';
 import type { RequestAuth } from '../request-auth.js';
 import { endpoint } from '../endpoint.js';
 import { created, ok } from '../respond.js';
-import { booleanQuery, serverUserCreateSchema, serverUserUpdateSchema, uuidField } from './fields.js';
+import { serverUserCreateSchema, serverUserUpdateSchema } from '../../users/user-fields.js';
+import { booleanQuery, uuidField } from './fields.js';
 
 const SERVER: ['server', 'admin'] = ['server', 'admin'];
 

@@ -1,0 +1,68 @@
+/**
+ * The writable fields of a user, declared once: the API's request schemas (POST/PATCH /users, PATCH /users/me), the
+ * dashboard's user form and `UserInput` (what toUserFields turns into columns) all derive from these declarations.
+ */
+import { z } from 'zod';
+import { isValidEmail } from './email.js';
+
+export const emailField = z.string().refine(isValidEmail, { message: 'must be a valid e-mail address' });
+export const displayNameField = z.string().max(256).nullable();
+/** Metadata objects: any JSON value. */
+export const metadataField = z.unknown();
+
+const riskScores = z.object({
+  sign_up: z.object({ bot: z.number().int().min(0).max(100), free_trial_abuse: z.number().int().min(0).max(100) }),
+});
+
+const profileImageUrl = z.string().max(5 * 1024 * 1024).nullable();
+const shortText = z.string().max(1024).nullable();
+
+/** Fields a user may change on itself with client access; anything else is refused (server-only fields). */
+export const clientUserUpdateSchema = z.strictObject({
+  display_name: displayNameField.optional(),
+  profile_image_url: profileImageUrl
+    .refine((value) => value === null || /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+$/i.test(value), {
+      message: 'must be a base64 data URL of an image',
+    })
+    .optional(),
+  client_metadata: metadataField.optional(),
+  selected_team_id: z.null().optional(),
+  totp_secret_base64: z.string().max(1024).nullable().optional(),
+  otp_auth_enabled: z.boolean().optional(),
+  passkey_auth_enabled: z.boolean().optional(),
+  primary_email: emailField.optional(),
+});
+
+/** Fields a server may set on a user (PATCH /users/{id}; PATCH /users/me with server access). */
+export const serverUserUpdateSchema = z.object({
+  display_name: displayNameField.optional(),
+  profile_image_url: profileImageUrl.optional(),
+  client_metadata: metadataField.optional(),
+  client_read_only_metadata: metadataField.optional(),
+  server_metadata: metadataField.optional(),
+  primary_email: emailField.nullable().optional(),
+  primary_email_verified: z.boolean().optional(),
+  primary_email_auth_enabled: z.boolean().optional(),
+  password: z.string().max(1024).nullable().optional(),
+  password_hash: z.string().max(256).optional(),
+  otp_auth_enabled: z.boolean().optional(),
+  passkey_auth_enabled: z.boolean().optional(),
+  totp_secret_base64: z.string().max(1024).nullable().optional(),
+  // Teams do not exist yet, so no team can be selected.
+  selected_team_id: z.null().optional(),
+  is_anonymous: z.literal(false).optional(),
+  restricted_by_admin: z.boolean().optional(),
+  restricted_by_admin_reason: shortText.optional(),
+  restricted_by_admin_private_details: shortText.optional(),
+  country_code: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').nullable().optional(),
+  risk_scores: riskScores.optional(),
+});
+
+/** POST /users: the update fields (without the team) plus `is_anonymous` and the hidden `oauth_providers`. */
+export const serverUserCreateSchema = serverUserUpdateSchema.omit({ selected_team_id: true, is_anonymous: true }).extend({
+  is_anonymous: z.boolean().optional(),
+  oauth_providers: z.array(z.unknown()).max(0, 'OAuth accounts cannot be created yet').optional(),
+});
+
+/** Everything a server may set on a user (PATCH /users/{id}, POST /users): the update's fields, `is_anonymous` as a create sends it. */
+export type UserInput = Omit<z.infer<typeof serverUserUpdateSchema>, 'is_anonymous'> & Pick<z.infer<typeof serverUserCreateSchema>, 'is_anonymous'>;
