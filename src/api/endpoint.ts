@@ -4,7 +4,7 @@
  * (api/router.ts) does the rest: body parsing, authentication, validation, errors, CORS, status override.
  */
 import type { z } from 'zod';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import type { AccessType } from '../errors/known-errors.js';
 import type { RequestAuth } from './request-auth.js';
 import type { Reply } from './respond.js';

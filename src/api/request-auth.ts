@@ -3,7 +3,7 @@
  * 1. the headers combine correctly; 2. the access token decodes (token errors win); 3. the project exists;
  * 4. the key of the access type is right; 5. the branch exists; 6. the user is loaded.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-tokens.js';
 import { secretMatchesAny } from '../crypto/secrets.js';
 import { errors, type AccessType } from '../errors/known-errors.js';

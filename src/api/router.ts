@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { z } from 'zod';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { errors } from '../errors/known-errors.js';
 import { clientAddress } from '../http/peer.js';
 import { readBody } from './body.js';

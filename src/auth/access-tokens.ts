@@ -3,7 +3,7 @@
  * missing any of them), signed with the project's key for the user's audience. Anonymous users get their own
  * audience (`<project>:anon`), issuer and key, as in Stack Auth.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { decodeJws, signEs256, verifyEs256Signature } from '../crypto/es256.js';
 import { errors } from '../errors/known-errors.js';
 import type { Audience } from '../projects/signing-keys.js';

@@ -4,7 +4,7 @@
  * (`finish`), because minting may read signing keys and, on the embedded database, any query outside an
  * open transaction waits for it to end.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import type { Queryable } from '../db/database.js';
 import type { UserRow } from '../users/user-object.js';
 import { mintAccessToken } from './access-tokens.js';

@@ -4,7 +4,7 @@
  * same time and give the same answer. Both are rate-limited (rate-limit/limits.ts) before any password work: per
  * client address, and a sign-in also per account, counting every attempt until one succeeds.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { checkPassword, hashPassword } from '../crypto/passwords.js';
 import { errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';

@@ -2,7 +2,7 @@
  * The environment block an app needs to use a project: the Stack SDK's variables and the database URLs.
  * The secret server key is stored only as a hash, so it appears as a placeholder unless it was just rotated.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { getAppDatabase } from '../projects/databases.js';
 import type { Project } from '../projects/projects.js';
 import { getPublishableClientKey } from '../projects/projects.js';

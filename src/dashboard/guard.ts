@@ -4,7 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { hashesEqual, hashSecret } from '../crypto/secrets.js';
 import { getProject, isProjectId } from '../projects/projects.js';
 import type { DashboardEnv } from './env.js';

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import type { SqlService } from '../sql/service.js';
 import { SCRIPT } from './assets/script.js';
 import { STYLES } from './assets/styles.js';

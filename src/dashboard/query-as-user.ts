@@ -4,7 +4,7 @@
  * access token minted for the chosen user. What comes back is exactly what that user's token would see.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { mintAccessToken } from '../auth/access-tokens.js';
 import { getAppDatabase } from '../projects/databases.js';
 import { SqlHttpError } from '../sql/neon-errors.js';

@@ -5,7 +5,7 @@
  * resyncTarget, once per database of the project, exactly as `authsync sync resync --project` does it.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import type { Queryable } from '../db/database.js';
 import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { resyncTarget } from '../sync/resync.js';

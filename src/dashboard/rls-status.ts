@@ -2,7 +2,7 @@
  * Whether a project database has what RLS needs: the end-user roles and the `auth` functions (src/rls's kit); for the
  * app database also whether /sql serves the password path there, and whether end users can signal each other.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { installedKitVersion } from '../rls/install.js';
 import { END_USER_ROLES } from '../rls/kit-sql.js';

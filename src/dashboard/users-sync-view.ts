@@ -2,7 +2,7 @@
  * What the dashboard reads of users_sync: a user's row as it stands in the project's app database, and the
  * project's deleted users (authsync.sync_tombstones, kept by src/sync). Read-only; writes go through src/sync.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { getAppDatabase, withProjectDatabase } from '../projects/databases.js';
 
 export interface UsersSyncRow {

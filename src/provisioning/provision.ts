@@ -3,7 +3,7 @@
  * RLS kit in its app database. Run when a project is created and for every project at server start;
  * every step is idempotent.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { installKit, kitIsCurrent } from '../rls/install.js';
 import { ensureTarget } from '../sync/target-schema.js';

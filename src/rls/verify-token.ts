@@ -11,7 +11,7 @@
  * costs more CPU than the rest of a request. `exp` and `nbf` are checked again at every use.
  */
 import { compactVerify } from 'jose';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { decodeJws, verifyEs256Signature } from '../crypto/es256.js';
 import { audienceFor, issuerFor } from '../auth/access-tokens.js';
 import { ACCEPTED_ALGORITHMS, type JwksCache } from './jwks-cache.js';

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { channelNames } from '../db/channels.js';
 import type { Database } from '../db/database.js';

@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { apiEndpoints } from '../api/routes/index.js';
 import { mountApi } from '../api/router.js';
 import type { Config } from '../config/index.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { hashesEqual, hashSecret } from '../crypto/secrets.js';
 import { clientAddress, isLoopback } from '../http/peer.js';
 import { mountDashboard } from '../dashboard/index.js';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.js';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
 import { jwksUrl } from '../projects/signing-keys.js';
 import { provisionAppDatabasesAtStart } from '../provisioning/provision.js';

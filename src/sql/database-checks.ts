@@ -4,7 +4,7 @@
  * who all share one role, can cancel or terminate each other's backends (the kit takes pg_cancel_backend and
  * pg_terminate_backend away from PUBLIC only when a superuser installs it).
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { listProjects } from '../projects/projects.js';
 import { endUsersCanSignalBackends } from '../rls/install.js';
 import type { PasswordPathStatus } from './password-path.js';

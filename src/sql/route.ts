@@ -1,6 +1,6 @@
 /** HTTP framing of /sql: Neon's headers, CORS, status codes and JSON bodies around SqlService. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { clientAddressOf, isLoopback } from '../http/peer.js';
 import { SqlHttpError } from './neon-errors.js';
 import { parseSqlRequest, readIncomingBody } from './request.js';

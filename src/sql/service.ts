@@ -4,7 +4,7 @@
  * by PostgreSQL), borrow a connection logged in as that role, install the identity, run the queries.
  */
 import { createHash } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { pgliteHandle } from '../db/pglite.js';
 import { RateLimitedError } from '../rate-limit/rate-limited.js';
 import { installKit, kitIsCurrent, rolePassword } from '../rls/install.js';

@@ -3,7 +3,7 @@
  * project (`<project-id>.<anything>`, as Neon's endpoint ID); otherwise host:port/database must be the app database
  * of exactly one project. A token is only ever checked against, and run in, the project it was routed to.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import type { Database, Queryable } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
 import { listProjectDatabases } from '../projects/databases.js';

@@ -4,7 +4,7 @@
  * (`sql_anonymous_tokens_as_authenticated`); otherwise a policy `TO authenticated USING (true)` would be open to
  * every visitor. Neon's default JWKS does not hold anonymous users' keys, so there the token is refused too.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import type { EndUserRole } from '../rls/kit-sql.js';
 import type { VerifiedClaims } from '../rls/verify-token.js';
 import { badRequest } from './neon-errors.js';

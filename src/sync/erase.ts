@@ -4,7 +4,7 @@
  * erased, so a resync removes the row again rather than bringing back a soft-deleted one. Also erases a
  * user deleted earlier (soft). Idempotent.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { RANK } from './changes.js';
 import { deliver } from './capture.js';
 

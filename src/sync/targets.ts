@@ -2,7 +2,7 @@
  * The users_sync databases of a project, as commands name them: choosing the ones a command works on (every database
  * of a project, or of all projects), and adding or removing an extra target after the project was created.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { addProjectDatabase, databaseKey, deleteSyncTarget, listProjectDatabases, withProjectDatabase, type ProjectDatabase } from '../projects/databases.js';
 import { getProject, isProjectId, notifyProjectChange } from '../projects/projects.js';
 import { SyncSetupError } from './grants.js';

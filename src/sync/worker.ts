@@ -9,7 +9,7 @@
  * On PostgreSQL the worker has its own small pool to the server's database: the API's pool can be busy
  * with requests, and a pass must not queue behind them.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../context/app-context.js';
 import { RESYNC, type Database } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
 import { listProjectDatabases, type ProjectDatabase } from '../projects/databases.js';

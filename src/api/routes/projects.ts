@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TextError } from '../../errors/known-errors.js';
 import { clientProjectConfig } from '../../projects/project-config.js';
 import { listPublishedKeys, toJwk, type Audience } from '../../projects/signing-keys.js';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import { endpoint } from '../endpoint.js';
 import { ok } from '../respond.js';
 import { booleanQuery } from './fields.js';

@@ -1,6 +1,6 @@
 /** withContext for the sync and users commands: a SyncSetupError is the user's to fix, so it prints as a message alone. */
 import type { Config } from '../../config/index.js';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import { SyncSetupError } from '../../sync/grants.js';
 import { withContext } from '../with-context.js';
 

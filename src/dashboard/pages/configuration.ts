@@ -4,7 +4,7 @@
  * accepts anonymous users' tokens for the role authenticated.
  */
 import type { Context, Hono } from 'hono';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import { rotateProjectKey, updateProject, type Project } from '../../projects/projects.js';
 import { rotateSigningKeys } from '../../projects/signing-keys.js';
 import { appEnv, envBlock } from '../app-env.js';

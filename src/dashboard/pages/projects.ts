@@ -1,6 +1,6 @@
 /** GET/POST /dashboard/projects: the list of projects (paginated) and creating one (its keys shown once). */
 import type { Hono } from 'hono';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import { createProject, listProjects, type Project, type ProjectKeys } from '../../projects/projects.js';
 import { provisionProject } from '../../provisioning/provision.js';
 import type { DashboardEnv } from '../env.js';

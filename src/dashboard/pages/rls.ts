@@ -3,7 +3,7 @@
  * database has the roles and `auth` functions, and the "query as user" panel.
  */
 import type { Context, Hono } from 'hono';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import type { Project } from '../../projects/projects.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
 import { addProvider, listProviders, removeProvider } from '../../rls/providers.js';

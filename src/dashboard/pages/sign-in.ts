@@ -1,6 +1,6 @@
 /** GET/POST /dashboard/sign-in and POST /dashboard/sign-out. */
 import type { Hono } from 'hono';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import { hashesEqual, hashSecret } from '../../crypto/secrets.js';
 import { clientAddress } from '../../http/peer.js';
 import type { Attempt } from '../../rate-limit/limits.js';

@@ -3,7 +3,7 @@
  * changes, current lag (a live chart fed by sync/status.json), last error; and a resync with visible progress.
  */
 import type { Hono } from 'hono';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import type { Project } from '../../projects/projects.js';
 import { syncStatus, type TargetStatus } from '../../sync/status.js';
 import type { DashboardEnv } from '../env.js';

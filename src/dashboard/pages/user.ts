@@ -4,7 +4,7 @@
  * removed, so ON DELETE CASCADE / SET NULL foreign keys fire) — both through src/sync's semantics.
  */
 import type { Context, Hono } from 'hono';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import type { Project } from '../../projects/projects.js';
 import { eraseUser } from '../../sync/erase.js';
 import { toUserFields } from '../../users/user-input.js';

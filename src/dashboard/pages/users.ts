@@ -3,7 +3,7 @@
  * from authsync.users, deleted ones from the users_sync tombstones) and the form that creates a user.
  */
 import type { Hono } from 'hono';
-import type { AppContext } from '../../context.js';
+import type { AppContext } from '../../context/app-context.js';
 import type { Project } from '../../projects/projects.js';
 import { toUserFields } from '../../users/user-input.js';
 import type { UserRow } from '../../users/user-object.js';

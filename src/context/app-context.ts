@@ -1,11 +1,11 @@
 /** Everything a request handler, a CLI command or a test needs, built once at start (see server/app-context.ts). */
 import type { Logger } from 'pino';
-import type { Config } from './config/index.js';
-import type { SecretBox } from './crypto/secret-box.js';
-import type { Database } from './db/database.js';
-import type { ProjectDirectory } from './projects/directory.js';
-import type { RateLimits } from './rate-limit/limits.js';
-import type { UserStore } from './users/user-store.js';
+import type { Config } from '../config/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Database } from '../db/database.js';
+import type { ProjectDirectory } from '../projects/directory.js';
+import type { RateLimits } from '../rate-limit/limits.js';
+import type { UserStore } from '../users/user-store.js';
 
 export interface AppContext {
   config: Config;
