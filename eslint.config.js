@@ -1,7 +1,32 @@
-// Lint rules: the recommended sets of ESLint and typescript-eslint, plus a ban on
-// reading process.env outside the configuration module (config is validated once, at start).
+// Lint rules: the recommended sets of ESLint and typescript-eslint, a ban on reading process.env outside the
+// configuration module (config is validated once, at start), and the layers of src/ (ARCHITECTURE.md, "Modules").
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
+
+// The layers of src/, top to bottom: each module is a folder of src/. A module may import from the layers below its
+// own, never from its own layer's other modules or from above; type imports and re-exports count the same. Every file
+// of src/ belongs to a module, and every local import goes to one.
+const LAYERS = [
+  ['cli'],
+  ['server'],
+  ['dashboard', 'api'],
+  ['sql'],
+  ['provisioning'],
+  ['rls'],
+  ['sync', 'auth'],
+  ['context'],
+  ['projects', 'users'],
+  ['rate-limit', 'http'],
+  ['db', 'crypto'],
+  ['config', 'errors'],
+];
+const layerPolicies = LAYERS.flatMap((layer, index) =>
+  layer.map((name) => ({
+    from: { element: { type: name } },
+    allow: { to: { element: { types: { anyOf: LAYERS.slice(index + 1).flat() } } } },
+  })),
+);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.authsync/**', 'test-results/**', 'bench/results/**'] },
@@ -18,6 +43,20 @@ export default tseslint.config(
     ignores: ['src/config/**'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': LAYERS.flat().map((name) => ({ type: name, pattern: `src/${name}` })),
+      'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import'],
+      'import/resolver': { typescript: { project: 'tsconfig.json' } },
+    },
+    rules: {
+      'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }],
+      'boundaries/no-unknown-files': 'error',
+      'boundaries/no-unknown-dependencies': 'error',
     },
   },
   {
