@@ -163,7 +163,7 @@ try {
   second = fork(fileURLToPath(new URL('./sql-second-server.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
-    env: { ...process.env, ...BENCH_LIMITS, AUTHSYNC_SECRET: SECRET, DATABASE_URL: url.toString(), AUTHSYNC_LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...BENCH_LIMITS, AUTHSYNC_SECRET: SECRET, AUTHSYNC_BASE_URL: server.url, DATABASE_URL: url.toString(), AUTHSYNC_LOG_LEVEL: 'silent' },
   });
   const secondUrl = await new Promise<string>((resolve, reject) => {
     second!.once('message', (message: { url: string }) => resolve(message.url));

@@ -1,6 +1,7 @@
 /**
  * A second authsync server for `npm run bench:sql`, in its own process: the stateless scale-out, on the same
- * database and with the same server secret as the first (AUTHSYNC_SECRET), its own data directory. Answers its URL
+ * database and with the same server secret (AUTHSYNC_SECRET) and public URL (AUTHSYNC_BASE_URL, the issuer of the
+ * tokens both accept) as the first, its own data directory. Answers its URL
  * once it listens; stops when the parent disconnects.
  */
 import fs from 'node:fs';
