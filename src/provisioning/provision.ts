@@ -8,13 +8,41 @@ import { listProjectDatabases, withProjectDatabase } from '../projects/databases
 import { installKit, kitIsCurrent } from '../rls/install.js';
 import { ensureTarget } from '../sync/target-schema.js';
 
+/** A step of provisioning that failed: which one, in which database, and PostgreSQL's message with its hint. */
+export class ProvisioningError extends Error {
+  constructor(
+    readonly step: 'users_sync' | 'rls_kit',
+    readonly database: string,
+    cause: unknown,
+  ) {
+    const { message, hint } = cause as { message?: string; hint?: string };
+    super(`${message ?? String(cause)}${hint ? ` (${hint})` : ''}`, { cause });
+    this.name = 'ProvisioningError';
+  }
+}
+
 export async function provisionProject(ctx: AppContext, projectId: string): Promise<void> {
   for (const target of await listProjectDatabases(ctx.db, ctx.box, projectId)) {
-    await withProjectDatabase(ctx, target, async (db) => {
-      await ensureTarget(db);
-      if (target.purpose === 'app') await installKit(db, { serverSecret: ctx.serverSecret, setPasswords: db.kind !== 'pglite' });
-    });
+    let step: ProvisioningError['step'] = 'users_sync';
+    try {
+      await withProjectDatabase(ctx, target, async (db) => {
+        await ensureTarget(db);
+        if (target.purpose !== 'app') return;
+        step = 'rls_kit';
+        await installKit(db, { serverSecret: ctx.serverSecret, setPasswords: db.kind !== 'pglite' });
+      });
+    } catch (error) {
+      throw new ProvisioningError(step, target.key, error);
+    }
   }
+}
+
+/** What a user is told when provisioning a new project failed: the step, the database and what happens next. */
+export function provisioningWarning(error: Error): string {
+  if (!(error instanceof ProvisioningError)) return `could not prepare the project's databases yet (${error.message}); the server retries at start.`;
+  return error.step === 'rls_kit'
+    ? `could not install the RLS kit in the app database ${error.database} (${error.message}); users_sync is ready there; the server retries the kit at start and /sql on first use.`
+    : `could not prepare users_sync in the database ${error.database} yet (${error.message}); the server retries.`;
 }
 
 /**

@@ -26,25 +26,64 @@ const MAX_EXPIRES_EPOCH = 253_402_300_799;
 /** Bumped whenever the script below changes; recorded in authsync_rls.kit. */
 export const KIT_VERSION = 7;
 
-/** Cluster-wide roles. Needs CREATEROLE (or superuser). */
-export const ROLES_SQL = `
-DO $roles$
+/**
+ * One cluster-wide role of the kit, created or brought to the attributes the kit needs. Attributes are read from
+ * pg_roles first and altered only where they differ: on PostgreSQL 15 even naming SUPERUSER, BYPASSRLS or REPLICATION
+ * in ALTER ROLE (to turn them off) needs a superuser, so a CREATEROLE installer passes when the roles are new or already
+ * right. A role that holds one of those powers stops a non-superuser installer with a message naming the power and
+ * the one-time fix. `endUser`: also never CREATEDB, CREATEROLE or REPLICATION (sessions of end users run client SQL).
+ */
+export function ensureRoleSql(role: string, { login, endUser }: { login: boolean; endUser: boolean }): string {
+  const created = endUser
+    ? `${login ? 'LOGIN' : 'NOLOGIN'} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT`
+    : `${login ? 'LOGIN' : 'NOLOGIN'} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT`;
+  return `DO $role$
+DECLARE
+  r record;
+  superuser_only text;
+  changes text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '${KIT_OWNER_ROLE}') THEN
-    CREATE ROLE ${KIT_OWNER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT;
+  SELECT * INTO r FROM pg_catalog.pg_roles WHERE rolname = '${role}';
+  IF NOT FOUND THEN
+    CREATE ROLE ${role} ${created};
+    RETURN;
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
-    CREATE ROLE authenticated LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT;
+  -- Powers that only a superuser may take away.
+  superuser_only := concat_ws(', ', CASE WHEN r.rolsuper THEN 'SUPERUSER' END, CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END${
+    endUser ? `,
+    CASE WHEN r.rolreplication THEN 'REPLICATION' END` : ''
+  });
+  IF superuser_only <> '' AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    RAISE EXCEPTION 'authsync: role ${role} has %; taking it away needs SUPERUSER, which % does not have', superuser_only, current_user
+      USING ERRCODE = '42501',
+        HINT = 'Run once as a superuser: authsync rls install --database-url <a superuser''s URL of this database>. Later installs need only CREATEROLE.';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'anonymous') THEN
-    CREATE ROLE anonymous LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT;
+  changes := concat_ws(' ',
+    CASE WHEN r.rolsuper THEN 'NOSUPERUSER' END,
+    CASE WHEN r.rolbypassrls THEN 'NOBYPASSRLS' END,
+    CASE WHEN r.rolcanlogin <> ${login} THEN '${login ? 'LOGIN' : 'NOLOGIN'}' END${
+      endUser
+        ? `,
+    CASE WHEN r.rolreplication THEN 'NOREPLICATION' END,
+    CASE WHEN r.rolcreatedb THEN 'NOCREATEDB' END,
+    CASE WHEN r.rolcreaterole THEN 'NOCREATEROLE' END`
+        : ''
+    });
+  IF changes <> '' THEN
+    EXECUTE 'ALTER ROLE ${role} ' || changes;
   END IF;
 END
-$roles$;
--- Roles that existed before keep their members, but never the powers that would bypass the policies.
-ALTER ROLE authenticated LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
-ALTER ROLE anonymous LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
-ALTER ROLE ${KIT_OWNER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+$role$;`;
+}
+
+/**
+ * Cluster-wide roles. Needs CREATEROLE (or superuser); roles that existed before keep their members, but never the
+ * powers that would bypass the policies (taking those away needs a superuser: see ensureRoleSql).
+ */
+export const ROLES_SQL = `
+${ensureRoleSql(KIT_OWNER_ROLE, { login: false, endUser: false })}
+${ensureRoleSql('authenticated', { login: true, endUser: true })}
+${ensureRoleSql('anonymous', { login: true, endUser: true })}
 -- The owner sees its end-user backends in pg_stat_get_activity (backend_start), so it is a member of them.
 -- (Membership goes this way only: the end-user roles gain nothing.)
 GRANT authenticated TO ${KIT_OWNER_ROLE};

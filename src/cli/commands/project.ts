@@ -1,7 +1,7 @@
 /** `authsync project create|list|update`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createProject, isProjectId, listProjects, ProjectInputError, updateProject } from '../../projects/projects.js';
-import { provisionProject } from '../../provisioning/provision.js';
+import { provisionProject, provisioningWarning } from '../../provisioning/provision.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
 import { SIGNAL_WARNING, sqlDatabaseFindings } from '../../sql/database-checks.js';
 import { SqlService } from '../../sql/service.js';
@@ -53,9 +53,7 @@ export function registerProject(program: Command): void {
         },
       });
       // neon_auth.users_sync in the app database and the sync targets; a target down now is set up by the server later.
-      await provisionProject(ctx, made.project.id).catch((error: Error) =>
-        process.stderr.write(`authsync: warning: could not prepare a users_sync database yet (${error.message}); the server retries.\n`),
-      );
+      await provisionProject(ctx, made.project.id).catch((error: Error) => process.stderr.write(`authsync: warning: ${provisioningWarning(error)}\n`));
       // What /sql will refuse or cannot prevent in the app database, said now rather than at the first request.
       const sql = new SqlService(ctx);
       const findings = await sqlDatabaseFindings(sql, made.project.id)

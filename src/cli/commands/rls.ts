@@ -24,14 +24,17 @@ export function registerRls(program: Command): void {
   rls
     .command('install')
     .description("install the RLS kit (roles authenticated/anonymous, schema auth, grants) into an app database")
-    .requiredOption('--database-url <url>', 'the app database, as a role that can create roles and schemas')
+    .requiredOption('--database-url <url>', 'the app database, as its owner with CREATEROLE (a superuser once if a kit role has SUPERUSER, BYPASSRLS or REPLICATION to take away: see docs/rls.md)')
     .option('--data-dir <dir>', 'where the server secret is kept (env AUTHSYNC_DATA_DIR); the role passwords derive from it')
     .option('--extension-dir <dir>', "also write a no-op pg_session_jwt extension there (PostgreSQL's sharedir/extension)")
     .action(async (options: { databaseUrl: string; dataDir?: string; extensionDir?: string }) => {
       const config = configFrom({ ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
       const db = openPostgres(options.databaseUrl, { max: 1, applicationName: 'authsync-rls-install' });
       try {
-        await installKit(db, { serverSecret: readOrCreateSecret(config) });
+        await installKit(db, { serverSecret: readOrCreateSecret(config) }).catch((error: { code?: string; message: string; hint?: string }) => {
+          // A privilege the installer lacks: the message and PostgreSQL's hint (what to run instead), without a stack.
+          throw error.code === '42501' ? new Error(error.hint ? `${error.message}\n${error.hint}` : error.message) : error;
+        });
         if (await endUsersCanSignalBackends(db)) process.stderr.write(`authsync: warning: ${SIGNAL_WARNING}.\n`);
       } finally {
         await db.close();
