@@ -148,7 +148,12 @@ const configSchema = z.object({
   maxMetadataBytes: z.coerce.number().int().min(1024).default(64 * 1024),
 });
 
-export type Config = z.infer<typeof configSchema> & { baseUrl: string; dataDir: string };
+export type Config = z.infer<typeof configSchema> & {
+  baseUrl: string;
+  dataDir: string;
+  /** Whether baseUrl was given (--base-url or AUTHSYNC_BASE_URL) rather than derived from host and port. */
+  baseUrlGiven: boolean;
+};
 
 /** Values given on the command line; each overrides its environment variable. */
 export interface ConfigFlags {
@@ -205,7 +210,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const value = parsed.data;
   const hostForUrl = value.host.includes(':') ? `[${value.host}]` : value.host;
   const baseUrl = (value.baseUrl ?? `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${value.port}`).replace(/\/+$/, '');
-  return { ...value, baseUrl, dataDir: path.resolve(value.dataDir) };
+  return { ...value, baseUrl, baseUrlGiven: value.baseUrl !== undefined, dataDir: path.resolve(value.dataDir) };
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context/app-context.js';
+import { recordBaseUrl } from '../context/base-url.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
 import { jwksUrl } from '../projects/signing-keys.js';
 import { provisionAppDatabasesAtStart } from '../provisioning/provision.js';
@@ -60,6 +61,8 @@ export async function startServer(config: Config, options: { createDefaultProjec
     throw error;
   }
   const { ctx } = opened;
+  // CLI commands run beside this server print URLs that name it (see context/base-url.ts).
+  await recordBaseUrl(ctx.db, config.baseUrl);
   let defaultProject: RunningServer['defaultProject'];
   if (options.createDefaultProject !== false && (await listProjects(ctx.db)).length === 0) {
     const { project, keys } = await createProject(ctx.db, ctx.box, { displayName: 'Default project' });

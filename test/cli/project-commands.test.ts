@@ -91,6 +91,27 @@ describe('project and migrate commands on PostgreSQL', () => {
     expect(res.stdout).not.toMatch(/ssk_|sak_/);
   });
 
+  it("without --base-url, project create and list print the running server's URLs (recorded at its start); --base-url and AUTHSYNC_BASE_URL win", async () => {
+    const port = new URL(t.url).port;
+    expect(port).not.toBe('8102');
+    const bare = ['--database-url', t.databaseUrl!, '--data-dir', t.dataDir];
+    const created = await runCli(['project', 'create', '--name', 'No base URL', '--json', ...bare]);
+    expect(created.code, created.stderr).toBe(0);
+    const urls = JSON.parse(created.stdout) as Record<string, string>;
+    expect(urls).toMatchObject({ apiUrl: t.url, jwksUrl: `${t.url}/api/v1/projects/${urls.projectId}/.well-known/jwks.json`, sqlEndpoint: `${t.url}/sql` });
+    // The printed URLs work: the running server answers them.
+    expect((await fetch(urls.jwksUrl!)).status).toBe(200);
+    const listed = await runCli(['project', 'list', '--json', ...bare]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as Array<{ projectId: string; jwksUrl: string }>).find((p) => p.projectId === urls.projectId)?.jwksUrl).toBe(urls.jwksUrl);
+
+    const given = 'https://auth.example.com';
+    const flag = await runCli(['project', 'create', '--name', 'Flag', '--json', ...bare, '--base-url', given]);
+    expect((JSON.parse(flag.stdout) as Record<string, string>).apiUrl).toBe(given);
+    const env = await runCli(['project', 'create', '--name', 'Env', '--json', ...bare], { AUTHSYNC_BASE_URL: given });
+    expect((JSON.parse(env.stdout) as Record<string, string>).sqlEndpoint).toBe(`${given}/sql`);
+  });
+
   describe('migrate', () => {
     let db: TestDatabase;
     beforeAll(async () => {
@@ -110,6 +131,14 @@ describe('project and migrate commands on PostgreSQL', () => {
       // The running server's database is up to date too.
       const serverDb = await runCli(['migrate', '--database-url', t.databaseUrl!]);
       expect(serverDb.stdout).toContain('up to date');
+    });
+
+    it('project create on a database no server has started on prints the default URLs', async () => {
+      const res = await runCli(['project', 'create', '--name', 'Before any start', '--json', '--database-url', db.url, '--data-dir', t.dataDir]);
+      expect(res.code, res.stderr).toBe(0);
+      const urls = JSON.parse(res.stdout) as Record<string, string>;
+      expect(new URL(urls.apiUrl!).port).toBe('8102');
+      expect(new URL(urls.sqlEndpoint!).port).toBe('8102');
     });
 
     it('an unreachable database is exit code 1 with a message', async () => {

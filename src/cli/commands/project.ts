@@ -1,5 +1,6 @@
 /** `authsync project create|list|update`. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { printedBaseUrl } from '../../context/base-url.js';
 import { createProject, isProjectId, listProjects, ProjectInputError, updateProject } from '../../projects/projects.js';
 import { provisionProject, provisioningWarning } from '../../provisioning/provision.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
@@ -40,7 +41,7 @@ export function registerProject(program: Command): void {
       .option('--json', 'print one JSON object'),
   ).action(async (options: CreateOptions) => {
     const config = configFrom(options);
-    const { project: created, keys } = await withContext(config, async (ctx) => {
+    const { project: created, keys, baseUrl } = await withContext(config, async (ctx) => {
       const made = await createProject(ctx.db, ctx.box, {
         displayName: options.name,
         ...(options.id ? { id: options.id } : {}),
@@ -61,7 +62,7 @@ export function registerProject(program: Command): void {
         .finally(() => sql.close());
       if (findings && !findings.passwordPath.serve && config.sqlPasswordAuth === 'auto') process.stderr.write(`authsync: warning: ${findings.passwordPath.reason}.\n`);
       if (findings?.endUsersCanSignal) process.stderr.write(`authsync: warning: ${findings.dbKey}: ${SIGNAL_WARNING}.\n`);
-      return made;
+      return { ...made, baseUrl: await printedBaseUrl(ctx.db, config) };
     });
     const result = {
       projectId: created.id,
@@ -69,9 +70,9 @@ export function registerProject(program: Command): void {
       publishableClientKey: keys.publishableClientKey,
       secretServerKey: keys.secretServerKey,
       superSecretAdminKey: keys.superSecretAdminKey,
-      jwksUrl: jwksUrl(config.baseUrl, created.id),
-      apiUrl: config.baseUrl,
-      ...projectSqlUrls(config, created.id, options.appDatabaseUrl ?? null),
+      jwksUrl: jwksUrl(baseUrl, created.id),
+      apiUrl: baseUrl,
+      ...projectSqlUrls({ ...config, baseUrl }, created.id, options.appDatabaseUrl ?? null),
     };
     if (options.json) printJson(result);
     else printFields(result);
@@ -106,8 +107,8 @@ export function registerProject(program: Command): void {
   withDatabaseOptions(project.command('list').description('list projects').option('--json', 'print JSON')).action(
     async (options: DatabaseOptions & { json?: boolean }) => {
       const config = configFrom(options);
-      const projects = await withContext(config, (ctx) => listProjects(ctx.db));
-      const rows = projects.map((p) => ({ projectId: p.id, displayName: p.displayName, createdAt: p.createdAt.toISOString(), jwksUrl: jwksUrl(config.baseUrl, p.id) }));
+      const { projects, baseUrl } = await withContext(config, async (ctx) => ({ projects: await listProjects(ctx.db), baseUrl: await printedBaseUrl(ctx.db, config) }));
+      const rows = projects.map((p) => ({ projectId: p.id, displayName: p.displayName, createdAt: p.createdAt.toISOString(), jwksUrl: jwksUrl(baseUrl, p.id) }));
       if (options.json) printJson(rows);
       else for (const row of rows) process.stdout.write(`${row.projectId}  ${row.displayName}  (created ${row.createdAt})\n`);
     },
