@@ -23,7 +23,7 @@ const installer = `authsync_creator_${suffix}`;
 const appDb = `authsync_creator_app_${suffix}`;
 const installerUrl = databaseUrl(appDb, { name: installer, password: 'installer-password' });
 /** Roles the test creates besides the installer (dropped afterwards). */
-const extraRoles = [`authsync_new_${suffix}`, `authsync_bypass_${suffix}`];
+const extraRoles = [`authsync_new_${suffix}`, `authsync_bypass_${suffix}`, `authsync_plain_${suffix}`];
 
 let t: TestServer;
 let dataDir: string;
@@ -126,5 +126,22 @@ describe('the RLS kit installed by a CREATEROLE owner that is not a superuser', 
     const asUser = neon(created.databaseAuthenticatedUrl!, { authToken: signUp.json.access_token as string });
     const rows = await asUser.query('SELECT auth.user_id() AS uid, current_user AS role, current_database() AS db');
     expect(rows).toEqual([{ uid: signUp.json.user_id, role: 'authenticated', db: appDb }]);
+  });
+
+  it('when the kit step fails (an owner without CREATEROLE), project create says so: the RLS kit, not users_sync', async () => {
+    const plain = extraRoles[2]!;
+    const plainDb = `authsync_plain_app_${suffix}`;
+    await adminQuery(`CREATE ROLE ${plain} LOGIN NOSUPERUSER NOCREATEROLE`);
+    await adminQuery(`CREATE DATABASE ${plainDb} OWNER ${plain}`);
+    try {
+      const cli = ['--database-url', t.databaseUrl!, '--data-dir', t.dataDir, '--base-url', t.url];
+      const result = await runCli(['project', 'create', '--name', 'Owner without CREATEROLE', '--app-database-url', databaseUrl(plainDb, { name: plain }), '--json', ...cli]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`authsync: warning: could not install the RLS kit in the app database 127.0.0.1:5432/${plainDb}`);
+      expect(result.stderr).toContain('users_sync is ready there');
+      expect(result.stderr).not.toContain('could not prepare users_sync');
+    } finally {
+      await adminQuery(`DROP DATABASE IF EXISTS ${plainDb} WITH (FORCE)`);
+    }
   });
 });
