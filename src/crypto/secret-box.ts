@@ -3,7 +3,8 @@
  * secret. Used for signing keys' private parts and other values that must be read back (never for
  * bearer secrets, which are hashed). Format: `v1.<iv>.<ciphertext>.<tag>`, each base64url.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { deriveKey } from './secrets.js';
 
 export class SecretBoxError extends Error {}
 
@@ -11,7 +12,7 @@ export class SecretBox {
   private readonly key: Buffer;
 
   constructor(serverSecret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', Buffer.from(serverSecret, 'utf8'), 'authsync', 'authsync secret-box v1', 32));
+    this.key = deriveKey(serverSecret, 'authsync secret-box v1');
   }
 
   seal(plaintext: string): string {

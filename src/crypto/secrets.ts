@@ -2,7 +2,7 @@
  * Random secrets, their hashes, and constant-time comparison. Bearer secrets (refresh tokens, project
  * keys) are stored only as SHA-256 hashes: they carry 224+ bits of entropy, so a fast hash is enough.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -38,4 +38,9 @@ export function secretMatchesAny(secret: string, hashes: readonly string[]): boo
 export function newProjectKey(kind: 'publishable_client' | 'secret_server' | 'super_secret_admin'): string {
   const prefix = kind === 'publishable_client' ? 'pck_' : kind === 'secret_server' ? 'ssk_' : 'sak_';
   return prefix + randomBase32(48);
+}
+
+/** A 32-byte key for one purpose, derived (HKDF-SHA256) from the server secret: every server sharing the secret derives the same. */
+export function deriveKey(serverSecret: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(serverSecret, 'utf8'), 'authsync', purpose, 32));
 }

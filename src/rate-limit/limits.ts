@@ -4,10 +4,11 @@
  * concurrent attempts are counted before any of them is checked; the tokens that count failures only are given back
  * when the attempt succeeds. E-mail addresses and credentials appear in bucket keys only as keyed hashes.
  */
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Config, RateLimit } from '../config/index.js';
+import { deriveKey } from '../crypto/secrets.js';
 import { RateLimitedError } from './rate-limited.js';
 import type { TokenBuckets } from './token-buckets.js';
 
@@ -37,7 +38,7 @@ export class RateLimits {
   ) {
     // Keyed, so that the table holds nothing an offline guess of an e-mail address or admin secret could be checked
     // against; derived from the server secret, which every server sharing the database has.
-    this.hashKey = Buffer.from(hkdfSync('sha256', Buffer.from(serverSecret, 'utf8'), 'authsync', 'authsync rate-limit keys v1', 32));
+    this.hashKey = deriveKey(serverSecret, 'authsync rate-limit keys v1');
   }
 
   /**

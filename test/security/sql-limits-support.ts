@@ -1,6 +1,8 @@
 /** Shared by the /sql limit tests: raw /sql requests (status, Neon's JSON body, time taken) and an anonymous visitor's token. */
 import fs from 'node:fs';
-import pg from 'pg';
+import { eventually, withClient } from '../sync/sync-helpers.js';
+
+export { eventually, withClient };
 
 export interface SqlAnswer {
   status: number;
@@ -52,17 +54,6 @@ export async function anonymousToken(apiUrl: string, projectId: string, publisha
   return json.access_token;
 }
 
-/** Runs `run` on a fresh connection to `url` (as its owner), closed afterwards. */
-export async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Backends of `database` running a statement whose text contains `marker` (other than this lookup). */
 export async function activeQueries(url: string, database: string, marker: string): Promise<number> {
   return withClient(url, async (client) => {
@@ -80,19 +71,6 @@ export async function sqlConnections(url: string, database: string): Promise<num
     const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'authsync-sql'`, [database]);
     return Number(rows[0]!.n);
   });
-}
-
-/** Polls `check` until it passes or `ms` have gone by (then its last error is thrown). */
-export async function eventually(check: () => Promise<void>, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 /** A process's peak resident memory (VmHWM) and current one (VmRSS), in MiB, from /proc/<pid>/status. */

@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('/sql statement timeouts and the per-user cap', () => {
   it('20 x pg_sleep(25) from one user: 12 refused with 429, 8 cut at the statement timeout; another user answers promptly meanwhile', { timeout: 60_000 }, async () => {
     const flood = Promise.all(Array.from({ length: 20 }, () => asAlice({ query: 'SELECT pg_sleep(25) AS flood_marker' })));
-    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'flood_marker')).toBe(8));
+    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'flood_marker')).toBe(8), 10_000);
     const victim = await postSql(urls.sqlEndpoint, urls.databaseAuthenticatedUrl, bob, { query: `SELECT 'bob is served'` });
     console.log(`another user's query during the flood: ${victim.ms.toFixed(0)} ms`);
     expect(victim.status).toBe(200);
