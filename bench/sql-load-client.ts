@@ -90,7 +90,12 @@ async function runHttp(job: Job): Promise<JobResult> {
   const requests = Array.from({ length: 1000 }, (_, i) => {
     const { headers, body } = captured[i % captured.length]!;
     const params = [String(job.ids[i % job.ids.length])];
-    const request = { method: 'POST' as const, path: new URL(job.fetchEndpoint!).pathname, headers, body: JSON.stringify({ ...body, params }) };
+    const request = {
+      method: 'POST' as const,
+      path: new URL(job.fetchEndpoint!).pathname,
+      headers,
+      body: JSON.stringify({ ...body, params }),
+    };
     return Math.floor(i / captured.length) % 10 === 0 ? { ...request, onResponse } : request;
   });
   // Several servers (the stateless scale-out): one autocannon instance each, in this process, the connections split
@@ -102,8 +107,16 @@ async function runHttp(job: Job): Promise<JobResult> {
       (endpoint) =>
         new Promise<autocannon.Result>((resolve, reject) => {
           const instance = autocannon(
-            { url: endpoint, connections: Math.round(job.concurrency / endpoints.length), pipelining: 1, duration: job.seconds, timeout: 30, requests },
-            (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+            {
+              url: endpoint,
+              connections: Math.round(job.concurrency / endpoints.length),
+              pipelining: 1,
+              duration: job.seconds,
+              timeout: 30,
+              requests,
+            },
+            (error: unknown, done: autocannon.Result) =>
+              error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done),
           );
           instance.on('response', (_client, status, _bytes, responseTime) => {
             if (status === 200) latencies.push(responseTime);
@@ -121,7 +134,11 @@ async function runHttp(job: Job): Promise<JobResult> {
     qps: sum((r) => r['2xx'] / r.duration),
     requests: sum((r) => r['2xx']),
     errors,
-    ...(errors ? { firstError: `${sum((r) => r.non2xx)} non-2xx, ${sum((r) => r.errors)} errors, ${sum((r) => r.timeouts)} timeouts, ${wrongBodies} answers without exactly one row` } : {}),
+    ...(errors
+      ? {
+          firstError: `${sum((r) => r.non2xx)} non-2xx, ${sum((r) => r.errors)} errors, ${sum((r) => r.timeouts)} timeouts, ${wrongBodies} answers without exactly one row`,
+        }
+      : {}),
   };
 }
 
@@ -161,7 +178,14 @@ async function run(job: Job): Promise<JobResult> {
   );
   await close();
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), qps: latencies.length / job.seconds, requests: latencies.length, errors, ...(firstError ? { firstError } : {}) };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    qps: latencies.length / job.seconds,
+    requests: latencies.length,
+    errors,
+    ...(firstError ? { firstError } : {}),
+  };
 }
 
 process.on('message', (job: Job) => {

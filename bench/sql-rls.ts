@@ -51,7 +51,10 @@ async function admin(sql: string): Promise<void> {
 
 /** The load generator's process; each job runs there and answers with its figures. */
 function startLoadClient(): { pid: number; run: (job: Job) => Promise<JobResult>; stop: () => void } {
-  const child = fork(fileURLToPath(new URL('./sql-load-client.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(fileURLToPath(new URL('./sql-load-client.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
   let pending: { resolve: (r: JobResult) => void; reject: (e: Error) => void } | undefined;
   child.on('message', (message: { ok: true; result: JobResult } | { ok: false; error: string }) => {
     const waiter = pending;
@@ -81,9 +84,15 @@ const loadClient = startLoadClient();
 // Both servers (see the scale-out run below) share the server secret, as the README asks of servers on one database.
 const SECRET = randomBytes(32).toString('hex');
 // Rate limits off: the set-up signs up USERS users from one address, more than the per-address sign-up limit.
-const server = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: url.toString() }, { ...BENCH_LIMITS, AUTHSYNC_SECRET: SECRET }), {
-  createDefaultProject: false,
-});
+const server = await startServer(
+  loadConfig(
+    { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: url.toString() },
+    { ...BENCH_LIMITS, AUTHSYNC_SECRET: SECRET },
+  ),
+  {
+    createDefaultProject: false,
+  },
+);
 let second: ReturnType<typeof fork> | undefined;
 try {
   const { project, keys } = await createProject(server.ctx.db, server.ctx.box, { displayName: 'bench' });
@@ -97,7 +106,12 @@ try {
   for (let i = 0; i < USERS; i++) {
     const res = await fetch(`${server.url}/api/v1/auth/password/sign-up`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-stack-access-type': 'client', 'x-stack-project-id': project.id, 'x-stack-publishable-client-key': keys.publishableClientKey },
+      headers: {
+        'content-type': 'application/json',
+        'x-stack-access-type': 'client',
+        'x-stack-project-id': project.id,
+        'x-stack-publishable-client-key': keys.publishableClientKey,
+      },
       body: JSON.stringify({ email: `u${i}@bench.example`, password: 'bench password 123' }),
     });
     const json = (await res.json()) as { user_id: string; access_token: string };
@@ -108,9 +122,13 @@ try {
   const direct = new pg.Pool({ connectionString: url.toString(), max: 20 });
   direct.on('error', () => undefined);
   await direct.query(`CREATE TABLE items (id int PRIMARY KEY, user_id text NOT NULL, body text NOT NULL)`);
-  await direct.query(`INSERT INTO items SELECT i, ($1::text[])[1 + i % ${USERS}], 'item ' || i FROM generate_series(1, 100000) i`, [tokens.map((t) => t.id)]);
+  await direct.query(`INSERT INTO items SELECT i, ($1::text[])[1 + i % ${USERS}], 'item ' || i FROM generate_series(1, 100000) i`, [
+    tokens.map((t) => t.id),
+  ]);
   await direct.query(`ALTER TABLE items ENABLE ROW LEVEL SECURITY`);
-  await direct.query(`CREATE POLICY "crud-authenticated-policy-select" ON items AS PERMISSIVE FOR SELECT TO authenticated USING ((select auth.user_id() = "items"."user_id"))`);
+  await direct.query(
+    `CREATE POLICY "crud-authenticated-policy-select" ON items AS PERMISSIVE FOR SELECT TO authenticated USING ((select auth.user_id() = "items"."user_id"))`,
+  );
   await direct.query(`GRANT SELECT ON items TO authenticated`);
   for (const [name, policy] of [
     ['items_const', `(select 'x' = "items_const"."user_id")`],
@@ -127,7 +145,15 @@ try {
 
   // 1. Latency and throughput, from the load generator's process.
   const ids = Array.from({ length: 1000 }, (_, i) => (i % USERS) + USERS * (1 + ((i * 7) % 1000))); // row i belongs to user i % USERS
-  const sqlJob: Job = { kind: 'sql', seconds: SECONDS, concurrency: CONCURRENCY, fetchEndpoint: urls.sqlEndpoint, connectionString: urls.databaseAuthenticatedUrl, tokens: tokens.map((t) => t.token), ids };
+  const sqlJob: Job = {
+    kind: 'sql',
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+    fetchEndpoint: urls.sqlEndpoint,
+    connectionString: urls.databaseAuthenticatedUrl,
+    tokens: tokens.map((t) => t.token),
+    ids,
+  };
   const pgJob: Job = { kind: 'pg', seconds: SECONDS, concurrency: CONCURRENCY, connectionString: url.toString(), ids, poolSize: 20 };
   await loadClient.run({ ...sqlJob, seconds: Math.min(SECONDS, 3) }); // warm-up
   // One request in flight: the latency /sql adds to a query.
@@ -137,7 +163,12 @@ try {
   // server in this process (no database, no token check): what the driver and HTTP cost on this machine.
   const recorded = await fetch(urls.sqlEndpoint, {
     method: 'POST',
-    headers: { 'neon-connection-string': urls.databaseAuthenticatedUrl, authorization: `Bearer ${tokens[0]!.token}`, 'neon-raw-text-output': 'true', 'neon-array-mode': 'true' },
+    headers: {
+      'neon-connection-string': urls.databaseAuthenticatedUrl,
+      authorization: `Bearer ${tokens[0]!.token}`,
+      'neon-raw-text-output': 'true',
+      'neon-array-mode': 'true',
+    },
     body: JSON.stringify({ query: 'SELECT id, body FROM items WHERE id = $1', params: [String(ids[0])] }),
   }).then((r) => r.text());
   const canned = http.createServer((req, res) => {
@@ -145,7 +176,11 @@ try {
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(recorded));
   });
   await new Promise<void>((resolve) => canned.listen(0, '127.0.0.1', resolve));
-  const floorOne = await loadClient.run({ ...sqlJob, concurrency: 1, fetchEndpoint: `http://127.0.0.1:${(canned.address() as AddressInfo).port}/sql` });
+  const floorOne = await loadClient.run({
+    ...sqlJob,
+    concurrency: 1,
+    fetchEndpoint: `http://127.0.0.1:${(canned.address() as AddressInfo).port}/sql`,
+  });
   canned.close();
   // 50 in flight: through the driver (its fetch() is the bottleneck on 2 cores), then the driver's own requests
   // replayed by autocannon, with the CPU each party spends per request: this process (the server), the load
@@ -157,13 +192,21 @@ try {
   const cpu = cpuCores(cpuBefore, cpuSnapshot(loadClient.pid, backends));
 
   const cpuSeconds = (performance.now() - cpuBefore.at) / 1000;
-  const perRequest = (cores: number | null) => (cores === null ? 'n/a' : `${((cores * cpuSeconds * 1000) / httpMany.requests).toFixed(2)} ms`);
+  const perRequest = (cores: number | null) =>
+    cores === null ? 'n/a' : `${((cores * cpuSeconds * 1000) / httpMany.requests).toFixed(2)} ms`;
   // The stateless scale-out on the same 2 cores: a second server process on the same database, one per core, and
   // autocannon's 50 connections split between the two (one load generator process, as above).
   second = fork(fileURLToPath(new URL('./sql-second-server.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
-    env: { ...process.env, ...BENCH_LIMITS, AUTHSYNC_SECRET: SECRET, AUTHSYNC_BASE_URL: server.url, DATABASE_URL: url.toString(), AUTHSYNC_LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      ...BENCH_LIMITS,
+      AUTHSYNC_SECRET: SECRET,
+      AUTHSYNC_BASE_URL: server.url,
+      DATABASE_URL: url.toString(),
+      AUTHSYNC_LOG_LEVEL: 'silent',
+    },
   });
   const secondUrl = await new Promise<string>((resolve, reject) => {
     second!.once('message', (message: { url: string }) => resolve(message.url));
@@ -175,7 +218,15 @@ try {
   const httpTwo = await loadClient.run(twoJob);
   const twoCpu = cpuCores(twoBefore, cpuSnapshot(second.pid!, []));
   const pgMany = await loadClient.run(pgJob);
-  for (const [name, r] of [['/sql 1', sqlOne], ['pg 1', pgOne], ['floor 1', floorOne], ['/sql driver', sqlMany], ['/sql autocannon', httpMany], ['/sql two servers', httpTwo], ['direct pg', pgMany]] as const) {
+  for (const [name, r] of [
+    ['/sql 1', sqlOne],
+    ['pg 1', pgOne],
+    ['floor 1', floorOne],
+    ['/sql driver', sqlMany],
+    ['/sql autocannon', httpMany],
+    ['/sql two servers', httpTwo],
+    ['direct pg', pgMany],
+  ] as const) {
     if (r.errors) throw new Error(`${name}: ${r.errors} failed requests (first: ${r.firstError})`);
   }
 
@@ -190,7 +241,11 @@ try {
   // packet as the query by the server), the query under the drizzle policy, and the reset, all on the end-user
   // connection.
   const claims = { sub: tokens[0]!.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) + 3600 };
-  const [{ id: identityId }] = (await server.ctx.db.query<{ id: string }>('SELECT authsync_rls.add_identities($1::jsonb)::text AS id', [JSON.stringify([{ claims, expires: claims.exp }])])).rows as [{ id: string }];
+  const [{ id: identityId }] = (
+    await server.ctx.db.query<{ id: string }>('SELECT authsync_rls.add_identities($1::jsonb)::text AS id', [
+      JSON.stringify([{ claims, expires: claims.exp }]),
+    ])
+  ).rows as [{ id: string }];
   const steps: Record<string, number[]> = { 'SELECT 1': [], use_identity: [], 'PK SELECT': [], reset: [] };
   const timed = async (name: string, run: () => Promise<unknown>) => {
     const start = performance.now();
@@ -200,7 +255,13 @@ try {
   for (let r = 0; r < 2000; r++) {
     await timed('SELECT 1', () => conn.client.query('SELECT 1'));
     await timed('use_identity', () => conn.client.query('SELECT authsync_rls.use_identity($1, $2)', [conn.installKey, identityId]));
-    await timed('PK SELECT', () => runQuery(conn.client, { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] }, new RowCollector({ arrayMode: false, raw: true }, new ResponseBudget())));
+    await timed('PK SELECT', () =>
+      runQuery(
+        conn.client,
+        { query: 'SELECT id, body FROM items WHERE id = $1', params: [String(USERS)] },
+        new RowCollector({ arrayMode: false, raw: true }, new ResponseBudget()),
+      ),
+    );
     await timed('reset', () => conn.client.query(RESET_END_USER_SQL));
   }
   const stepMedians = Object.entries(steps).map(([name, us]) => `${name} ${us.sort((a, b) => a - b)[us.length >> 1]!.toFixed(0)} µs`);
@@ -210,7 +271,9 @@ try {
   // enable_* switches would also force the identity lookup inside the readers into a sequential scan.
   await conn.client.query('SET max_parallel_workers_per_gather = 0');
   for (const table of ['items_const', 'items_uid_drizzle']) {
-    const plan = (await conn.client.query(`EXPLAIN (COSTS OFF) SELECT count(*) FROM ${table}`)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join(' ');
+    const plan = (await conn.client.query(`EXPLAIN (COSTS OFF) SELECT count(*) FROM ${table}`)).rows
+      .map((r: Record<string, string>) => r['QUERY PLAN'])
+      .join(' ');
     if (!plan.includes(`Seq Scan on ${table}`)) throw new Error(`unexpected plan: ${plan}`);
   }
   const perRow: Record<string, number> = {};
@@ -229,19 +292,26 @@ try {
 
   const f = (n: number) => n.toFixed(2);
   const avg = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
-  console.log(`cores: ${os.cpus().length}, load average at start ${avg(loadAtStart)}, at end ${avg(os.loadavg())}; ${SECONDS} s per run, ${CONCURRENCY} concurrent; load generator in its own process`);
-  const row = (name: string, r: JobResult) => `  ${name.padEnd(44)} p50 ${f(r.p50).padStart(6)} ms  p99 ${f(r.p99).padStart(6)} ms  ${r.qps.toFixed(0).padStart(6)} q/s`;
+  console.log(
+    `cores: ${os.cpus().length}, load average at start ${avg(loadAtStart)}, at end ${avg(os.loadavg())}; ${SECONDS} s per run, ${CONCURRENCY} concurrent; load generator in its own process`,
+  );
+  const row = (name: string, r: JobResult) =>
+    `  ${name.padEnd(44)} p50 ${f(r.p50).padStart(6)} ms  p99 ${f(r.p99).padStart(6)} ms  ${r.qps.toFixed(0).padStart(6)} q/s`;
   console.log('PK SELECT, 1 in flight:');
   console.log(row('driver + /sql (token)', sqlOne));
   console.log(row('direct pg', pgOne));
   console.log(row('driver + a server that answers at once', floorOne));
-  console.log(`  added: p50 ${f(sqlOne.p50 - pgOne.p50)} ms, p99 ${f(sqlOne.p99 - pgOne.p99)} ms (the driver's floor alone: p50 ${f(floorOne.p50 - pgOne.p50)} ms)`);
+  console.log(
+    `  added: p50 ${f(sqlOne.p50 - pgOne.p50)} ms, p99 ${f(sqlOne.p99 - pgOne.p99)} ms (the driver's floor alone: p50 ${f(floorOne.p50 - pgOne.p50)} ms)`,
+  );
   console.log(`PK SELECT, ${CONCURRENCY} in flight:`);
   console.log(row('driver + /sql (token)', sqlMany));
   console.log(row("driver's requests replayed by autocannon", httpMany));
   console.log(row('the same, two servers (one per core)', httpTwo));
   console.log(row('direct pg', pgMany));
-  console.log(`  /sql (autocannon) vs direct pg: ${(httpMany.qps / pgMany.qps).toFixed(2)}x q/s; added p50 ${f(httpMany.p50 - pgMany.p50)} ms, p99 ${f(httpMany.p99 - pgMany.p99)} ms`);
+  console.log(
+    `  /sql (autocannon) vs direct pg: ${(httpMany.qps / pgMany.qps).toFixed(2)}x q/s; added p50 ${f(httpMany.p50 - pgMany.p50)} ms, p99 ${f(httpMany.p99 - pgMany.p99)} ms`,
+  );
   console.log(
     `  two servers vs one: ${(httpTwo.qps / httpMany.qps).toFixed(2)}x q/s; idle cores during the two-server run ${twoCpu.idle === null ? 'n/a' : twoCpu.idle.toFixed(2)}`,
   );
@@ -250,7 +320,8 @@ try {
   );
   console.log(`PostgreSQL side, one end-user connection, sequential, median of 2000 (round trip included): ${stepMedians.join(', ')}`);
   console.log(`count(*) over 100k rows, seq scan, median of 15 (ms):`);
-  for (const [table, ms] of Object.entries(perRow)) console.log(`  ${table.padEnd(20)} ${f(ms)}  (${f(ms / perRow.items_const!)}x items_const)`);
+  for (const [table, ms] of Object.entries(perRow))
+    console.log(`  ${table.padEnd(20)} ${f(ms)}  (${f(ms / perRow.items_const!)}x items_const)`);
 } catch (error) {
   console.error('benchmark failed:', error);
   process.exitCode = 1;

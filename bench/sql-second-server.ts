@@ -11,7 +11,9 @@ import { loadConfig } from '../src/config/index.js';
 import { startServer } from '../src/server/server.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-bench-second-'));
-const server = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' }, process.env), { createDefaultProject: false });
+const server = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' }, process.env), {
+  createDefaultProject: false,
+});
 process.send!({ url: server.url });
 process.on('disconnect', () => {
   void server.stop().finally(() => {

@@ -62,7 +62,10 @@ await admin(`CREATE DATABASE ${sourceName}`);
 await admin(`CREATE DATABASE ${targetName}`);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-bench-sync-'));
 const server = await startServer(
-  loadConfig({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: dbUrl(sourceName) }, { AUTHSYNC_SECRET: randomBytes(32).toString('hex') }),
+  loadConfig(
+    { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', databaseUrl: dbUrl(sourceName) },
+    { AUTHSYNC_SECRET: randomBytes(32).toString('hex') },
+  ),
   { createDefaultProject: false },
 );
 const { ctx } = server;
@@ -84,10 +87,19 @@ try {
   // sees rows appear through LISTEN on a trigger the benchmark installs in the target (no polling).
   await installWatchTrigger(target);
   const clientModule = new URL('./sync-lag-client.ts', import.meta.url).href;
-  const client = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(clientModule)}, ${JSON.stringify(import.meta.url)}))`, {
-    eval: true,
-    workerData: { url: `${server.url}/api/v1/users`, headers, targetUrl: dbUrl(targetName), rate: RATE, seconds: SECONDS } satisfies ClientInput,
-  });
+  const client = new Worker(
+    `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(clientModule)}, ${JSON.stringify(import.meta.url)}))`,
+    {
+      eval: true,
+      workerData: {
+        url: `${server.url}/api/v1/users`,
+        headers,
+        targetUrl: dbUrl(targetName),
+        rate: RATE,
+        seconds: SECONDS,
+      } satisfies ClientInput,
+    },
+  );
   const { lags, errors, errorKinds, unseen, writeSeconds } = await new Promise<ClientOutput>((resolve, reject) => {
     client.once('message', resolve);
     client.once('error', reject);
@@ -97,7 +109,10 @@ try {
   lags.sort((a, b) => a - b);
   const steady = { writes: lags.length, seconds: writeSeconds, p50: pct(lags, 50), p99: pct(lags, 99), max: lags.at(-1)!, errors, unseen };
   if (errors > 0) console.log(`Failed writes by kind: ${JSON.stringify(errorKinds)}`);
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 
   // 2. Bulk: BULK users through the user store, then wait for the target to hold every user of the project.
   const bulkStart = performance.now();
@@ -111,7 +126,9 @@ try {
     }),
   );
   const lastWrite = performance.now();
-  const expected = Number((await ctx.db.query<{ n: number }>('SELECT count(*) AS n FROM authsync.users WHERE project_id = $1', [project.id])).rows[0]!.n);
+  const expected = Number(
+    (await ctx.db.query<{ n: number }>('SELECT count(*) AS n FROM authsync.users WHERE project_id = $1', [project.id])).rows[0]!.n,
+  );
   let inTarget = 0;
   while (inTarget < expected) {
     inTarget = Number((await target.query('SELECT count(*) AS n FROM neon_auth.users_sync')).rows[0].n);
@@ -142,7 +159,7 @@ try {
     `| lag max | ${f(steady.max)} | ≤ 250 ms | none stated |`,
     `| ${bulk.users.toLocaleString('en-US')} users created (user store, 16 at a time, ${bulk.writeSeconds.toFixed(1)} s): fully synced after the last write | ${bulk.syncedAfterLastWriteSeconds.toFixed(2)} s | ≤ 20 s | no backfill |`,
     '',
-    'In the server\'s own database the row is written in the user\'s transaction: the lag is zero by construction.',
+    "In the server's own database the row is written in the user's transaction: the lag is zero by construction.",
     '',
   ].join('\n');
   const file = path.resolve(import.meta.dirname, '../docs/benchmarks.md');

@@ -210,7 +210,12 @@ function combine(parts: Array<{ load: LoadResult; cpu: CpuCores }>, latencies: n
       p99: percentile(latencies, 0.99),
       seconds,
     },
-    cpu: { server: weighted((c) => c.server), postgres: weighted((c) => c.postgres), driver: weighted((c) => c.driver)!, idle: weighted((c) => c.idle) },
+    cpu: {
+      server: weighted((c) => c.server),
+      postgres: weighted((c) => c.postgres),
+      driver: weighted((c) => c.driver)!,
+      idle: weighted((c) => c.idle),
+    },
   };
 }
 
@@ -311,7 +316,10 @@ async function hashingLines(targets: Target[]): Promise<string[]> {
   const ours = targets.find((t) => t.kind === 'authsync');
   const theirs = targets.find((t) => t.kind === 'better-auth');
   if (ours) {
-    const [row] = await adminQuery<{ h: string }>(ours.database.url, 'SELECT password_hash AS h FROM authsync.users WHERE password_hash IS NOT NULL LIMIT 1');
+    const [row] = await adminQuery<{ h: string }>(
+      ours.database.url,
+      'SELECT password_hash AS h FROM authsync.users WHERE password_hash IS NOT NULL LIMIT 1',
+    );
     const prefix = row?.h.split('$').slice(0, 4).join('$') ?? 'n/a';
     lines.push(
       `authsync:    argon2id m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism} ` +
@@ -330,8 +338,13 @@ async function hashingLines(targets: Target[]): Promise<string[]> {
     } catch {
       // keep the spec's values
     }
-    const [row] = await adminQuery<{ h: string }>(theirs.database.url, 'SELECT password AS h FROM account WHERE password IS NOT NULL LIMIT 1');
-    const stored = row ? `stored as salt:key, ${row.h.split(':')[0]!.length / 2}-byte hex salt, ${row.h.split(':')[1]!.length / 2}-byte key` : 'n/a';
+    const [row] = await adminQuery<{ h: string }>(
+      theirs.database.url,
+      'SELECT password AS h FROM account WHERE password IS NOT NULL LIMIT 1',
+    );
+    const stored = row
+      ? `stored as salt:key, ${row.h.split(':')[0]!.length / 2}-byte hex salt, ${row.h.split(':')[1]!.length / 2}-byte key`
+      : 'n/a';
     lines.push(`Better Auth: scrypt ${params}; better-auth ${packageVersion('better-auth')}; ${stored}`);
   }
   return lines;
@@ -351,7 +364,8 @@ export async function main(): Promise<void> {
   const cleanup = () =>
     (cleaningUp ??= (async () => {
       await Promise.all(targets.map((t) => t.child.stop()));
-      for (const name of databases) await dropDatabase(settings.adminUrl, name).catch((e: unknown) => console.error(`could not drop ${name}:`, e));
+      for (const name of databases)
+        await dropDatabase(settings.adminUrl, name).catch((e: unknown) => console.error(`could not drop ${name}:`, e));
     })());
   const onSignal = () => {
     console.error('\ninterrupted: stopping servers and dropping databases');
@@ -378,7 +392,8 @@ export async function main(): Promise<void> {
       const { headers } = await target.session(signInEmail(target.kind, 1));
       for (const caseName of ['who-am-i', 'sign-in', 'sign-up'] as const) {
         const load = await runLoad(loadSpec(target, caseName, headers, caseName === 'who-am-i' ? 3 : 4));
-        if (load.non2xx > 0 || load.errors > 0) throw new Error(`${target.label} warm-up ${caseName}: ${load.ok} ok, ${load.non2xx} non-2xx, ${load.errors} errors`);
+        if (load.non2xx > 0 || load.errors > 0)
+          throw new Error(`${target.label} warm-up ${caseName}: ${load.ok} ok, ${load.non2xx} non-2xx, ${load.errors} errors`);
       }
       await sleep(settings.drainSeconds * 1000);
       log(`${target.label} warmed up`);
@@ -418,14 +433,29 @@ export async function main(): Promise<void> {
       }
       if (ours) {
         const { accessToken } = sessions.get('authsync')!;
-        jwt.single.push(await jwtVerifications(ours.child.ready.jwksUrl!, accessToken!, ours.child.ready.projectId!, 1, settings.jwtSeconds));
-        jwt.concurrent.push(await jwtVerifications(ours.child.ready.jwksUrl!, accessToken!, ours.child.ready.projectId!, 32, settings.jwtSeconds));
-        log(`round ${round} jose createRemoteJWKSet verify: ${fmt(jwt.single.at(-1)!)}/s (1 in flight), ${fmt(jwt.concurrent.at(-1)!)}/s (32 in flight)`);
+        jwt.single.push(
+          await jwtVerifications(ours.child.ready.jwksUrl!, accessToken!, ours.child.ready.projectId!, 1, settings.jwtSeconds),
+        );
+        jwt.concurrent.push(
+          await jwtVerifications(ours.child.ready.jwksUrl!, accessToken!, ours.child.ready.projectId!, 32, settings.jwtSeconds),
+        );
+        log(
+          `round ${round} jose createRemoteJWKSet verify: ${fmt(jwt.single.at(-1)!)}/s (1 in flight), ${fmt(jwt.concurrent.at(-1)!)}/s (32 in flight)`,
+        );
       }
     }
 
     const hashing = await hashingLines(targets);
-    const report = formatReport({ startedAt, loadBefore, loadAfter: loadAverage(), pgVersion: pgRow?.v ?? '?', targets, measurements, jwt, hashing });
+    const report = formatReport({
+      startedAt,
+      loadBefore,
+      loadAfter: loadAverage(),
+      pgVersion: pgRow?.v ?? '?',
+      targets,
+      measurements,
+      jwt,
+      hashing,
+    });
     process.stdout.write(report);
     const resultsDir = path.join(repoRoot, 'bench', 'results');
     fs.mkdirSync(resultsDir, { recursive: true });
@@ -459,7 +489,11 @@ interface ReportInput {
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 function formatReport(input: ReportInput): string {
@@ -510,7 +544,14 @@ function formatReport(input: ReportInput): string {
     for (const target of input.targets) {
       const c = (f: (cpu: CpuCores) => number | null) => fmt(stat(target.kind, caseName, (m) => f(m.cpu)).median, 2);
       const errors = pick(target.kind, caseName).reduce((n, m) => n + m.load.non2xx + m.load.errors, 0);
-      cpuRows.push([`${caseName} ${target.label}`, c((x) => x.server), c((x) => x.postgres), c((x) => x.driver), c((x) => x.idle), String(errors)]);
+      cpuRows.push([
+        `${caseName} ${target.label}`,
+        c((x) => x.server),
+        c((x) => x.postgres),
+        c((x) => x.driver),
+        c((x) => x.idle),
+        String(errors),
+      ]);
     }
   }
 
@@ -540,7 +581,7 @@ function formatReport(input: ReportInput): string {
     '',
     "who am I: ours GET /api/v1/users/me (client access headers + the user's access token; one user row read per request);",
     '          theirs GET /api/auth/get-session with the session cookie (default: session and user read from the database).',
-    "JWT note: Better Auth issues no JWT in this setup (its session is an opaque cookie); its optional `jwt` plugin adds",
+    'JWT note: Better Auth issues no JWT in this setup (its session is an opaque cookie); its optional `jwt` plugin adds',
     '          /api/auth/jwks and /api/auth/token (EdDSA keys by default) but is not part of the compared configuration.',
     '',
     'CPU (cores, median over rounds) and failures (non-2xx + errors, all rounds)',

@@ -45,7 +45,11 @@ export function databaseUrlFor(adminUrl: string, name: string): string {
   return url.toString();
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(adminUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  adminUrl: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -227,9 +231,12 @@ export async function runLoad(spec: LoadSpec, latencies: number[] = []): Promise
         duration: spec.seconds,
         timeout: 30,
         ...(typeof body === 'string' ? { body } : {}),
-        ...(typeof body === 'function' ? { requests: [{ method: spec.method, setupRequest: (request) => ({ ...request, body: body() }) }] } : {}),
+        ...(typeof body === 'function'
+          ? { requests: [{ method: spec.method, setupRequest: (request) => ({ ...request, body: body() }) }] }
+          : {}),
       },
-      (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+      (error: unknown, done: autocannon.Result) =>
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done),
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => own.push(responseTime));
   });

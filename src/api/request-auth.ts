@@ -44,7 +44,8 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
   const accessToken = stackHeader(headers, 'access-token');
   // Project IDs are UUIDs, stored lower-case; a header in upper case names the same project.
   const normalizedProjectId = projectId.toLowerCase();
-  const token = accessToken === undefined ? null : await verifyAccessToken(ctx, accessToken, { projectId: normalizedProjectId, allowAnonymous });
+  const token =
+    accessToken === undefined ? null : await verifyAccessToken(ctx, accessToken, { projectId: normalizedProjectId, allowAnonymous });
 
   // 3. The project.
   const project = await ctx.directory.getProject(normalizedProjectId);

@@ -10,7 +10,8 @@ import { RateLimitedError } from '../rate-limit/rate-limited.js';
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
   // retry-after: a browser SDK reads it to wait out a 429, and it is not a header scripts may read by default.
-  'access-control-expose-headers': 'content-type, retry-after, x-stack-actual-status, x-stack-known-error, x-hexclave-actual-status, x-hexclave-known-error',
+  'access-control-expose-headers':
+    'content-type, retry-after, x-stack-actual-status, x-stack-known-error, x-hexclave-actual-status, x-hexclave-known-error',
 };
 
 export interface Reply {
@@ -64,7 +65,8 @@ export function errorResponse(error: unknown, options: ResponseOptions, log: Log
     return jsonResponse({ status: error.status, body: error.toBody(), headers: { 'x-stack-known-error': error.code } }, options);
   }
   // A 429 is plain text with Retry-After and no known-error code, which the SDK waits out and retries.
-  if (error instanceof RateLimitedError) return textResponse(429, error.message, options, { 'retry-after': String(error.retryAfterSeconds) });
+  if (error instanceof RateLimitedError)
+    return textResponse(429, error.message, options, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof TextError) return textResponse(error.status, error.message, options);
   if (isInvalidInputFromDatabase(error)) {
     // A value that passed validation but that PostgreSQL still refuses (e.g. a NUL byte in text): the client's fault.

@@ -25,16 +25,18 @@ const ALLOW_HEADERS = [
 ].join(', ');
 
 export function mountApi(app: Hono, ctx: AppContext, endpoints: readonly Endpoint[]): void {
-  app.options(`${API_PREFIX}/*`, () =>
-    new Response(null, {
-      status: 204,
-      headers: {
-        ...CORS_HEADERS,
-        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-        'access-control-allow-headers': ALLOW_HEADERS,
-        'access-control-max-age': '86400',
-      },
-    }),
+  app.options(
+    `${API_PREFIX}/*`,
+    () =>
+      new Response(null, {
+        status: 204,
+        headers: {
+          ...CORS_HEADERS,
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+          'access-control-allow-headers': ALLOW_HEADERS,
+          'access-control-max-age': '86400',
+        },
+      }),
   );
   for (const spec of endpoints) {
     app.on(spec.method, `${API_PREFIX}${spec.path}`, async (c) =>
@@ -50,7 +52,13 @@ function responseOptions(headers: Headers): ResponseOptions {
   return { overrideErrorStatus: stackHeader(headers, 'override-error-status') !== undefined, requestId: randomUUID() };
 }
 
-async function handle(ctx: AppContext, spec: Endpoint, request: Request, params: Record<string, string>, clientAddress: string | undefined): Promise<Response> {
+async function handle(
+  ctx: AppContext,
+  spec: Endpoint,
+  request: Request,
+  params: Record<string, string>,
+  clientAddress: string | undefined,
+): Promise<Response> {
   const options = responseOptions(request.headers);
   try {
     const rawBody = await readBody(request, ctx.config.maxBodyBytes);
@@ -101,7 +109,8 @@ function findNulByte(root: unknown, rootPath: Array<string | number>): Array<str
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (path.length > MAX_INPUT_DEPTH) throw errors.schemaError(`Request validation failed:\n  - ${rootPath.join('.')}: nested deeper than ${MAX_INPUT_DEPTH} levels`);
+    if (path.length > MAX_INPUT_DEPTH)
+      throw errors.schemaError(`Request validation failed:\n  - ${rootPath.join('.')}: nested deeper than ${MAX_INPUT_DEPTH} levels`);
     for (const [key, item] of Object.entries(value)) {
       if (key.includes('\u0000')) return [...path, JSON.stringify(key)];
       stack.push({ value: item, path: [...path, Array.isArray(value) ? Number(key) : key] });

@@ -39,5 +39,9 @@ export async function openSession(
 
 /** Mints the first access token of a committed session. */
 export async function finishSignIn(ctx: AppContext, opened: OpenedSession): Promise<SignInResult> {
-  return { access_token: await mintAccessToken(ctx, opened.user, opened.sessionId), refresh_token: opened.refreshToken, user_id: opened.user.id };
+  return {
+    access_token: await mintAccessToken(ctx, opened.user, opened.sessionId),
+    refresh_token: opened.refreshToken,
+    user_id: opened.user.id,
+  };
 }

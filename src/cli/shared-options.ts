@@ -12,10 +12,15 @@ export function withDatabaseOptions(command: Command): Command {
   return command
     .option('--database-url <url>', 'PostgreSQL connection string (env DATABASE_URL); without it, the embedded database')
     .option('--data-dir <dir>', 'directory of the embedded database and the server secret (env AUTHSYNC_DATA_DIR)', undefined)
-    .option('--base-url <url>', 'public URL of the server, for printed URLs (env AUTHSYNC_BASE_URL; default: the one the last server to start on the database recorded)');
+    .option(
+      '--base-url <url>',
+      'public URL of the server, for printed URLs (env AUTHSYNC_BASE_URL; default: the one the last server to start on the database recorded)',
+    );
 }
 
-export function configFrom(options: DatabaseOptions & { port?: string; host?: string; logLevel?: string; allowEmbeddedSqlOnNetwork?: boolean }): Config {
+export function configFrom(
+  options: DatabaseOptions & { port?: string; host?: string; logLevel?: string; allowEmbeddedSqlOnNetwork?: boolean },
+): Config {
   return loadConfig({
     ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),

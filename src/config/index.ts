@@ -71,12 +71,20 @@ const configSchema = z.object({
    * Lifetime of refresh tokens in seconds.
    * @default 31536000 (one year)
    */
-  refreshTokenTtlSeconds: z.coerce.number().int().min(60).default(365 * 24 * 3600),
+  refreshTokenTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(365 * 24 * 3600),
   /**
    * Largest request body accepted, in bytes.
    * @default 1048576
    */
-  maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
+  maxBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /**
    * Log level of the server (pino levels).
    * @default "info"
@@ -145,7 +153,11 @@ const configSchema = z.object({
   trustedProxyHops: z.coerce.number().int().min(0).max(10).default(0),
 
   /** Largest JSON text of each of a user's three metadata objects, bytes. @default 65536 */
-  maxMetadataBytes: z.coerce.number().int().min(1024).default(64 * 1024),
+  maxMetadataBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -192,7 +204,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     sqlMaxConnectionsPerDatabase: emptyToUndefined(env.AUTHSYNC_SQL_MAX_CONNECTIONS_PER_DATABASE),
     sqlMaxRequestsPerUser: emptyToUndefined(env.AUTHSYNC_SQL_MAX_REQUESTS_PER_USER),
     sqlPasswordAuth: emptyToUndefined(env.AUTHSYNC_SQL_PASSWORD_AUTH),
-    rateLimitsEnabled: env.AUTHSYNC_RATE_LIMITS === undefined || env.AUTHSYNC_RATE_LIMITS === '' ? undefined : env.AUTHSYNC_RATE_LIMITS !== 'off',
+    rateLimitsEnabled:
+      env.AUTHSYNC_RATE_LIMITS === undefined || env.AUTHSYNC_RATE_LIMITS === '' ? undefined : env.AUTHSYNC_RATE_LIMITS !== 'off',
     rateLimitSignIn: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SIGN_IN),
     rateLimitSignInPerAccount: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT),
     rateLimitSignUp: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SIGN_UP),

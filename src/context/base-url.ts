@@ -18,6 +18,8 @@ export async function recordBaseUrl(db: Queryable, baseUrl: string): Promise<voi
 /** The base URL a CLI command prints: the one given (--base-url, AUTHSYNC_BASE_URL), else the recorded one, else the default. */
 export async function printedBaseUrl(db: Queryable, config: Pick<Config, 'baseUrl' | 'baseUrlGiven'>): Promise<string> {
   if (config.baseUrlGiven) return config.baseUrl;
-  const { rows } = await db.query<{ url: string }>("SELECT value #>> '{}' AS url FROM authsync.instance_settings WHERE key = $1", [SETTING_KEY]);
+  const { rows } = await db.query<{ url: string }>("SELECT value #>> '{}' AS url FROM authsync.instance_settings WHERE key = $1", [
+    SETTING_KEY,
+  ]);
   return rows[0]?.url ?? config.baseUrl;
 }

@@ -64,7 +64,10 @@ export async function checkPassword(password: string, stored: string | null | un
     return ok ? { ok, rehash: await hashPassword(password) } : { ok };
   }
   const ok = await hashing.run(() => argonVerify(stored, password).catch(() => false));
-  if (ok && !stored.startsWith(`$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},t=${ARGON2_PARAMS.timeCost},p=${ARGON2_PARAMS.parallelism}$`)) {
+  if (
+    ok &&
+    !stored.startsWith(`$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},t=${ARGON2_PARAMS.timeCost},p=${ARGON2_PARAMS.parallelism}$`)
+  ) {
     return { ok, rehash: await hashPassword(password) };
   }
   return { ok };

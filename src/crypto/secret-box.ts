@@ -24,7 +24,8 @@ export class SecretBox {
 
   open(sealed: string): string {
     const [version, iv, body, tag] = sealed.split('.');
-    if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined) throw new SecretBoxError('Unknown sealed value format');
+    if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined)
+      throw new SecretBoxError('Unknown sealed value format');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));

@@ -27,6 +27,11 @@ export async function ensureAdminSecret(db: Queryable, config: Pick<Config, 'adm
 /** True when `candidate` is the instance admin secret. */
 export async function isAdminSecret(db: Queryable, config: Pick<Config, 'adminSecret'>, candidate: string): Promise<boolean> {
   if (config.adminSecret) return secretMatchesAny(candidate, [hashSecret(config.adminSecret)]);
-  const { rows } = await db.query<{ hash: string }>("SELECT value #>> '{}' AS hash FROM authsync.instance_settings WHERE key = $1", [SETTING_KEY]);
-  return secretMatchesAny(candidate, rows.map((row) => row.hash));
+  const { rows } = await db.query<{ hash: string }>("SELECT value #>> '{}' AS hash FROM authsync.instance_settings WHERE key = $1", [
+    SETTING_KEY,
+  ]);
+  return secretMatchesAny(
+    candidate,
+    rows.map((row) => row.hash),
+  );
 }

@@ -25,7 +25,13 @@ export async function readForm(c: Context): Promise<Form> {
 
 /** The message to show for an expected failure, or undefined for a bug. */
 export function inputErrorMessage(error: unknown): string | undefined {
-  if (error instanceof DashboardInputError || error instanceof ProjectInputError || error instanceof ProviderInputError || error instanceof TextError) return error.message;
+  if (
+    error instanceof DashboardInputError ||
+    error instanceof ProjectInputError ||
+    error instanceof ProviderInputError ||
+    error instanceof TextError
+  )
+    return error.message;
   if (error instanceof KnownError) return error.message;
   if (error instanceof ZodError) return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
   return undefined;

@@ -15,7 +15,8 @@ import { errorPage } from './pages/error-page.js';
 export const SESSION_COOKIE = 'authsync_dashboard';
 
 /** No inline script or style, nothing from elsewhere, no framing. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
@@ -45,7 +46,8 @@ export function requireSession(ctx: AppContext): MiddlewareHandler<DashboardEnv>
   return async (c, next) => {
     const session = await findSession(ctx.db, getCookie(c, SESSION_COOKIE));
     if (!session) {
-      if (c.req.method === 'GET' && !(c.req.header('accept') ?? '').includes('application/json')) return c.redirect(`${DASHBOARD}/sign-in`, 303);
+      if (c.req.method === 'GET' && !(c.req.header('accept') ?? '').includes('application/json'))
+        return c.redirect(`${DASHBOARD}/sign-in`, 303);
       return c.html(errorPage('Signed out', 'Your session has ended. Sign in again.'), 401);
     }
     c.set('session', session);
@@ -79,10 +81,17 @@ export function requireCsrf(ctx: AppContext): MiddlewareHandler<DashboardEnv> {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const session = c.get('session');
     const type = c.req.header('content-type') ?? '';
-    const form = type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data') ? await c.req.parseBody() : {};
-    const token = typeof form._csrf === 'string' ? form._csrf : c.req.header('x-csrf-token') ?? '';
+    const form =
+      type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data') ? await c.req.parseBody() : {};
+    const token = typeof form._csrf === 'string' ? form._csrf : (c.req.header('x-csrf-token') ?? '');
     if (!sameOrigin(c, ctx) || !hashesEqual(hashSecret(token), hashSecret(session.csrfToken))) {
-      return c.html(errorPage('Request refused', 'This request did not come from a dashboard page (missing or wrong CSRF token, or another origin). Reload the page and try again.'), 403);
+      return c.html(
+        errorPage(
+          'Request refused',
+          'This request did not come from a dashboard page (missing or wrong CSRF token, or another origin). Reload the page and try again.',
+        ),
+        403,
+      );
     }
     await next();
   };
@@ -95,7 +104,8 @@ export function requireProject(ctx: AppContext): MiddlewareHandler<DashboardEnv>
     const session = c.get('session');
     const allowed = isProjectId(projectId) && (session.projectId === null || session.projectId === projectId.toLowerCase());
     const project = allowed ? await getProject(ctx.db, projectId.toLowerCase()) : undefined;
-    if (!project) return c.html(errorPage('Project not found', 'There is no such project, or this sign-in does not give access to it.', session), 404);
+    if (!project)
+      return c.html(errorPage('Project not found', 'There is no such project, or this sign-in does not give access to it.', session), 404);
     c.set('project', project);
     await next();
   };

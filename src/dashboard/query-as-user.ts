@@ -30,7 +30,9 @@ export async function queryAsUser(ctx: AppContext, service: SqlService, user: Us
   const app = await getAppDatabase(ctx.db, ctx.box, user.project_id);
   const urls = projectSqlUrls(ctx.config, user.project_id, app.url);
   // Anonymous users' tokens go to the `anonymous` role, as the Neon docs' anonymous@ URL does.
-  const connectionString = user.is_anonymous ? urls.databaseAuthenticatedUrl.replace('://authenticated@', '://anonymous@') : urls.databaseAuthenticatedUrl;
+  const connectionString = user.is_anonymous
+    ? urls.databaseAuthenticatedUrl.replace('://authenticated@', '://anonymous@')
+    : urls.databaseAuthenticatedUrl;
   const token = await mintAccessToken(ctx, user, randomUUID());
   // Rows come back as /sql answers them (JSON text): arrays of the text values, read back here.
   const headers: Record<string, string> = { 'neon-batch-read-only': 'true', 'neon-array-mode': 'true', 'neon-raw-text-output': 'true' };

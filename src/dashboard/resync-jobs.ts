@@ -67,14 +67,20 @@ export class ResyncJobs {
   async get(id: string, projectId: string): Promise<ResyncJob | undefined> {
     if (!UUID.test(id)) return undefined;
     await this.failStale(projectId);
-    const { rows } = await this.ctx.db.query<JobRow>(`SELECT ${COLUMNS} FROM authsync.resync_jobs WHERE id = $1 AND project_id = $2`, [id, projectId]);
+    const { rows } = await this.ctx.db.query<JobRow>(`SELECT ${COLUMNS} FROM authsync.resync_jobs WHERE id = $1 AND project_id = $2`, [
+      id,
+      projectId,
+    ]);
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
   /** The job running for a project, on any server, if any: a second click follows it rather than starting another. */
   async running(projectId: string): Promise<ResyncJob | undefined> {
     await this.failStale(projectId);
-    const { rows } = await this.ctx.db.query<JobRow>(`SELECT ${COLUMNS} FROM authsync.resync_jobs WHERE project_id = $1 AND state = 'running'`, [projectId]);
+    const { rows } = await this.ctx.db.query<JobRow>(
+      `SELECT ${COLUMNS} FROM authsync.resync_jobs WHERE project_id = $1 AND state = 'running'`,
+      [projectId],
+    );
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
@@ -145,7 +151,9 @@ export class ResyncJobs {
     } finally {
       clearInterval(heartbeat);
       // If even this write fails, the job's heartbeat stops and it is reported failed within STALE_SECONDS.
-      await writer.final().catch((err: unknown) => this.ctx.log.warn({ err, projectId: job.projectId }, 'dashboard resync: could not record the result'));
+      await writer
+        .final()
+        .catch((err: unknown) => this.ctx.log.warn({ err, projectId: job.projectId }, 'dashboard resync: could not record the result'));
     }
   }
 }

@@ -25,7 +25,10 @@ export interface RlsStatus {
 }
 
 export async function rlsStatus(ctx: AppContext, sqlService: SqlService, projectId: string): Promise<RlsStatus> {
-  const [databases, sql] = await Promise.all([rlsDatabaseStatus(ctx, projectId), sqlDatabaseFindings(sqlService, projectId).catch(() => undefined)]);
+  const [databases, sql] = await Promise.all([
+    rlsDatabaseStatus(ctx, projectId),
+    sqlDatabaseFindings(sqlService, projectId).catch(() => undefined),
+  ]);
   return { databases, sql };
 }
 
@@ -45,7 +48,13 @@ export async function rlsDatabaseStatus(ctx: AppContext, projectId: string): Pro
         }),
       );
     } catch (error) {
-      out.push({ ...base, roles: [], authFunctions: false, kitVersion: undefined, error: error instanceof Error ? error.message : String(error) });
+      out.push({
+        ...base,
+        roles: [],
+        authFunctions: false,
+        kitVersion: undefined,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return out;

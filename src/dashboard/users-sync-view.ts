@@ -18,12 +18,15 @@ export async function readUsersSyncRow(ctx: AppContext, projectId: string, userI
   const target = await getAppDatabase(ctx.db, ctx.box, projectId);
   try {
     return await withProjectDatabase(ctx, target, async (db) => {
-      const { rows } = await db.query<UsersSyncRow>('SELECT raw_json, updated_at, deleted_at FROM neon_auth.users_sync WHERE id = $1', [userId]);
+      const { rows } = await db.query<UsersSyncRow>('SELECT raw_json, updated_at, deleted_at FROM neon_auth.users_sync WHERE id = $1', [
+        userId,
+      ]);
       return rows[0] ? { state: 'found', row: rows[0] } : { state: 'absent' };
     });
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    if (e.code === '42P01' || e.code === '3F000') return { state: 'unavailable', reason: 'The app database has no neon_auth.users_sync table yet (a resync creates it).' };
+    if (e.code === '42P01' || e.code === '3F000')
+      return { state: 'unavailable', reason: 'The app database has no neon_auth.users_sync table yet (a resync creates it).' };
     ctx.log.warn({ err: error, projectId }, 'dashboard: reading users_sync failed');
     return { state: 'unavailable', reason: `The app database (${target.key}) could not be read: ${e.message ?? 'unknown error'}` };
   }
@@ -39,11 +42,15 @@ export interface DeletedUser {
 }
 
 /** Deleted users of a project, newest deletion first, with an optional search on e-mail and name. */
-export async function listDeletedUsers(ctx: AppContext, projectId: string, options: { query?: string; offset: number; limit: number }): Promise<{ items: DeletedUser[]; more: boolean }> {
+export async function listDeletedUsers(
+  ctx: AppContext,
+  projectId: string,
+  options: { query?: string; offset: number; limit: number },
+): Promise<{ items: DeletedUser[]; more: boolean }> {
   const like = options.query ? `%${options.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const { rows } = await ctx.db
     .query<{ user_id: string; kind: 'deleted' | 'erased'; raw_json: Record<string, unknown>; deleted_at: Date }>(
-    `SELECT user_id, kind, raw_json, deleted_at FROM authsync.sync_tombstones
+      `SELECT user_id, kind, raw_json, deleted_at FROM authsync.sync_tombstones
      WHERE project_id = $1 AND ($2::text IS NULL OR raw_json ->> 'primary_email' ILIKE $2 OR raw_json ->> 'display_name' ILIKE $2)
      ORDER BY deleted_at DESC, user_id LIMIT $3 OFFSET $4`,
       [projectId, like, options.limit + 1, options.offset],

@@ -69,7 +69,9 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
 
 /** int8 (counts, versions) as JS numbers, as PGlite returns them; everything else as node-postgres does. */
 const typeParser = ((oid: number, format?: 'text' | 'binary') =>
-  oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser;
+  oid === pg.types.builtins.INT8
+    ? (value: string) => Number(value)
+    : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser;
 
 async function runQuery<T>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
   const result = await client.query(text, params as unknown[] | undefined);

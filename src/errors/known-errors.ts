@@ -19,7 +19,9 @@ export class KnownError extends Error {
   }
 
   toBody(): Record<string, unknown> {
-    return this.details === undefined ? { code: this.code, error: this.message } : { code: this.code, details: this.details, error: this.message };
+    return this.details === undefined
+      ? { code: this.code, error: this.message }
+      : { code: this.code, details: this.details, error: this.message };
   }
 }
 
@@ -34,7 +36,8 @@ export class TextError extends Error {
   }
 }
 
-const known = (code: string, status: number, message: string, details?: Record<string, unknown>) => new KnownError(code, status, message, details);
+const known = (code: string, status: number, message: string, details?: Record<string, unknown>) =>
+  new KnownError(code, status, message, details);
 
 export const errors = {
   accessTypeRequired: () => known('ACCESS_TYPE_REQUIRED', 400, 'This endpoint needs an access type: set the x-stack-access-type header.'),
@@ -66,7 +69,12 @@ export const errors = {
       allowed_access_types: [...allowed],
     }),
   unparsableAccessToken: () => known('UNPARSABLE_ACCESS_TOKEN', 401, 'The access token is not valid.'),
-  accessTokenExpired: (details: { expiredAtMillis: number | null; projectId: string | null; userId: string | null; refreshTokenId: string | null }) =>
+  accessTokenExpired: (details: {
+    expiredAtMillis: number | null;
+    projectId: string | null;
+    userId: string | null;
+    refreshTokenId: string | null;
+  }) =>
     known('ACCESS_TOKEN_EXPIRED', 401, 'The access token has expired. Refresh it and try again.', {
       expired_at_millis: details.expiredAtMillis,
       project_id: details.projectId,
@@ -79,7 +87,11 @@ export const errors = {
       actual_project_id: actual,
     }),
   anonymousAuthenticationNotAllowed: () =>
-    known('ANONYMOUS_AUTHENTICATION_NOT_ALLOWED', 401, 'This request carries an anonymous user’s token, but anonymous users are not allowed here.'),
+    known(
+      'ANONYMOUS_AUTHENTICATION_NOT_ALLOWED',
+      401,
+      'This request carries an anonymous user’s token, but anonymous users are not allowed here.',
+    ),
   restrictedUserNotAllowed: () => known('RESTRICTED_USER_NOT_ALLOWED', 403, 'The user is restricted and may not use this endpoint.'),
   refreshTokenNotFoundOrExpired: () =>
     known('REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED', 401, 'The refresh token does not exist, has expired or was revoked.'),
@@ -88,7 +100,10 @@ export const errors = {
   userAuthenticationRequired: () => known('USER_AUTHENTICATION_REQUIRED', 401, 'This endpoint needs a signed-in user.'),
   userNotFound: () => known('USER_NOT_FOUND', 404, 'No user with this ID exists in the project.'),
   userEmailAlreadyExists: (email: string) =>
-    known('USER_EMAIL_ALREADY_EXISTS', 409, `A user with the e-mail "${email}" already exists.`, { email, would_work_if_email_was_verified: false }),
+    known('USER_EMAIL_ALREADY_EXISTS', 409, `A user with the e-mail "${email}" already exists.`, {
+      email,
+      would_work_if_email_was_verified: false,
+    }),
   emailPasswordMismatch: () => known('EMAIL_PASSWORD_MISMATCH', 400, 'Wrong e-mail or password.'),
   passwordTooShort: (minLength: number) =>
     known('PASSWORD_TOO_SHORT', 400, `The password must be at least ${minLength} characters long.`, { min_length: minLength }),
@@ -97,10 +112,12 @@ export const errors = {
   signUpNotEnabled: () => known('SIGN_UP_NOT_ENABLED', 400, 'Sign-up is disabled in this project.'),
   passwordAuthenticationNotEnabled: () =>
     known('PASSWORD_AUTHENTICATION_NOT_ENABLED', 400, 'Password authentication is disabled in this project.'),
-  redirectUrlNotWhitelisted: () => known('REDIRECT_URL_NOT_WHITELISTED', 400, 'The redirect URL is not on a trusted domain of this project.'),
+  redirectUrlNotWhitelisted: () =>
+    known('REDIRECT_URL_NOT_WHITELISTED', 400, 'The redirect URL is not on a trusted domain of this project.'),
   schemaError: (message: string) => known('SCHEMA_ERROR', 400, message, { message }),
   bodyParsingError: (message: string, status = 400) => known('BODY_PARSING_ERROR', status, message, { message }),
   invalidOAuthClientIdOrSecret: (clientId: string | null) =>
     known('INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400, 'The OAuth client ID or secret is not valid.', { client_id: clientId }),
-  branchDoesNotExist: (branchId: string) => known('BRANCH_DOES_NOT_EXIST', 400, `The branch "${branchId}" does not exist.`, { branch_id: branchId }),
+  branchDoesNotExist: (branchId: string) =>
+    known('BRANCH_DOES_NOT_EXIST', 400, `The branch "${branchId}" does not exist.`, { branch_id: branchId }),
 } as const;

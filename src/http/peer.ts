@@ -23,7 +23,11 @@ export function peerAddress(c: Context): string | undefined {
  * from to `X-Forwarded-For`, so with N trusted proxies the client is the Nth entry from the right (when the header
  * has fewer entries, the leftmost one). With 0 the header is ignored, whatever it says: anyone can send one.
  */
-export function clientAddressOf(socketAddress: string | undefined, forwardedFor: string | undefined, trustedHops: number): string | undefined {
+export function clientAddressOf(
+  socketAddress: string | undefined,
+  forwardedFor: string | undefined,
+  trustedHops: number,
+): string | undefined {
   if (trustedHops === 0 || !forwardedFor) return socketAddress;
   const hops = forwardedFor
     .split(',')

@@ -31,7 +31,13 @@ export function databaseKey(url: string | null): string {
 }
 
 /** Adds a database to a project (`url` null = the server's own). Idempotent per (project, database). */
-export async function addProjectDatabase(tx: Queryable, box: SecretBox, projectId: string, purpose: DatabasePurpose, url: string | null): Promise<ProjectDatabase> {
+export async function addProjectDatabase(
+  tx: Queryable,
+  box: SecretBox,
+  projectId: string,
+  purpose: DatabasePurpose,
+  url: string | null,
+): Promise<ProjectDatabase> {
   const key = databaseKey(url);
   const existing = (await listProjectDatabases(tx, box, projectId)).find((db) => db.key === key);
   if (existing) return existing;
@@ -72,7 +78,11 @@ export async function getAppDatabase(db: Queryable, box: SecretBox, projectId: s
  * that can be removed: it is returned untouched, for the caller to refuse. Returns undefined when the project has no
  * database with that key.
  */
-export async function deleteSyncTarget(tx: Queryable, projectId: string, key: string): Promise<{ id: string; purpose: DatabasePurpose } | undefined> {
+export async function deleteSyncTarget(
+  tx: Queryable,
+  projectId: string,
+  key: string,
+): Promise<{ id: string; purpose: DatabasePurpose } | undefined> {
   const { rows } = await tx.query<{ id: string; purpose: DatabasePurpose }>(
     'SELECT id, purpose FROM authsync.project_databases WHERE project_id = $1 AND url_key = $2 FOR UPDATE',
     [projectId, key],
@@ -87,7 +97,11 @@ export async function deleteSyncTarget(tx: Queryable, projectId: string, key: st
  * Runs `action` on a project database: the server's own handle (`server.db`), or a short-lived pool for another
  * database.
  */
-export async function withProjectDatabase<T>(server: { db: Database }, target: ProjectDatabase, action: (db: Database) => Promise<T>): Promise<T> {
+export async function withProjectDatabase<T>(
+  server: { db: Database },
+  target: ProjectDatabase,
+  action: (db: Database) => Promise<T>,
+): Promise<T> {
   if (target.url === null) return action(server.db);
   const db = openPostgres(target.url, { max: 1, applicationName: 'authsync-provision', connectionTimeoutMillis: 5_000 });
   try {

@@ -92,7 +92,13 @@ export class ProjectDirectory {
     return this.cached(this.verifiers, kid, async () => {
       const found = await loadPublicKey(this.db, kid);
       if (!found) return undefined;
-      const key = { kid, projectId: found.projectId, audience: found.audience, key: publicKeyFromJwk(found.publicJwk), publishUntil: found.publishUntil };
+      const key = {
+        kid,
+        projectId: found.projectId,
+        audience: found.audience,
+        key: publicKeyFromJwk(found.publicJwk),
+        publishUntil: found.publishUntil,
+      };
       // The project changed (or everything was dropped) while this load ran: answer it, but do not keep it.
       if ((this.invalidatedAt.get(key.projectId) ?? 0) > started || this.clearedAt > started) this.verifiers.delete(kid);
       else this.kidsOf(key.projectId).add(kid);

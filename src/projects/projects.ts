@@ -49,7 +49,11 @@ export function isProjectId(value: string): boolean {
 export class ProjectInputError extends Error {}
 
 /** Creates a project with its keys and signing keys. The keys are returned once and stored only as hashes. */
-export async function createProject(db: Database, box: SecretBox, input: CreateProjectInput): Promise<{ project: Project; keys: ProjectKeys }> {
+export async function createProject(
+  db: Database,
+  box: SecretBox,
+  input: CreateProjectInput,
+): Promise<{ project: Project; keys: ProjectKeys }> {
   const id = (input.id ?? randomUUID()).toLowerCase();
   if (!isProjectId(id)) throw new ProjectInputError(`The project ID "${input.id}" is not a UUID.`);
   const displayName = input.displayName.trim();
@@ -60,7 +64,8 @@ export async function createProject(db: Database, box: SecretBox, input: CreateP
     superSecretAdminKey: input.keys?.superSecretAdminKey ?? newProjectKey('super_secret_admin'),
   };
   for (const [name, value] of Object.entries(keys)) {
-    if (value.length < 16 || value.length > 256 || /\s/.test(value)) throw new ProjectInputError(`The ${name} must have 16 to 256 characters and no spaces.`);
+    if (value.length < 16 || value.length > 256 || /\s/.test(value))
+      throw new ProjectInputError(`The ${name} must have 16 to 256 characters and no spaces.`);
   }
   const config = projectConfigSchema.parse(input.config ?? {});
   const project = await db.transaction(async (tx) => {
@@ -100,7 +105,10 @@ async function insertKey(tx: Queryable, box: SecretBox, projectId: string, kind:
 export async function rotateProjectKey(db: Database, box: SecretBox, projectId: string, kind: ProjectKeyKind): Promise<string> {
   const key = newProjectKey(kind);
   await db.transaction(async (tx) => {
-    await tx.query('UPDATE authsync.project_keys SET revoked_at = now() WHERE project_id = $1 AND kind = $2 AND revoked_at IS NULL', [projectId, kind]);
+    await tx.query('UPDATE authsync.project_keys SET revoked_at = now() WHERE project_id = $1 AND kind = $2 AND revoked_at IS NULL', [
+      projectId,
+      kind,
+    ]);
     await insertKey(tx, box, projectId, kind, key);
     if (kind === 'super_secret_admin') await tx.query('DELETE FROM authsync.dashboard_sessions WHERE project_id = $1', [projectId]);
     await notifyProjectChange(tx, projectId);
@@ -122,28 +130,47 @@ interface ProjectRow {
 }
 
 function toProject(row: ProjectRow): Project {
-  return { id: row.id, displayName: row.display_name, description: row.description, config: parseProjectConfig(row.config), createdAt: row.created_at };
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    description: row.description,
+    config: parseProjectConfig(row.config),
+    createdAt: row.created_at,
+  };
 }
 
 export async function getProject(db: Queryable, id: string): Promise<Project | undefined> {
   if (!isProjectId(id)) return undefined;
-  const { rows } = await db.query<ProjectRow>('SELECT id, display_name, description, config, created_at FROM authsync.projects WHERE id = $1', [id]);
+  const { rows } = await db.query<ProjectRow>(
+    'SELECT id, display_name, description, config, created_at FROM authsync.projects WHERE id = $1',
+    [id],
+  );
   return rows[0] ? toProject(rows[0]) : undefined;
 }
 
 export async function listProjects(db: Queryable): Promise<Project[]> {
-  const { rows } = await db.query<ProjectRow>('SELECT id, display_name, description, config, created_at FROM authsync.projects ORDER BY created_at, id');
+  const { rows } = await db.query<ProjectRow>(
+    'SELECT id, display_name, description, config, created_at FROM authsync.projects ORDER BY created_at, id',
+  );
   return rows.map(toProject);
 }
 
-export async function updateProject(db: Database, id: string, patch: { displayName?: string; config?: Partial<ProjectConfig> }): Promise<Project | undefined> {
+export async function updateProject(
+  db: Database,
+  id: string,
+  patch: { displayName?: string; config?: Partial<ProjectConfig> },
+): Promise<Project | undefined> {
   return db.transaction(async (tx) => {
     const current = await getProject(tx, id);
     if (!current) return undefined;
     const displayName = patch.displayName?.trim() ?? current.displayName;
     if (displayName.length < 1 || displayName.length > 256) throw new ProjectInputError('The project name must have 1 to 256 characters.');
     const config = projectConfigSchema.parse({ ...current.config, ...patch.config });
-    await tx.query('UPDATE authsync.projects SET display_name = $2, config = $3, updated_at = now() WHERE id = $1', [id, displayName, JSON.stringify(config)]);
+    await tx.query('UPDATE authsync.projects SET display_name = $2, config = $3, updated_at = now() WHERE id = $1', [
+      id,
+      displayName,
+      JSON.stringify(config),
+    ]);
     await notifyProjectChange(tx, id);
     return { ...current, displayName, config };
   });

@@ -51,7 +51,12 @@ export async function rotateSigningKeys(db: Database, box: SecretBox, projectId:
 }
 
 /** The private key that signs new tokens of a project for an audience. */
-export async function loadActiveSigningKey(db: Queryable, box: SecretBox, projectId: string, audience: Audience): Promise<{ kid: string; privateJwk: JsonWebKey } | undefined> {
+export async function loadActiveSigningKey(
+  db: Queryable,
+  box: SecretBox,
+  projectId: string,
+  audience: Audience,
+): Promise<{ kid: string; privateJwk: JsonWebKey } | undefined> {
   const { rows } = await db.query<{ kid: string; private_key_enc: string }>(
     `SELECT kid, private_key_enc FROM authsync.signing_keys
      WHERE project_id = $1 AND audience = $2 AND retired_at IS NULL ORDER BY created_at DESC LIMIT 1`,
@@ -75,7 +80,10 @@ function toPublicKey(row: PublicKeyRow): PublicSigningKey {
 
 export async function loadPublicKey(db: Queryable, kid: string): Promise<PublicSigningKey | undefined> {
   if (kid.length > 64) return undefined;
-  const { rows } = await db.query<PublicKeyRow>('SELECT kid, project_id, audience, public_jwk, publish_until FROM authsync.signing_keys WHERE kid = $1', [kid]);
+  const { rows } = await db.query<PublicKeyRow>(
+    'SELECT kid, project_id, audience, public_jwk, publish_until FROM authsync.signing_keys WHERE kid = $1',
+    [kid],
+  );
   return rows[0] ? toPublicKey(rows[0]) : undefined;
 }
 

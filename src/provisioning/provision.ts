@@ -39,7 +39,8 @@ export async function provisionProject(ctx: AppContext, projectId: string): Prom
 
 /** What a user is told when provisioning a new project failed: the step, the database and what happens next. */
 export function provisioningWarning(error: Error): string {
-  if (!(error instanceof ProvisioningError)) return `could not prepare the project's databases yet (${error.message}); the server retries at start.`;
+  if (!(error instanceof ProvisioningError))
+    return `could not prepare the project's databases yet (${error.message}); the server retries at start.`;
   return error.step === 'rls_kit'
     ? `could not install the RLS kit in the app database ${error.database} (${error.message}); users_sync is ready there; the server retries the kit at start and /sql on first use.`
     : `could not prepare users_sync in the database ${error.database} yet (${error.message}); the server retries.`;
@@ -60,7 +61,10 @@ export async function provisionAppDatabasesAtStart(ctx: AppContext): Promise<voi
         if (!(await kitIsCurrent(db))) await installKit(db, { serverSecret: ctx.serverSecret, setPasswords: db.kind !== 'pglite' });
       });
     } catch (error) {
-      ctx.log.warn({ database: target.key, err: (error as Error).message }, 'could not install the RLS kit in an app database; /sql will retry on first use');
+      ctx.log.warn(
+        { database: target.key, err: (error as Error).message },
+        'could not install the RLS kit in an app database; /sql will retry on first use',
+      );
     }
   }
 }

@@ -57,7 +57,9 @@ export class RateLimits {
   }
 
   async anonymousSignUp(projectId: string, address: string | undefined): Promise<void> {
-    await this.takeAll('anonymous sign-ups', [this.perAddress(`anonymous-sign-up:${projectId}`, address, this.config.rateLimitAnonymousSignUp, false)]);
+    await this.takeAll('anonymous sign-ups', [
+      this.perAddress(`anonymous-sign-up:${projectId}`, address, this.config.rateLimitAnonymousSignUp, false),
+    ]);
   }
 
   /**
@@ -112,7 +114,11 @@ export class RateLimits {
 
   /** The bucket of a client address; none (no limit) when the address is unknown, as for in-process callers. */
   private perAddress(name: string, address: string | undefined, limit: RateLimit | null, failuresOnly: boolean): Check {
-    return { bucket: `${name}:${address === undefined ? '' : addressBlock(address)}`, limit: address === undefined ? null : limit, failuresOnly };
+    return {
+      bucket: `${name}:${address === undefined ? '' : addressBlock(address)}`,
+      limit: address === undefined ? null : limit,
+      failuresOnly,
+    };
   }
 
   private hash(value: string): string {
@@ -131,5 +137,8 @@ export function addressBlock(address: string): string {
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -6,7 +6,10 @@ import { TextError } from '../errors/known-errors.js';
  * "update your SDK"), and it waits `Retry-After` and retries a 429 it does not decode.
  */
 export class RateLimitedError extends TextError {
-  constructor(readonly retryAfterSeconds: number, what: string) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    what: string,
+  ) {
     super(429, `Too many ${what}. Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`);
     this.name = 'RateLimitedError';
   }

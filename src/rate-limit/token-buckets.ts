@@ -47,19 +47,26 @@ export class TokenBuckets {
     this.pruneSometimes();
     const { rows } = await this.db.query<{ refused: number; wait: number }>(TAKE_SQL, [bucket, tokenSeconds(limit), limit.windowSeconds]);
     const { refused, wait } = rows[0]!;
-    return refused === 0 ? { allowed: true, retryAfterSeconds: 0, refusedInARow: 0 } : { allowed: false, retryAfterSeconds: wholeSeconds(wait), refusedInARow: refused };
+    return refused === 0
+      ? { allowed: true, retryAfterSeconds: 0, refusedInARow: 0 }
+      : { allowed: false, retryAfterSeconds: wholeSeconds(wait), refusedInARow: refused };
   }
 
   /** Whether `bucket` has a token now, without taking it (for limits that count failures only). */
   async peek(bucket: string, limit: RateLimit): Promise<Take> {
     const { rows } = await this.db.query<{ wait: number }>(HAS_TOKEN_SQL, [bucket, tokenSeconds(limit), limit.windowSeconds]);
     const wait = rows[0]?.wait ?? 0;
-    return wait <= 0 ? { allowed: true, retryAfterSeconds: 0, refusedInARow: 0 } : { allowed: false, retryAfterSeconds: wholeSeconds(wait), refusedInARow: 1 };
+    return wait <= 0
+      ? { allowed: true, retryAfterSeconds: 0, refusedInARow: 0 }
+      : { allowed: false, retryAfterSeconds: wholeSeconds(wait), refusedInARow: 1 };
   }
 
   /** Returns a token taken earlier (an attempt that should not count after all). Never fills a bucket past capacity. */
   async giveBack(bucket: string, limit: RateLimit): Promise<void> {
-    await this.db.query("UPDATE authsync.rate_limits SET full_at = full_at - $2::float8 * interval '1 second' WHERE bucket = $1", [bucket, tokenSeconds(limit)]);
+    await this.db.query("UPDATE authsync.rate_limits SET full_at = full_at - $2::float8 * interval '1 second' WHERE bucket = $1", [
+      bucket,
+      tokenSeconds(limit),
+    ]);
   }
 
   /** Deletes the buckets that are full (a missing row is a full bucket). Returns how many. */

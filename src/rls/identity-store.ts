@@ -74,17 +74,15 @@ export class IdentityStore {
     const entries = JSON.stringify(batch.map(([, { claims, until }]) => ({ claims, expires: until / 1000 + ROW_MARGIN_S })));
     this.privileged
       .query<{ id: string }>('SELECT authsync_rls.add_identities($1::jsonb) AS id', [entries])
-      .then(
-        ({ rows }) => {
-          if (rows.length !== batch.length) throw new Error(`add_identities returned ${rows.length} ids for ${batch.length} identities`);
-          batch.forEach(([key, { until, waiters }], i) => {
-            const id = String(rows[i]!.id);
-            if (this.known.size >= MAX_REMEMBERED) this.known.delete(this.known.keys().next().value!);
-            this.known.set(key, { id, until });
-            for (const waiter of waiters) waiter.resolve(id);
-          });
-        },
-      )
+      .then(({ rows }) => {
+        if (rows.length !== batch.length) throw new Error(`add_identities returned ${rows.length} ids for ${batch.length} identities`);
+        batch.forEach(([key, { until, waiters }], i) => {
+          const id = String(rows[i]!.id);
+          if (this.known.size >= MAX_REMEMBERED) this.known.delete(this.known.keys().next().value!);
+          this.known.set(key, { id, until });
+          for (const waiter of waiters) waiter.resolve(id);
+        });
+      })
       .catch((error: unknown) => {
         for (const [, { waiters }] of batch) for (const waiter of waiters) waiter.reject(error);
       })

@@ -62,7 +62,11 @@ export class JwksCache {
   }
 
   private async load(url: string): Promise<Map<string, CachedKey>> {
-    const response = await this.fetchFn(url, { redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { 'user-agent': 'authsync' } });
+    const response = await this.fetchFn(url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      headers: { 'user-agent': 'authsync' },
+    });
     if (response.status !== 200 || !response.body) throw new Error(`JWKS fetch answered ${response.status}`);
     const raw = await readLimited(response.body, JWKS_MAX_BYTES, () => new Error('JWKS larger than 64 KiB'));
     const body = JSON.parse(raw.toString('utf8')) as { keys?: unknown };
@@ -81,7 +85,8 @@ async function parseKey(jwk: JWK): Promise<CachedKey | undefined> {
   let alg: AcceptedAlgorithm;
   if (jwk.kty === 'EC' && jwk.crv === 'P-256' && (jwk.alg === undefined || jwk.alg === 'ES256')) alg = 'ES256';
   else if (jwk.kty === 'RSA' && (jwk.alg === undefined || jwk.alg === 'RS256')) alg = 'RS256';
-  else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && (jwk.alg === undefined || jwk.alg === 'EdDSA' || jwk.alg === 'Ed25519')) alg = 'EdDSA';
+  else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && (jwk.alg === undefined || jwk.alg === 'EdDSA' || jwk.alg === 'Ed25519'))
+    alg = 'EdDSA';
   else return undefined;
   const { d: _private, ...publicPart } = jwk;
   return { kid: jwk.kid, alg, key: await importJWK({ ...publicPart, alg }, alg) };

@@ -50,8 +50,10 @@ BEGIN
   END IF;
   -- Powers that only a superuser may take away.
   superuser_only := concat_ws(', ', CASE WHEN r.rolsuper THEN 'SUPERUSER' END, CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END${
-    endUser ? `,
-    CASE WHEN r.rolreplication THEN 'REPLICATION' END` : ''
+    endUser
+      ? `,
+    CASE WHEN r.rolreplication THEN 'REPLICATION' END`
+      : ''
   });
   IF superuser_only <> '' AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
     RAISE EXCEPTION 'authsync: role ${role} has %; taking it away needs SUPERUSER, which % does not have', superuser_only, current_user

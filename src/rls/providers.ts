@@ -22,7 +22,8 @@ export function checkJwksUrl(value: string): string {
     throw new ProviderInputError(`"${value}" is not a URL.`);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ProviderInputError('A JWKS URL must use https (http only for 127.0.0.1/localhost).');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new ProviderInputError('A JWKS URL must use https (http only for 127.0.0.1/localhost).');
   if (url.username || url.password) throw new ProviderInputError('A JWKS URL must not contain credentials.');
   url.hash = '';
   return url.toString();
@@ -40,7 +41,10 @@ export async function addProvider(db: Queryable, projectId: string, jwksUrl: str
 }
 
 export async function removeProvider(db: Queryable, projectId: string, jwksUrl: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM authsync.rls_providers WHERE project_id = $1 AND jwks_url = $2', [projectId, checkJwksUrl(jwksUrl)]);
+  const { rowCount } = await db.query('DELETE FROM authsync.rls_providers WHERE project_id = $1 AND jwks_url = $2', [
+    projectId,
+    checkJwksUrl(jwksUrl),
+  ]);
   await notifyProjectChange(db, projectId);
   return rowCount > 0;
 }

@@ -88,7 +88,10 @@ export async function openEndUserConnection(
       const repaired =
         repairs < 2 &&
         (await repairEndUserRole(target, privileged, error, log).catch((repairError: unknown) => {
-          log?.warn({ role: target.user, err: (repairError as Error).message }, `could not repair the role ${target.user} (authsync's database role needs CREATEROLE)`);
+          log?.warn(
+            { role: target.user, err: (repairError as Error).message },
+            `could not repair the role ${target.user} (authsync's database role needs CREATEROLE)`,
+          );
           return false;
         }));
       if (!repaired) throw error;

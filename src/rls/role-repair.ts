@@ -42,7 +42,9 @@ export function repairEndUserRole(target: RoleTarget, privileged: Queryable, err
   const key = `${target.host}:${target.port}/${target.database}|${target.user}|${passwordRefused ? 'password' : 'settings'}`;
   let repair = running.get(key);
   if (!repair) {
-    repair = (passwordRefused ? restorePassword(target, privileged, log) : resetSettings(target, privileged, log)).finally(() => running.delete(key));
+    repair = (passwordRefused ? restorePassword(target, privileged, log) : resetSettings(target, privileged, log)).finally(() =>
+      running.delete(key),
+    );
     running.set(key, repair);
   }
   // Settings seen at login and gone now were removed by a concurrent repair (another process's): retry all the same.
@@ -66,7 +68,11 @@ async function resetSettings(target: RoleTarget, privileged: Queryable, log?: Pi
   );
   if (rows.length === 0) return false;
   log?.warn(
-    { role: target.user, database: target.database, settings: rows.flatMap((r) => r.config.map((c) => (r.global ? c : `${c} (this database)`))) },
+    {
+      role: target.user,
+      database: target.database,
+      settings: rows.flatMap((r) => r.config.map((c) => (r.global ? c : `${c} (this database)`))),
+    },
     `the role ${target.user} had settings of its own (ALTER ROLE … SET, which any session of the role may run, an end user's /sql request included); removing them`,
   );
   const role = quoteIdent(target.user);

@@ -81,7 +81,8 @@ export class TokenVerifier {
       if (header.alg !== 'ES256') throw new TokenRejectedError('signature algorithm not supported');
       if (!verifyEs256Signature(jws, own.key)) throw new TokenRejectedError('invalid JWT signature');
       checkAudience(payload, audienceFor(projectId, own.audience));
-      if (payload.iss !== issuerFor(this.ctx.config.baseUrl, projectId, own.audience)) throw new TokenRejectedError('invalid JWT token issuer');
+      if (payload.iss !== issuerFor(this.ctx.config.baseUrl, projectId, own.audience))
+        throw new TokenRejectedError('invalid JWT token issuer');
       checkTimes(payload);
       return { payload, source: 'own', anonymous: own.audience === 'anonymous' || payload.is_anonymous === true };
     }
@@ -133,5 +134,6 @@ function checkAudience(p: Record<string, unknown>, audience: string): void {
 function checkTimes(p: Record<string, unknown>): void {
   const now = Date.now() / 1000;
   if (typeof p.exp === 'number' && now >= p.exp + LEEWAY_SECONDS) throw new TokenRejectedError(`JWT token has expired (exp=${p.exp})`);
-  if (typeof p.nbf === 'number' && p.nbf >= now + LEEWAY_SECONDS) throw new TokenRejectedError(`JWT token is not yet ready to use (nbf=${p.nbf})`);
+  if (typeof p.nbf === 'number' && p.nbf >= now + LEEWAY_SECONDS)
+    throw new TokenRejectedError(`JWT token is not yet ready to use (nbf=${p.nbf})`);
 }

@@ -24,7 +24,8 @@ export async function openContext(config: Config, options: { log?: Logger; db?: 
   const log = options.log ?? pino({ level: config.logLevel, base: undefined });
   const secret = readOrCreateSecret(config);
   // The internal NOTIFY channels are named from the secret, so end users running SQL here cannot send on them.
-  const db = options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, channels: channelNames(secret) }));
+  const db =
+    options.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, channels: channelNames(secret) }));
   try {
     await migrate(db);
     const box = new SecretBox(secret);

@@ -46,9 +46,17 @@ function metricsRefusal(c: Context, config: Config): Refusal | undefined {
     const header = c.req.header('authorization') ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
     if (hashesEqual(hashSecret(given), hashSecret(config.metricsToken))) return undefined;
-    return { status: 401, message: 'GET /metrics needs the metrics token: Authorization: Bearer <AUTHSYNC_METRICS_TOKEN>\n', headers: { 'www-authenticate': 'Bearer realm="authsync metrics"' } };
+    return {
+      status: 401,
+      message: 'GET /metrics needs the metrics token: Authorization: Bearer <AUTHSYNC_METRICS_TOKEN>\n',
+      headers: { 'www-authenticate': 'Bearer realm="authsync metrics"' },
+    };
   }
   // Behind trusted proxies, the client is the one they name: a proxy on this machine would make every client loopback.
   if (isLoopback(clientAddress(c, config.trustedProxyHops))) return undefined;
-  return { status: 403, message: 'GET /metrics answers only on loopback connections; set AUTHSYNC_METRICS_TOKEN to scrape it from elsewhere.\n', headers: {} };
+  return {
+    status: 403,
+    message: 'GET /metrics answers only on loopback connections; set AUTHSYNC_METRICS_TOKEN to scrape it from elsewhere.\n',
+    headers: {},
+  };
 }

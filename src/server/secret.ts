@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import type { SecretBox} from '../crypto/secret-box.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { SecretBoxError } from '../crypto/secret-box.js';
 import type { Database } from '../db/database.js';
 
@@ -28,10 +28,15 @@ export function readOrCreateSecret(config: Pick<Config, 'secret' | 'dataDir'>): 
 
 /** Checks the secret against the database's check value, storing one when there is none yet. */
 export async function checkSecret(db: Database, box: SecretBox, source: string): Promise<void> {
-  const { rows } = await db.query<{ value: string }>('SELECT value #>> \'{}\' AS value FROM authsync.instance_settings WHERE key = $1', [CHECK_KEY]);
+  const { rows } = await db.query<{ value: string }>("SELECT value #>> '{}' AS value FROM authsync.instance_settings WHERE key = $1", [
+    CHECK_KEY,
+  ]);
   const sealed = rows[0]?.value;
   if (sealed === undefined) {
-    await db.query('INSERT INTO authsync.instance_settings (key, value) VALUES ($1, to_jsonb($2::text)) ON CONFLICT (key) DO NOTHING', [CHECK_KEY, box.seal(CHECK_VALUE)]);
+    await db.query('INSERT INTO authsync.instance_settings (key, value) VALUES ($1, to_jsonb($2::text)) ON CONFLICT (key) DO NOTHING', [
+      CHECK_KEY,
+      box.seal(CHECK_VALUE),
+    ]);
     return;
   }
   try {

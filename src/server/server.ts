@@ -39,7 +39,11 @@ export async function startServer(config: Config, options: { createDefaultProjec
   const app: { fetch?: (request: Request, env?: unknown) => Response | Promise<Response> } = {};
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
-      { fetch: (request, env) => app.fetch?.(request, env) ?? new Response('Starting', { status: 503 }), port: config.port, hostname: config.host },
+      {
+        fetch: (request, env) => app.fetch?.(request, env) ?? new Response('Starting', { status: 503 }),
+        port: config.port,
+        hostname: config.host,
+      },
       () => resolve(s),
     );
     s.once('error', reject);
@@ -48,7 +52,9 @@ export async function startServer(config: Config, options: { createDefaultProjec
   const [appListener] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   const sqlHandler: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => (sqlHandler.handle && isSqlRequest(req) ? sqlHandler.handle(req, res) : appListener!(req, res)));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+    sqlHandler.handle && isSqlRequest(req) ? sqlHandler.handle(req, res) : appListener!(req, res),
+  );
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   if (new URL(config.baseUrl).port === '0') config = { ...config, port, baseUrl: config.baseUrl.replace(/:0$/, `:${port}`) };
@@ -71,7 +77,9 @@ export async function startServer(config: Config, options: { createDefaultProjec
   await provisionAppDatabasesAtStart(ctx);
   const sql = new SqlService(ctx);
   // A database that accepts any password closes /sql's password path; end users who can signal each other: both logged.
-  await logSqlDatabaseFindingsAtStart(ctx, sql).catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'could not check the app databases for /sql'));
+  await logSqlDatabaseFindingsAtStart(ctx, sql).catch((error: unknown) =>
+    ctx.log.warn({ err: (error as Error).message }, 'could not check the app databases for /sql'),
+  );
   const sync = new SyncWorker(ctx);
   await sync.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);

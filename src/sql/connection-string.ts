@@ -41,7 +41,8 @@ function parse(header: string): ConnectionInfo {
   } catch {
     throw badRequest('invalid connection string: not a URL');
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw badRequest('invalid connection string: the scheme must be postgres or postgresql');
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw badRequest('invalid connection string: the scheme must be postgres or postgresql');
   const decode = (value: string) => {
     try {
       return decodeURIComponent(value);
@@ -56,5 +57,12 @@ function parse(header: string): ConnectionInfo {
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   if (!hostname) throw badRequest('missing hostname');
   const isIp = /^[0-9.]+$/.test(hostname) || hostname.includes(':');
-  return { user, password: decode(url.password), database, hostname, port: url.port, endpointId: isIp ? '' : (hostname.split('.')[0] ?? '') };
+  return {
+    user,
+    password: decode(url.password),
+    database,
+    hostname,
+    port: url.port,
+    endpointId: isIp ? '' : (hostname.split('.')[0] ?? ''),
+  };
 }

@@ -19,7 +19,7 @@ export interface SqlDatabaseFindings {
 }
 
 export const SIGNAL_WARNING =
-  'end users can cancel or terminate each other\'s queries here: they share one role, and only a superuser can take pg_cancel_backend and pg_terminate_backend away from PUBLIC. ' +
+  "end users can cancel or terminate each other's queries here: they share one role, and only a superuser can take pg_cancel_backend and pg_terminate_backend away from PUBLIC. " +
   'Install the kit as a superuser once (authsync rls install), or run as one: REVOKE EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer), pg_catalog.pg_terminate_backend(integer, bigint) FROM PUBLIC';
 
 /** The findings for a project's app database; undefined in embedded mode (no password check, no other backends). */
@@ -44,7 +44,8 @@ export async function logSqlDatabaseFindingsAtStart(ctx: AppContext, sql: SqlSer
     });
     if (!findings || seen.has(findings.dbKey)) continue;
     seen.add(findings.dbKey);
-    if (!findings.passwordPath.serve && ctx.config.sqlPasswordAuth === 'auto') ctx.log.warn({ database: findings.dbKey }, `/sql: ${findings.passwordPath.reason}`);
+    if (!findings.passwordPath.serve && ctx.config.sqlPasswordAuth === 'auto')
+      ctx.log.warn({ database: findings.dbKey }, `/sql: ${findings.passwordPath.reason}`);
     if (findings.endUsersCanSignal) ctx.log.warn({ database: findings.dbKey }, `/sql: ${SIGNAL_WARNING}`);
   }
 }

@@ -44,7 +44,13 @@ export function inOneWrite<T>(client: pg.Client, issue: () => T): T {
  */
 export function runQuery(client: pg.Client, query: SqlQuery, rows: RowCollector): Promise<QueryOutcome> {
   if (query.synthetic) return Promise.resolve(query.synthetic);
-  const config = { text: query.query, values: query.params, rowMode: 'array', queryMode: 'extended', types: rawTextTypes } as pg.QueryArrayConfig;
+  const config = {
+    text: query.query,
+    values: query.params,
+    rowMode: 'array',
+    queryMode: 'extended',
+    types: rawTextTypes,
+  } as pg.QueryArrayConfig;
   const submitted = new pg.Query<(string | null)[]>(config);
   return new Promise((resolve, reject) => {
     submitted.on('row', (row, result) => void rows.add(row, result?.fields ?? []));

@@ -29,7 +29,12 @@ export interface EmbeddedIdentity {
  * Runs the request in one transaction. PGlite runs a statement to its end (it cannot be cancelled), so the request's
  * deadline (`deadlineMs`) is checked between statements: a batch stops at the first statement that ends past it.
  */
-export async function executeEmbedded(pglite: PGlite, request: SqlRequest, identity: EmbeddedIdentity, deadlineMs: number): Promise<QueryOutcome[]> {
+export async function executeEmbedded(
+  pglite: PGlite,
+  request: SqlRequest,
+  identity: EmbeddedIdentity,
+  deadlineMs: number,
+): Promise<QueryOutcome[]> {
   try {
     return await inTransaction(pglite, request, identity, Date.now() + deadlineMs);
   } finally {
@@ -70,7 +75,9 @@ async function inTransaction(pglite: PGlite, request: SqlRequest, identity: Embe
       if (Date.now() > deadline) throw requestDeadlineExceeded();
       results.push(await toOutcome(tx, query.query, result, sizes, collectorFor(request, query, budget)));
       if (budget.exceeded) throw responseTooLarge();
-      const check = await tx.query<{ role: string; uid: string | null }>(`SELECT current_user AS role, ${identity.claims ? 'auth.user_id()' : 'NULL::text'} AS uid`);
+      const check = await tx.query<{ role: string; uid: string | null }>(
+        `SELECT current_user AS role, ${identity.claims ? 'auth.user_id()' : 'NULL::text'} AS uid`,
+      );
       const now = check.rows[0];
       if (!now || now.role !== identity.role || now.uid !== expectedUser) {
         throw new SqlHttpError(400, 'the query changed the role or identity of the session (not allowed on /sql)');
@@ -82,19 +89,42 @@ async function inTransaction(pglite: PGlite, request: SqlRequest, identity: Embe
   });
 }
 
-async function toOutcome(tx: Pick<PGlite, 'query'>, text: string, result: Results<unknown[]>, sizes: Map<number, number>, rows: RowCollector): Promise<QueryOutcome> {
+async function toOutcome(
+  tx: Pick<PGlite, 'query'>,
+  text: string,
+  result: Results<unknown[]>,
+  sizes: Map<number, number>,
+  rows: RowCollector,
+): Promise<QueryOutcome> {
   const fields = [];
   for (const f of result.fields) {
     if (!sizes.has(f.dataTypeID)) {
       const { rows } = await tx.query<{ typlen: number }>('SELECT typlen FROM pg_type WHERE oid = $1', [f.dataTypeID]);
       sizes.set(f.dataTypeID, rows[0]?.typlen ?? -1);
     }
-    fields.push({ name: f.name, dataTypeID: f.dataTypeID, tableID: 0, columnID: 0, dataTypeSize: sizes.get(f.dataTypeID)!, dataTypeModifier: -1 });
+    fields.push({
+      name: f.name,
+      dataTypeID: f.dataTypeID,
+      tableID: 0,
+      columnID: 0,
+      dataTypeSize: sizes.get(f.dataTypeID)!,
+      dataTypeModifier: -1,
+    });
   }
   // PGlite reports no command tag: derive it from the statement's first word.
   const command = (/^\s*(\w+)/.exec(text)?.[1] ?? '').toUpperCase();
   const counted = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command);
-  const rowCount = command === 'SELECT' || command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? result.rows.length : counted ? (result.affectedRows ?? 0) : null;
+  const rowCount =
+    command === 'SELECT' || command === 'WITH' || command === 'VALUES' || command === 'TABLE'
+      ? result.rows.length
+      : counted
+        ? (result.affectedRows ?? 0)
+        : null;
   for (const row of result.rows as (string | null)[][]) if (!rows.add(row, fields)) break;
-  return { fields, rows: rows.rows, command: command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? 'SELECT' : command, rowCount };
+  return {
+    fields,
+    rows: rows.rows,
+    command: command === 'WITH' || command === 'VALUES' || command === 'TABLE' ? 'SELECT' : command,
+    rowCount,
+  };
 }

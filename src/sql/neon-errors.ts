@@ -69,7 +69,11 @@ export interface PgErrorLike {
 }
 
 export function isPgError(error: unknown): error is PgErrorLike & Record<string, unknown> {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as unknown as { code: string }).code);
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    /^[0-9A-Z]{5}$/.test((error as unknown as { code: string }).code)
+  );
 }
 
 /** A Postgres error raised by a client's query: 400 with every field. */

@@ -35,7 +35,10 @@ const POWERFUL_ROLE_SQL = `SELECT r.rolsuper OR r.rolreplication OR EXISTS (
   FROM pg_catalog.pg_roles r WHERE r.rolname = $1`;
 
 export function refusedRole(role: string): SqlHttpError {
-  return new SqlHttpError(400, `authsync: /sql does not log in as ${role}: it is a superuser or replication role (or may become one with SET ROLE). Use the app database's owner role, or a token.`);
+  return new SqlHttpError(
+    400,
+    `authsync: /sql does not log in as ${role}: it is a superuser or replication role (or may become one with SET ROLE). Use the app database's owner role, or a token.`,
+  );
 }
 
 export class PasswordPathGuard {
@@ -47,7 +50,11 @@ export class PasswordPathGuard {
   /** Whether /sql serves the password path for this database now, and if not, why. */
   async status(target: ProbeTarget): Promise<PasswordPathStatus> {
     if (this.config.sqlPasswordAuth === 'off') {
-      return { serve: false, reason: 'password logins through /sql are off on this server (AUTHSYNC_SQL_PASSWORD_AUTH=off): use a token, or connect to the database directly' };
+      return {
+        serve: false,
+        reason:
+          'password logins through /sql are off on this server (AUTHSYNC_SQL_PASSWORD_AUTH=off): use a token, or connect to the database directly',
+      };
     }
     if (this.config.sqlPasswordAuth === 'on') return { serve: true };
     if (await this.acceptsWrongPassword(target)) {
@@ -68,7 +75,8 @@ export class PasswordPathGuard {
   async check(target: ProbeTarget, role: string, privileged: Queryable): Promise<void> {
     const status = await this.status(target);
     if (!status.serve) throw new SqlHttpError(400, `authsync: ${status.reason}.`);
-    if (await this.cached(this.roles, `${target.dbKey}|${role}`, ROLE_TTL_MS, () => isPowerfulRole(privileged, role))) throw refusedRole(role);
+    if (await this.cached(this.roles, `${target.dbKey}|${role}`, ROLE_TTL_MS, () => isPowerfulRole(privileged, role)))
+      throw refusedRole(role);
   }
 
   /** Tries a random wrong password (cached for a minute per database). */
@@ -76,7 +84,12 @@ export class PasswordPathGuard {
     return this.cached(this.probes, target.dbKey, PROBE_TTL_MS, () => acceptsWrongPassword(target));
   }
 
-  private cached(map: Map<string, { value: Promise<boolean>; until: number }>, key: string, ttl: number, load: () => Promise<boolean>): Promise<boolean> {
+  private cached(
+    map: Map<string, { value: Promise<boolean>; until: number }>,
+    key: string,
+    ttl: number,
+    load: () => Promise<boolean>,
+  ): Promise<boolean> {
     const hit = map.get(key);
     if (hit && hit.until > Date.now()) return hit.value;
     const value = load();
@@ -106,7 +119,13 @@ export async function connectedAsPowerfulRole(client: pg.Client): Promise<boolea
 export async function acceptsWrongPassword(target: ProbeTarget): Promise<boolean> {
   const users = [...new Set([target.ownerUser, 'authenticated'].filter((u): u is string => !!u))];
   for (const user of users) {
-    const client = new pg.Client({ ...target.connect, user, password: `wrong-${randomBytes(18).toString('base64url')}`, connectionTimeoutMillis: 5_000, application_name: 'authsync-password-probe' });
+    const client = new pg.Client({
+      ...target.connect,
+      user,
+      password: `wrong-${randomBytes(18).toString('base64url')}`,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'authsync-password-probe',
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

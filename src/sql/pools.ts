@@ -88,7 +88,12 @@ export class ConnectionPools {
    * database is under its cap (closing an idle connection of another of its pools if need be), or the next one
    * released, waiting at most the pool wait.
    */
-  async acquire(key: string, dbKey: string, open: () => Promise<RoleConnection>, onClose: (conn: RoleConnection) => void = () => undefined): Promise<RoleConnection> {
+  async acquire(
+    key: string,
+    dbKey: string,
+    open: () => Promise<RoleConnection>,
+    onClose: (conn: RoleConnection) => void = () => undefined,
+  ): Promise<RoleConnection> {
     if (this.closed) throw new Error('authsync is shutting down');
     const pool = this.poolFor(key, dbKey, open, onClose);
     const idle = pool.idle.pop();

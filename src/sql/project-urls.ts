@@ -11,7 +11,11 @@ export interface ProjectSqlUrls {
   databaseAuthenticatedUrl: string;
 }
 
-export function projectSqlUrls(config: Pick<Config, 'baseUrl' | 'databaseUrl'>, projectId: string, appDatabaseUrl: string | null): ProjectSqlUrls {
+export function projectSqlUrls(
+  config: Pick<Config, 'baseUrl' | 'databaseUrl'>,
+  projectId: string,
+  appDatabaseUrl: string | null,
+): ProjectSqlUrls {
   const hostname = new URL(config.baseUrl).hostname;
   // An IP address cannot take a label in front (URL parsers reject "<id>.127.0.0.1"); the host only routes, so any name works.
   const baseHost = /^[0-9.]+$|^\[|^localhost$/.test(hostname) ? 'localhost' : hostname;

@@ -59,7 +59,11 @@ function parseQuery(value: unknown): SqlQuery {
   if (value.arrayMode !== undefined && typeof value.arrayMode !== 'boolean') {
     throw badRequest('could not parse the HTTP request body: invalid type: arrayMode must be a boolean');
   }
-  return { query: value.query, params: params.map(jsonToPgText), ...(typeof value.arrayMode === 'boolean' ? { arrayMode: value.arrayMode } : {}) };
+  return {
+    query: value.query,
+    params: params.map(jsonToPgText),
+    ...(typeof value.arrayMode === 'boolean' ? { arrayMode: value.arrayMode } : {}),
+  };
 }
 
 /** Neon's conversion of JSON parameters to Postgres text (the driver itself sends only strings and null). */

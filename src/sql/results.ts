@@ -74,9 +74,13 @@ export class ResponseBudget {
 }
 
 /** Serialises one row (Postgres' text values, in column order) to Neon's JSON. */
-export function rowEncoder(fields: readonly Pick<Field, 'name' | 'dataTypeID'>[], format: RowFormat): (row: readonly (string | null)[]) => string {
+export function rowEncoder(
+  fields: readonly Pick<Field, 'name' | 'dataTypeID'>[],
+  format: RowFormat,
+): (row: readonly (string | null)[]) => string {
   const names = fields.map((f) => JSON.stringify(f.name));
-  const value = (text: string | null, i: number) => (text === null ? 'null' : format.raw ? JSON.stringify(text) : textToJson(text, fields[i]?.dataTypeID ?? 25));
+  const value = (text: string | null, i: number) =>
+    text === null ? 'null' : format.raw ? JSON.stringify(text) : textToJson(text, fields[i]?.dataTypeID ?? 25);
   if (format.arrayMode) return (row) => `[${row.map(value).join(',')}]`;
   return (row) => `{${row.map((text, i) => `${names[i]}:${value(text, i)}`).join(',')}}`;
 }
@@ -123,7 +127,9 @@ export function serializeResult(result: QueryOutcome, options: { arrayMode: bool
 
 const ARRAY_ELEMENT: Record<number, number> = { 1000: 16, 1005: 21, 1007: 23, 1021: 700, 1022: 701, 199: 114, 3807: 3802 };
 /** Array types whose elements stay strings (text, int8, numeric, dates, uuid, …). */
-const STRING_ARRAYS = new Set([1009, 1015, 1014, 1016, 1231, 1182, 1115, 1185, 2951, 1001, 1183, 1270, 1041, 651, 1040, 775, 1028, 1002, 1003]);
+const STRING_ARRAYS = new Set([
+  1009, 1015, 1014, 1016, 1231, 1182, 1115, 1185, 2951, 1001, 1183, 1270, 1041, 651, 1040, 775, 1028, 1002, 1003,
+]);
 
 /** Neon's `pg_text_to_json`: JSON for bools, small ints, floats, json; arrays element-wise; everything else a string. */
 export function textToJson(text: string, oid: number): string {

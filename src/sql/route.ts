@@ -71,8 +71,12 @@ async function runSql(ctx: AppContext, service: SqlService, req: IncomingMessage
 function sendError(res: ServerResponse, error: SqlHttpError): void {
   if (res.headersSent || res.destroyed) return;
   // Cancellation answers with Neon's two-key body.
-  const body = error.fields?.code === '08P01' && error.message.startsWith('Query cancelled') ? { message: error.message, code: '08P01' } : error.body();
-  const headers = error.retryAfterSeconds === undefined ? BASE_HEADERS : { ...BASE_HEADERS, 'retry-after': String(error.retryAfterSeconds) };
+  const body =
+    error.fields?.code === '08P01' && error.message.startsWith('Query cancelled')
+      ? { message: error.message, code: '08P01' }
+      : error.body();
+  const headers =
+    error.retryAfterSeconds === undefined ? BASE_HEADERS : { ...BASE_HEADERS, 'retry-after': String(error.retryAfterSeconds) };
   res.writeHead(error.status, headers).end(JSON.stringify(body));
 }
 

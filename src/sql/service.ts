@@ -30,7 +30,8 @@ import { checkTokenRole } from './token-role.js';
 /** Installs an identity on an end-user connection (kit version 6): the connection's key, then the identity's id. */
 const USE_IDENTITY_SQL = 'SELECT authsync_rls.use_identity($1, $2)';
 
-const CREATE_EXTENSION = /^\s*CREATE\s+EXTENSION\s+(IF\s+NOT\s+EXISTS\s+)?("pg_session_jwt"|pg_session_jwt)(\s+(WITH\s+)?(SCHEMA\s+auth|VERSION\s+'?[\w.]+'?|CASCADE)\s*)*;?\s*$/i;
+const CREATE_EXTENSION =
+  /^\s*CREATE\s+EXTENSION\s+(IF\s+NOT\s+EXISTS\s+)?("pg_session_jwt"|pg_session_jwt)(\s+(WITH\s+)?(SCHEMA\s+auth|VERSION\s+'?[\w.]+'?|CASCADE)\s*)*;?\s*$/i;
 
 export interface SqlCall {
   connectionString: string | undefined;
@@ -79,7 +80,8 @@ export class SqlService {
     let ready = this.kits.get(target.dbKey);
     if (!ready) {
       ready = (async () => {
-        if (!(await kitIsCurrent(target.privileged))) await installKit(target.privileged, { serverSecret: this.ctx.serverSecret, setPasswords: !target.embedded });
+        if (!(await kitIsCurrent(target.privileged)))
+          await installKit(target.privileged, { serverSecret: this.ctx.serverSecret, setPasswords: !target.embedded });
       })();
       this.kits.set(target.dbKey, ready);
       ready.catch(() => this.kits.delete(target.dbKey));
@@ -113,7 +115,9 @@ export class SqlService {
       throw new SqlHttpError(500, 'could not set up the JWT authorization database extension');
     });
     if (target.embedded) return this.runEmbedded(call, target, role, payload);
-    const leave = this.inFlight.enter(`${target.projectId}|${typeof payload.sub === 'string' ? payload.sub : createHash('sha256').update(token).digest('base64url')}`);
+    const leave = this.inFlight.enter(
+      `${target.projectId}|${typeof payload.sub === 'string' ? payload.sub : createHash('sha256').update(token).digest('base64url')}`,
+    );
     try {
       return await this.runAsEndUser(call, token, payload, target, role);
     } finally {
@@ -121,18 +125,30 @@ export class SqlService {
     }
   }
 
-  private async runAsEndUser(call: SqlCall, token: string, payload: Record<string, unknown>, target: SqlTarget, role: EndUserRole): Promise<QueryOutcome[]> {
+  private async runAsEndUser(
+    call: SqlCall,
+    token: string,
+    payload: Record<string, unknown>,
+    target: SqlTarget,
+    role: EndUserRole,
+  ): Promise<QueryOutcome[]> {
     // The token's identity is recorded once per database (a round trip the first time only); the connection is taken
     // after that, so it is not held while waiting.
     const recorded = this.identityStoreFor(target).idFor(token, payload);
-    const identityId = typeof recorded === 'string' ? recorded : await recorded.catch((error: unknown) => Promise.reject(identityError(error)));
+    const identityId =
+      typeof recorded === 'string' ? recorded : await recorded.catch((error: unknown) => Promise.reject(identityError(error)));
     const key = `${target.dbKey}|${role}`;
     const password = this.rolePassword(role);
     const conn = await this.pools
       .acquire(
         key,
         target.dbKey,
-        () => openEndUserConnection({ ...target.connect, user: role, password, options: this.sessionOptions(role) }, target.privileged, this.ctx.log),
+        () =>
+          openEndUserConnection(
+            { ...target.connect, user: role, password, options: this.sessionOptions(role) },
+            target.privileged,
+            this.ctx.log,
+          ),
         (closed) => void target.privileged.query('SELECT authsync_rls.forget_backend($1)', [closed.pid]).catch(() => undefined),
       )
       .catch((error: unknown) => {
@@ -142,7 +158,8 @@ export class SqlService {
   }
 
   private async runWithPassword(call: SqlCall, info: ConnectionInfo, target: SqlTarget): Promise<QueryOutcome[]> {
-    if ((END_USER_ROLES as readonly string[]).includes(info.user) || !info.password) throw badRequest('missing authentication credentials: required password');
+    if ((END_USER_ROLES as readonly string[]).includes(info.user) || !info.password)
+      throw badRequest('missing authentication credentials: required password');
     if (target.embedded) return this.runEmbedded(call, target, info.user, undefined);
     // An address whose failed logins used up its bucket is refused before trying another password.
     await this.ctx.limits.checkSqlPassword(call.clientAddress).catch((error: unknown) => {
@@ -153,7 +170,12 @@ export class SqlService {
     const key = `${target.dbKey}|${info.user}|${createHash('sha256').update(info.password).digest('base64url')}`;
     const conn = await this.pools
       .acquire(key, target.dbKey, async () => {
-        const client = await openClient({ ...target.connect, user: info.user, password: info.password, options: this.sessionOptions(undefined) });
+        const client = await openClient({
+          ...target.connect,
+          user: info.user,
+          password: info.password,
+          options: this.sessionOptions(undefined),
+        });
         if (await connectedAsPowerfulRole(client).catch(() => true)) {
           await client.end().catch(() => undefined);
           throw refusedRole(info.user);
@@ -163,7 +185,8 @@ export class SqlService {
       .catch(async (error: unknown) => {
         if (error instanceof SqlHttpError) throw error;
         // A refused login (wrong password, unknown role) takes a token from the address's bucket.
-        if (isPgError(error) && (error.code === '28P01' || error.code === '28000')) await this.ctx.limits.sqlPasswordFailed(call.clientAddress);
+        if (isPgError(error) && (error.code === '28P01' || error.code === '28000'))
+          await this.ctx.limits.sqlPasswordFailed(call.clientAddress);
         throw connectError(error, info.user);
       });
     return this.runOn(key, conn, call, target, undefined);
@@ -179,7 +202,13 @@ export class SqlService {
    * pooled again): the client going away, an answer outgrowing Neon's 10 MiB as its rows arrive (507), and the
    * request outliving its deadline, the role's statement timeout plus a second, whatever its SQL set (57014).
    */
-  private async runOn(key: string, conn: RoleConnection, call: SqlCall, target: SqlTarget, identity: Identity | undefined): Promise<QueryOutcome[]> {
+  private async runOn(
+    key: string,
+    conn: RoleConnection,
+    call: SqlCall,
+    target: SqlTarget,
+    identity: Identity | undefined,
+  ): Promise<QueryOutcome[]> {
     let healthy = false;
     let sentReset: Promise<unknown> | undefined;
     let stopped: 'cancelled' | 'too large' | 'deadline' | undefined;
@@ -208,7 +237,10 @@ export class SqlService {
       if (single && !single.synthetic) {
         let outcome: Promise<QueryOutcome>;
         const rows = collectorFor(call.request, single, budget);
-        [installed, outcome, sentReset] = inOneWrite(client, () => [install(), runQuery(client, single, rows), client.query(conn.resetSql)] as const);
+        [installed, outcome, sentReset] = inOneWrite(
+          client,
+          () => [install(), runQuery(client, single, rows), client.query(conn.resetSql)] as const,
+        );
         sentReset.catch(() => undefined);
         pending = outcome.then((result) => [result]);
       } else {
@@ -251,7 +283,10 @@ export class SqlService {
    */
   private sessionOptions(role: EndUserRole | undefined): string {
     const { config } = this.ctx;
-    const settings = [`lock_timeout=${config.sqlLockTimeoutMs}`, `idle_in_transaction_session_timeout=${config.sqlIdleInTransactionTimeoutMs}`];
+    const settings = [
+      `lock_timeout=${config.sqlLockTimeoutMs}`,
+      `idle_in_transaction_session_timeout=${config.sqlIdleInTransactionTimeoutMs}`,
+    ];
     if (role) settings.unshift(`statement_timeout=${this.statementTimeoutMs(role)}`);
     return settings.map((setting) => `-c ${setting}`).join(' ');
   }
@@ -275,7 +310,12 @@ export class SqlService {
     return store;
   }
 
-  private async runEmbedded(call: SqlCall, target: SqlTarget, role: string, claims: Record<string, unknown> | undefined): Promise<QueryOutcome[]> {
+  private async runEmbedded(
+    call: SqlCall,
+    target: SqlTarget,
+    role: string,
+    claims: Record<string, unknown> | undefined,
+  ): Promise<QueryOutcome[]> {
     const pglite = pgliteHandle(this.ctx.db);
     if (!pglite) throw new SqlHttpError(500, 'embedded database unavailable');
     try {
@@ -311,7 +351,8 @@ function identityError(error: unknown): SqlHttpError {
 
 function bearerToken(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;
-  if (!authorization.startsWith('Bearer ')) throw badRequest('missing authentication credentials: required authorization bearer token in JWT format');
+  if (!authorization.startsWith('Bearer '))
+    throw badRequest('missing authentication credentials: required authorization bearer token in JWT format');
   return authorization.slice('Bearer '.length).trim();
 }
 

@@ -46,12 +46,18 @@ export class TargetResolver {
       const app = all.find((d) => d.projectId === projectId);
       if (!app) throw badRequest(`unknown project ${projectId}: no such endpoint`);
       const target = this.targetFor(app.url, projectId);
-      if (!target.embedded && target.connect.database !== info.database) throw badRequest(`database "${info.database}" is not the app database of project ${projectId}`);
+      if (!target.embedded && target.connect.database !== info.database)
+        throw badRequest(`database "${info.database}" is not the app database of project ${projectId}`);
       return target;
     }
     const key = normalizeKey(`${info.hostname}:${info.port || '5432'}/${info.database}`);
-    const matches = all.filter((d) => d.url !== null || this.ctx.config.databaseUrl !== undefined).filter((d) => normalizeKey(keyOf(d.url ?? this.ctx.config.databaseUrl!)) === key);
-    if (matches.length === 0) throw badRequest(`no project database matches ${info.hostname}/${info.database}: use the host <project-id>.<host> from "authsync project create"`);
+    const matches = all
+      .filter((d) => d.url !== null || this.ctx.config.databaseUrl !== undefined)
+      .filter((d) => normalizeKey(keyOf(d.url ?? this.ctx.config.databaseUrl!)) === key);
+    if (matches.length === 0)
+      throw badRequest(
+        `no project database matches ${info.hostname}/${info.database}: use the host <project-id>.<host> from "authsync project create"`,
+      );
     const projects = new Set(matches.map((m) => m.projectId));
     return this.targetFor(matches[0]!.url, projects.size === 1 ? matches[0]!.projectId : undefined);
   }
@@ -70,11 +76,22 @@ export class TargetResolver {
 
   private targetFor(url: string | null, projectId: string | undefined): SqlTarget {
     if (url === null && this.ctx.db.kind === 'pglite') {
-      return { projectId, dbKey: 'embedded', connect: { host: '', port: 0, database: '' }, ownerUser: undefined, privileged: this.ctx.db, embedded: true };
+      return {
+        projectId,
+        dbKey: 'embedded',
+        connect: { host: '', port: 0, database: '' },
+        ownerUser: undefined,
+        privileged: this.ctx.db,
+        embedded: true,
+      };
     }
     const effective = url ?? this.ctx.config.databaseUrl!;
     const parsed = new URL(effective);
-    const connect = { host: decodeURIComponent(parsed.hostname), port: Number(parsed.port || 5432), database: decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username) };
+    const connect = {
+      host: decodeURIComponent(parsed.hostname),
+      port: Number(parsed.port || 5432),
+      database: decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username),
+    };
     const dbKey = keyOf(effective);
     let privileged: Queryable = this.ctx.db;
     if (url !== null) {
@@ -90,7 +107,9 @@ export class TargetResolver {
 
   private list(): Promise<AppDatabase[]> {
     if (this.appDatabases && this.appDatabases.expiresAt > Date.now()) return this.appDatabases.value;
-    const value = listProjectDatabases(this.ctx.db, this.ctx.box).then((rows) => rows.filter((r) => r.purpose === 'app').map((r) => ({ projectId: r.projectId, url: r.url })));
+    const value = listProjectDatabases(this.ctx.db, this.ctx.box).then((rows) =>
+      rows.filter((r) => r.purpose === 'app').map((r) => ({ projectId: r.projectId, url: r.url })),
+    );
     // Short-lived: a project created by the CLI or another server is served within a few seconds.
     this.appDatabases = { value, expiresAt: Date.now() + 3_000 };
     value.catch(() => (this.appDatabases = undefined));

@@ -12,7 +12,12 @@ export interface ApplyOptions {
   repair?: boolean;
 }
 
-export async function applyChanges(tx: Queryable, projectId: string, changes: readonly SyncChange[], options: ApplyOptions = {}): Promise<number> {
+export async function applyChanges(
+  tx: Queryable,
+  projectId: string,
+  changes: readonly SyncChange[],
+  options: ApplyOptions = {},
+): Promise<number> {
   if (changes.length === 0) return 0;
   const { rows } = await tx.query<{ applied: number }>(applySql(options.repair ? '>=' : '>'), [JSON.stringify(changes), projectId]);
   return rows[0]?.applied ?? 0;

@@ -67,4 +67,3 @@ export async function recordTombstone(tx: Queryable, projectId: string, sync: Sy
     [projectId, sync.id, kind, sync.version, JSON.stringify(sync.raw_json), sync.updated_at, sync.deleted_at],
   );
 }
-

@@ -41,7 +41,13 @@ export async function readCheckpoint(target: Queryable, projectId: string): Prom
  * Moves the checkpoint forward (several processes may write it): replaced only by a snapshot that is not
  * behind it in xmin nor in xmax. Every stored snapshot is complete, so keeping the older one is never wrong.
  */
-export async function advanceCheckpoint(target: Queryable, projectId: string, snapshot: Snapshot, lastSeq: number, applied: boolean): Promise<void> {
+export async function advanceCheckpoint(
+  target: Queryable,
+  projectId: string,
+  snapshot: Snapshot,
+  lastSeq: number,
+  applied: boolean,
+): Promise<void> {
   await target.query(
     `INSERT INTO authsync_sync.checkpoints AS c (project_id, horizon_xid, snapshot, last_seq) VALUES ($1, $2, $3, $4)
      ON CONFLICT (project_id) DO UPDATE SET

@@ -88,7 +88,8 @@ export async function readOutbox(
   maxBytes = DEFAULT_BATCH_BYTES,
 ): Promise<OutboxPage> {
   // Rows written before sync_outbox.bytes existed are measured here.
-  const columns = 'seq, xid, user_id, version, op, raw_json, updated_at, deleted_at, COALESCE(bytes, octet_length(raw_json::text), 0) AS bytes';
+  const columns =
+    'seq, xid, user_id, version, op, raw_json, updated_at, deleted_at, COALESCE(bytes, octet_length(raw_json::text), 0) AS bytes';
   const { rows } = await db.query<{
     snapshot: string;
     seq: number | null;
@@ -145,7 +146,9 @@ export async function readOutbox(
 
 /** The largest outbox seq of a project (0 when empty). */
 export async function lastSeq(db: Queryable, projectId: string): Promise<number> {
-  const { rows } = await db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM authsync.sync_outbox WHERE project_id = $1', [projectId]);
+  const { rows } = await db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM authsync.sync_outbox WHERE project_id = $1', [
+    projectId,
+  ]);
   return Number(rows[0]?.seq ?? 0);
 }
 

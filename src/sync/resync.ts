@@ -59,7 +59,14 @@ export async function resyncTarget(source: Database, target: Database, projectId
   const tombstonePages = new BoundedPages(pageSize, pageBytes);
   after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const rows = await tombstonePages.read<{ id: string; kind: 'deleted' | 'erased'; version: number; raw_json: Record<string, unknown>; updated_at: Date | null; deleted_at: Date }>(
+    const rows = await tombstonePages.read<{
+      id: string;
+      kind: 'deleted' | 'erased';
+      version: number;
+      raw_json: Record<string, unknown>;
+      updated_at: Date | null;
+      deleted_at: Date;
+    }>(
       source,
       `SELECT user_id AS id, kind, version, raw_json, updated_at, deleted_at, COALESCE(octet_length(raw_json::text), 0) AS bytes
        FROM authsync.sync_tombstones WHERE project_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
@@ -137,5 +144,12 @@ async function repair(target: Database, projectId: string, expected: SyncChange[
   );
   if (rows.length === 0) return 0;
   const drifted = new Set(rows.map((r) => r.id));
-  return target.transaction((tx) => applyChanges(tx, projectId, expected.filter((c) => drifted.has(c.id)), { repair: true }));
+  return target.transaction((tx) =>
+    applyChanges(
+      tx,
+      projectId,
+      expected.filter((c) => drifted.has(c.id)),
+      { repair: true },
+    ),
+  );
 }

@@ -32,7 +32,12 @@ export interface PassOptions {
   from?: Checkpoint;
 }
 
-export async function syncTargetOnce(source: Database, target: Database, projectId: string, options: PassOptions = {}): Promise<PassResult> {
+export async function syncTargetOnce(
+  source: Database,
+  target: Database,
+  projectId: string,
+  options: PassOptions = {},
+): Promise<PassResult> {
   const batchSize = options.batchSize ?? 2000;
   let backfilled = false;
   let checkpoint = options.from ?? (await readCheckpoint(target, projectId));
@@ -94,6 +99,11 @@ async function applyBatch(
   if (!row) return undefined;
   return {
     applied: row.applied,
-    checkpoint: toCheckpoint({ horizon_xid: row.cp_horizon_xid, snapshot: row.cp_snapshot, last_seq: row.cp_last_seq, last_applied_at: row.cp_last_applied_at }),
+    checkpoint: toCheckpoint({
+      horizon_xid: row.cp_horizon_xid,
+      snapshot: row.cp_snapshot,
+      last_seq: row.cp_last_seq,
+      last_applied_at: row.cp_last_applied_at,
+    }),
   };
 }

@@ -108,7 +108,13 @@ export async function ensureTarget(db: Queryable & { transaction?: <T>(fn: (tx: 
     const { rows: grants } = await tx.query<{ role: string }>(
       'SELECT g.role FROM authsync_sync.grants g JOIN pg_roles r ON r.rolname = g.role ORDER BY g.role',
     );
-    for (const { role } of grants) await tx.exec(grantSql(role, options.some((o) => o.name === 'typed_view')));
+    for (const { role } of grants)
+      await tx.exec(
+        grantSql(
+          role,
+          options.some((o) => o.name === 'typed_view'),
+        ),
+      );
     // The public-profiles opt-in (a column grant to authenticated), when recorded.
     await tx.exec(APPLY_PUBLIC_PROFILES_SQL);
   };

@@ -3,18 +3,29 @@
  * of a project, or of all projects), and adding or removing an extra target after the project was created.
  */
 import type { AppContext } from '../context/app-context.js';
-import { addProjectDatabase, databaseKey, deleteSyncTarget, listProjectDatabases, withProjectDatabase, type ProjectDatabase } from '../projects/databases.js';
+import {
+  addProjectDatabase,
+  databaseKey,
+  deleteSyncTarget,
+  listProjectDatabases,
+  withProjectDatabase,
+  type ProjectDatabase,
+} from '../projects/databases.js';
 import { getProject, isProjectId, notifyProjectChange } from '../projects/projects.js';
 import { SyncSetupError } from './grants.js';
 import { ensureTarget } from './target-schema.js';
 
-export async function selectTargets(ctx: AppContext, options: { projectId?: string | undefined; targetUrl?: string | undefined }): Promise<ProjectDatabase[]> {
+export async function selectTargets(
+  ctx: AppContext,
+  options: { projectId?: string | undefined; targetUrl?: string | undefined },
+): Promise<ProjectDatabase[]> {
   if (options.projectId !== undefined) await requireProject(ctx, options.projectId);
   let targets = await listProjectDatabases(ctx.db, ctx.box, options.projectId?.toLowerCase());
   if (options.targetUrl !== undefined) {
     const key = targetKey(options.targetUrl);
     targets = targets.filter((t) => t.key === key);
-    if (targets.length === 0) throw new SyncSetupError(`${key} is not a users_sync database of ${options.projectId ? 'that project' : 'any project'}.`);
+    if (targets.length === 0)
+      throw new SyncSetupError(`${key} is not a users_sync database of ${options.projectId ? 'that project' : 'any project'}.`);
   }
   return targets;
 }
@@ -62,7 +73,8 @@ export async function removeSyncTarget(ctx: AppContext, projectIdInput: string, 
       throw new SyncSetupError(`${key} is the server's own database, which keeps users_sync for its projects: it is not an extra target.`);
     }
     if (!removed) throw new SyncSetupError(`${key} is not a users_sync database of that project (authsync sync status lists them).`);
-    if (removed.purpose === 'app') throw new SyncSetupError(`${key} is the project's app database, not an extra target: it cannot be removed.`);
+    if (removed.purpose === 'app')
+      throw new SyncSetupError(`${key} is the project's app database, not an extra target: it cannot be removed.`);
     await notifyProjectChange(tx, projectId);
   });
   return { projectId, key };

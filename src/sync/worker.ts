@@ -122,7 +122,9 @@ export class SyncWorker {
 
   private async refreshNow(): Promise<void> {
     this.refreshCount += 1;
-    const targets = (await listProjectDatabases(this.ctx.db, this.ctx.box)).filter((t): t is ProjectDatabase & { url: string } => t.url !== null);
+    const targets = (await listProjectDatabases(this.ctx.db, this.ctx.box)).filter(
+      (t): t is ProjectDatabase & { url: string } => t.url !== null,
+    );
     if (this.stopped) return;
     const current = new Set(targets.map((t) => t.id));
     for (const [id, runner] of this.runners) {

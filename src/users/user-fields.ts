@@ -14,7 +14,10 @@ const riskScores = z.object({
   sign_up: z.object({ bot: z.number().int().min(0).max(100), free_trial_abuse: z.number().int().min(0).max(100) }),
 });
 
-const profileImageUrl = z.string().max(5 * 1024 * 1024).nullable();
+const profileImageUrl = z
+  .string()
+  .max(5 * 1024 * 1024)
+  .nullable();
 const shortText = z.string().max(1024).nullable();
 
 /** Fields a user may change on itself with client access; anything else is refused (server-only fields). */
@@ -54,7 +57,11 @@ export const serverUserUpdateSchema = z.object({
   restricted_by_admin: z.boolean().optional(),
   restricted_by_admin_reason: shortText.optional(),
   restricted_by_admin_private_details: shortText.optional(),
-  country_code: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').nullable().optional(),
+  country_code: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+    .nullable()
+    .optional(),
   risk_scores: riskScores.optional(),
 });
 
@@ -65,4 +72,5 @@ export const serverUserCreateSchema = serverUserUpdateSchema.omit({ selected_tea
 });
 
 /** Everything a server may set on a user (PATCH /users/{id}, POST /users): the update's fields, `is_anonymous` as a create sends it. */
-export type UserInput = Omit<z.infer<typeof serverUserUpdateSchema>, 'is_anonymous'> & Pick<z.infer<typeof serverUserCreateSchema>, 'is_anonymous'>;
+export type UserInput = Omit<z.infer<typeof serverUserUpdateSchema>, 'is_anonymous'> &
+  Pick<z.infer<typeof serverUserCreateSchema>, 'is_anonymous'>;

@@ -21,7 +21,12 @@ export async function toUserFields(input: UserInput, current?: UserRow): Promise
   }
   if (typeof input.password === 'string') checkPasswordRules(input.password);
 
-  const email = input.primary_email === undefined ? current?.primary_email ?? null : input.primary_email === null ? null : normalizeEmail(input.primary_email);
+  const email =
+    input.primary_email === undefined
+      ? (current?.primary_email ?? null)
+      : input.primary_email === null
+        ? null
+        : normalizeEmail(input.primary_email);
   if (email === null && (input.primary_email_auth_enabled === true || input.primary_email_verified === true)) {
     throw new TextError(400, 'primary_email_auth_enabled and primary_email_verified need a primary_email.');
   }

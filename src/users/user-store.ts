@@ -71,7 +71,10 @@ export class UserStore {
   }
 
   async get(projectId: string, id: string, db: Queryable = this.db): Promise<UserRow | undefined> {
-    const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM authsync.users WHERE id = $1 AND project_id = $2`, [id, projectId]);
+    const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM authsync.users WHERE id = $1 AND project_id = $2`, [
+      id,
+      projectId,
+    ]);
     return rows[0];
   }
 
@@ -135,7 +138,10 @@ export class UserStore {
   /** Deletes a user and (by cascade) its sessions. Returns false when no such user exists. */
   async delete(projectId: string, id: string, options: { tx?: Queryable } = {}): Promise<boolean> {
     const run = async (tx: Queryable) => {
-      const { rows } = await tx.query<UserRow>(`DELETE FROM authsync.users WHERE id = $1 AND project_id = $2 RETURNING ${USER_COLUMNS}`, [id, projectId]);
+      const { rows } = await tx.query<UserRow>(`DELETE FROM authsync.users WHERE id = $1 AND project_id = $2 RETURNING ${USER_COLUMNS}`, [
+        id,
+        projectId,
+      ]);
       if (rows.length === 0) return false;
       await this.emit(tx, { op: 'deleted', projectId, userId: id, user: null, previous: rows[0]! });
       return true;

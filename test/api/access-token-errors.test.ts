@@ -86,12 +86,20 @@ describe.each(modes)('access-token errors on %s', (mode) => {
       });
     }
     // Token errors come first, even on sign-in (the SDK then refreshes and retries).
-    const signIn = await api(t, 'POST', '/auth/password/sign-in', { headers: withToken(t, expired), body: { email: alice.email, password: alice.password } });
+    const signIn = await api(t, 'POST', '/auth/password/sign-in', {
+      headers: withToken(t, expired),
+      body: { email: alice.email, password: alice.password },
+    });
     expectKnownError(signIn, 'ACCESS_TOKEN_EXPIRED', 401);
     // An expired token without refresh_token_id still has the details object, with nulls.
     const { refresh_token_id: _dropped, ...withoutSession } = good;
     const bare = await api(t, 'GET', '/users/me', { headers: withToken(t, await signWithProjectKey(t, { ...withoutSession, exp })) });
-    expectKnownError(bare, 'ACCESS_TOKEN_EXPIRED', 401, { expired_at_millis: exp * 1000, project_id: t.projectId, user_id: alice.userId, refresh_token_id: null });
+    expectKnownError(bare, 'ACCESS_TOKEN_EXPIRED', 401, {
+      expired_at_millis: exp * 1000,
+      project_id: t.projectId,
+      user_id: alice.userId,
+      refresh_token_id: null,
+    });
   });
 
   it("another project's token is INVALID_PROJECT_FOR_ACCESS_TOKEN", async () => {
@@ -102,10 +110,16 @@ describe.each(modes)('access-token errors on %s', (mode) => {
       'x-stack-publishable-client-key': other.keys.publishableClientKey,
       'content-type': 'application/json',
     };
-    const bob = await api(t, 'POST', '/auth/password/sign-up', { headers: otherHeaders, body: { email: 'bob@example.com', password: 'correct horse battery' } });
+    const bob = await api(t, 'POST', '/auth/password/sign-up', {
+      headers: otherHeaders,
+      body: { email: 'bob@example.com', password: 'correct horse battery' },
+    });
     expect(bob.status).toBe(200);
     const res = await api(t, 'GET', '/users/me', { headers: withToken(t, bob.json.access_token as string) });
-    expectKnownError(res, 'INVALID_PROJECT_FOR_ACCESS_TOKEN', 401, { expected_project_id: t.projectId, actual_project_id: other.project.id });
+    expectKnownError(res, 'INVALID_PROJECT_FOR_ACCESS_TOKEN', 401, {
+      expected_project_id: t.projectId,
+      actual_project_id: other.project.id,
+    });
     // A token claiming our project but signed with the other project's key.
     const alice = await signUp(t);
     const forged = await signWithProjectKey(t, decodePayload(alice.accessToken), 'default', other.project.id);

@@ -42,14 +42,27 @@ describe.each(modes)('anonymous users on %s', (mode) => {
       branch_id: 'main',
     });
     // Verifiable through the anonymous JWKS URL and its redirect twin.
-    for (const url of [`${t.apiUrl}/projects/${t.projectId}/.well-known/jwks.json?include_anonymous=true`, `${t.apiUrl}/projects-anonymous-users/${t.projectId}/.well-known/jwks.json`]) {
+    for (const url of [
+      `${t.apiUrl}/projects/${t.projectId}/.well-known/jwks.json?include_anonymous=true`,
+      `${t.apiUrl}/projects-anonymous-users/${t.projectId}/.well-known/jwks.json`,
+    ]) {
       const { payload } = await jwtVerify(anon.access_token, createRemoteJWKSet(new URL(url)), { audience: `${t.projectId}:anon` });
       expect(payload.sub).toBe(anon.user_id);
     }
     const me = await api(t, 'GET', '/users/me', { headers: withToken(t, anon.access_token, ALLOW) });
-    expect(me.json).toMatchObject({ id: anon.user_id, is_anonymous: true, is_restricted: true, restricted_reason: { type: 'anonymous' }, primary_email: null });
+    expect(me.json).toMatchObject({
+      id: anon.user_id,
+      is_anonymous: true,
+      is_restricted: true,
+      restricted_reason: { type: 'anonymous' },
+      primary_email: null,
+    });
     // Anonymous users do not sign in with a password, and their token is refused where anonymous users are not allowed.
-    expectKnownError(await api(t, 'GET', '/users/me', { headers: withToken(t, anon.access_token) }), 'ANONYMOUS_AUTHENTICATION_NOT_ALLOWED', 401);
+    expectKnownError(
+      await api(t, 'GET', '/users/me', { headers: withToken(t, anon.access_token) }),
+      'ANONYMOUS_AUTHENTICATION_NOT_ALLOWED',
+      401,
+    );
   });
 
   it('is excluded from GET /users by default, included with include_anonymous=true', async () => {
@@ -74,27 +87,54 @@ describe.each(modes)('anonymous users on %s', (mode) => {
     const anon = await anonymousSignUp();
     await api(t, 'PATCH', '/users/me', { headers: withToken(t, anon.access_token, ALLOW), body: { client_metadata: { cart: [1, 2] } } });
     const email = uniqueEmail('upgrade');
-    const up = await api(t, 'POST', '/auth/password/sign-up', { headers: withToken(t, anon.access_token, ALLOW), body: { email, password: 'correct horse battery' } });
+    const up = await api(t, 'POST', '/auth/password/sign-up', {
+      headers: withToken(t, anon.access_token, ALLOW),
+      body: { email, password: 'correct horse battery' },
+    });
     expect(up.status, up.text).toBe(200);
     expect(up.json.user_id).toBe(anon.user_id);
     const claims = decodePayload(up.json.access_token as string);
-    expect(claims).toMatchObject({ sub: anon.user_id, aud: t.projectId, iss: `${t.url}/api/v1/projects/${t.projectId}`, is_anonymous: false, is_restricted: false, email });
+    expect(claims).toMatchObject({
+      sub: anon.user_id,
+      aud: t.projectId,
+      iss: `${t.url}/api/v1/projects/${t.projectId}`,
+      is_anonymous: false,
+      is_restricted: false,
+      email,
+    });
     const user = await api(t, 'GET', `/users/${anon.user_id}`, { headers: serverHeaders(t) });
-    expect(user.json).toMatchObject({ is_anonymous: false, primary_email: email, primary_email_auth_enabled: true, has_password: true, client_metadata: { cart: [1, 2] } });
+    expect(user.json).toMatchObject({
+      is_anonymous: false,
+      primary_email: email,
+      primary_email_auth_enabled: true,
+      has_password: true,
+      client_metadata: { cart: [1, 2] },
+    });
     const listed = await api(t, 'GET', '/users', { headers: serverHeaders(t) });
     expect((listed.json.items as Array<{ id: string }>).map((u) => u.id)).toContain(anon.user_id);
     expect((await signIn(t, email)).json.user_id).toBe(anon.user_id);
     // A second sign-up with the (now upgraded) token creates nobody new and reuses no e-mail.
-    const again = await api(t, 'POST', '/auth/password/sign-up', { headers: withToken(t, up.json.access_token as string), body: { email, password: 'correct horse battery' } });
+    const again = await api(t, 'POST', '/auth/password/sign-up', {
+      headers: withToken(t, up.json.access_token as string),
+      body: { email, password: 'correct horse battery' },
+    });
     expectKnownError(again, 'USER_EMAIL_ALREADY_EXISTS', 409, { email, would_work_if_email_was_verified: false });
   });
 
   it('an upgrade to an e-mail already in use is refused and the anonymous user stays anonymous', async () => {
     const taken = uniqueEmail('taken');
-    expect((await api(t, 'POST', '/auth/password/sign-up', { body: { email: taken, password: 'correct horse battery' } })).status).toBe(200);
+    expect((await api(t, 'POST', '/auth/password/sign-up', { body: { email: taken, password: 'correct horse battery' } })).status).toBe(
+      200,
+    );
     const anon = await anonymousSignUp();
-    const res = await api(t, 'POST', '/auth/password/sign-up', { headers: withToken(t, anon.access_token, ALLOW), body: { email: taken.toUpperCase(), password: 'correct horse battery' } });
+    const res = await api(t, 'POST', '/auth/password/sign-up', {
+      headers: withToken(t, anon.access_token, ALLOW),
+      body: { email: taken.toUpperCase(), password: 'correct horse battery' },
+    });
     expectKnownError(res, 'USER_EMAIL_ALREADY_EXISTS', 409, { email: taken, would_work_if_email_was_verified: false });
-    expect((await api(t, 'GET', `/users/${anon.user_id}`, { headers: serverHeaders(t) })).json).toMatchObject({ is_anonymous: true, primary_email: null });
+    expect((await api(t, 'GET', `/users/${anon.user_id}`, { headers: serverHeaders(t) })).json).toMatchObject({
+      is_anonymous: true,
+      primary_email: null,
+    });
   });
 });

@@ -19,7 +19,11 @@ describe.each(modes)('bad input on %s', (mode) => {
   });
 
   /** Runs a rejected write and checks that no user was added or removed. */
-  async function rejected(run: () => Promise<{ status: number; headers: Headers; json: Record<string, unknown> }>, code: string, status = 400) {
+  async function rejected(
+    run: () => Promise<{ status: number; headers: Headers; json: Record<string, unknown> }>,
+    code: string,
+    status = 400,
+  ) {
     const before = await countRows(t, 'users');
     const res = await run();
     expectKnownError(res, code, status);
@@ -38,7 +42,10 @@ describe.each(modes)('bad input on %s', (mode) => {
     await rejected(signUpWith('multipart/form-data; boundary=x', '--x--'), 'BODY_PARSING_ERROR');
     // Invalid UTF-8.
     const before = await countRows(t, 'users');
-    const res = await raw(t, 'POST', '/auth/password/sign-up', { headers: clientHeaders(t), body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) });
+    const res = await raw(t, 'POST', '/auth/password/sign-up', {
+      headers: clientHeaders(t),
+      body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+    });
     expectKnownError(res, 'BODY_PARSING_ERROR', 400);
     expect(await countRows(t, 'users')).toBe(before);
   });
@@ -58,7 +65,8 @@ describe.each(modes)('bad input on %s', (mode) => {
     expect(res.status, res.text).toBe(200);
     // text/plain that is not JSON is a string, which the schema refuses.
     await rejected(
-      () => raw(t, 'POST', '/auth/password/sign-up', { headers: { ...clientHeaders(t), 'content-type': 'text/plain' }, body: 'email=a@b.co' }),
+      () =>
+        raw(t, 'POST', '/auth/password/sign-up', { headers: { ...clientHeaders(t), 'content-type': 'text/plain' }, body: 'email=a@b.co' }),
       'SCHEMA_ERROR',
     );
     // A form body where JSON types are needed (booleans) is a schema error, not a 500.
@@ -110,8 +118,15 @@ describe.each(modes)('bad input on %s', (mode) => {
   it('overlong values are refused without writing', async () => {
     const long = 'x'.repeat(257);
     await rejected(() => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { display_name: long } }), 'SCHEMA_ERROR');
-    await rejected(() => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: `${'a'.repeat(250)}@example.com` } }), 'SCHEMA_ERROR');
-    await rejected(() => api(t, 'POST', '/auth/password/sign-up', { body: { email: `${'a'.repeat(250)}@example.com`, password: 'correct horse battery' } }), 'SCHEMA_ERROR');
+    await rejected(
+      () => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: `${'a'.repeat(250)}@example.com` } }),
+      'SCHEMA_ERROR',
+    );
+    await rejected(
+      () =>
+        api(t, 'POST', '/auth/password/sign-up', { body: { email: `${'a'.repeat(250)}@example.com`, password: 'correct horse battery' } }),
+      'SCHEMA_ERROR',
+    );
     // Exactly 256 is fine.
     const ok = await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { display_name: 'x'.repeat(256) } });
     expect(ok.status).toBe(201);
@@ -125,19 +140,27 @@ describe.each(modes)('bad input on %s', (mode) => {
 
   it('invalid e-mails are refused', async () => {
     for (const email of ['plain', 'a@b', 'a@b.c', '@example.com', 'a b@example.com', 'a@-example.com', 'a@exa mple.com', '']) {
-      await rejected(() => api(t, 'POST', '/auth/password/sign-up', { body: { email, password: 'correct horse battery' } }), 'SCHEMA_ERROR');
+      await rejected(
+        () => api(t, 'POST', '/auth/password/sign-up', { body: { email, password: 'correct horse battery' } }),
+        'SCHEMA_ERROR',
+      );
     }
   });
 
   it('passwords: < 8 → PASSWORD_TOO_SHORT {min_length}, > 70 → PASSWORD_TOO_LONG {maxLength}', async () => {
-    await rejected(() => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: 'short' } }), 'PASSWORD_TOO_SHORT').then((res) =>
-      expect(res.json.details).toEqual({ min_length: 8 }),
-    );
-    await rejected(() => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: 'p'.repeat(71) } }), 'PASSWORD_TOO_LONG').then((res) =>
-      expect(res.json.details).toEqual({ maxLength: 70 }),
-    );
+    await rejected(
+      () => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: 'short' } }),
+      'PASSWORD_TOO_SHORT',
+    ).then((res) => expect(res.json.details).toEqual({ min_length: 8 }));
+    await rejected(
+      () => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: 'p'.repeat(71) } }),
+      'PASSWORD_TOO_LONG',
+    ).then((res) => expect(res.json.details).toEqual({ maxLength: 70 }));
     // A 60 KB password is refused by its length, not hashed.
-    await rejected(() => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: 'p'.repeat(60_000) } }), 'PASSWORD_TOO_LONG');
+    await rejected(
+      () => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: 'p'.repeat(60_000) } }),
+      'PASSWORD_TOO_LONG',
+    );
     // 70 is allowed.
     const ok = await api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: 'p'.repeat(70) } });
     expect(ok.status).toBe(200);
@@ -155,7 +178,11 @@ describe.each(modes)('bad input on %s', (mode) => {
     const big = JSON.stringify({ email: uniqueEmail(), password: 'correct horse battery', verification_callback_url: 'x'.repeat(70_000) });
     await rejected(() => raw(t, 'POST', '/auth/password/sign-up', { headers: clientHeaders(t), body: big }), 'BODY_PARSING_ERROR', 413);
     // Streamed without a content-length: still cut at the limit.
-    const chunks = [new TextEncoder().encode('{"email":"a@example.com","x":"'), new TextEncoder().encode('y'.repeat(80_000)), new TextEncoder().encode('"}')];
+    const chunks = [
+      new TextEncoder().encode('{"email":"a@example.com","x":"'),
+      new TextEncoder().encode('y'.repeat(80_000)),
+      new TextEncoder().encode('"}'),
+    ];
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         for (const chunk of chunks) controller.enqueue(chunk);
@@ -163,7 +190,12 @@ describe.each(modes)('bad input on %s', (mode) => {
       },
     });
     const before = await countRows(t, 'users');
-    const response = await fetch(`${t.apiUrl}/users`, { method: 'POST', headers: serverHeaders(t), body: stream, duplex: 'half' } as RequestInit);
+    const response = await fetch(`${t.apiUrl}/users`, {
+      method: 'POST',
+      headers: serverHeaders(t),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(response.status).toBe(413);
     expect(response.headers.get('x-stack-known-error')).toBe('BODY_PARSING_ERROR');
     expect(await countRows(t, 'users')).toBe(before);
@@ -171,12 +203,21 @@ describe.each(modes)('bad input on %s', (mode) => {
 
   it('NUL bytes are a clean SCHEMA_ERROR everywhere, never a 500 or a write', async () => {
     const nul = 'a\u0000b';
-    await rejected(() => api(t, 'POST', '/auth/password/sign-up', { body: { email: `x${nul}@example.com`, password: 'correct horse battery' } }), 'SCHEMA_ERROR');
-    await rejected(() => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: `pass${nul}word` } }), 'SCHEMA_ERROR');
+    await rejected(
+      () => api(t, 'POST', '/auth/password/sign-up', { body: { email: `x${nul}@example.com`, password: 'correct horse battery' } }),
+      'SCHEMA_ERROR',
+    );
+    await rejected(
+      () => api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: `pass${nul}word` } }),
+      'SCHEMA_ERROR',
+    );
     await rejected(() => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { display_name: nul } }), 'SCHEMA_ERROR');
     await rejected(() => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { server_metadata: { note: nul } } }), 'SCHEMA_ERROR');
     await rejected(() => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { client_metadata: { [nul]: 1 } } }), 'SCHEMA_ERROR');
-    await rejected(() => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { client_read_only_metadata: [[nul]] } }), 'SCHEMA_ERROR');
+    await rejected(
+      () => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { client_read_only_metadata: [[nul]] } }),
+      'SCHEMA_ERROR',
+    );
     let res = await api(t, 'POST', '/auth/password/sign-in', { body: { email: `x${nul}@example.com`, password: 'correct horse battery' } });
     expect(res.status).toBe(400);
     expect(['SCHEMA_ERROR', 'EMAIL_PASSWORD_MISMATCH']).toContain(res.json.code);
@@ -185,9 +226,15 @@ describe.each(modes)('bad input on %s', (mode) => {
     const before = await userRow(t, alice.userId);
     res = await api(t, 'PATCH', '/users/me', { headers: withToken(t, alice.accessToken), body: { display_name: nul } });
     expectKnownError(res, 'SCHEMA_ERROR', 400);
-    res = await api(t, 'PATCH', '/users/me', { headers: withToken(t, alice.accessToken), body: { client_metadata: { deep: { deeper: [nul] } } } });
+    res = await api(t, 'PATCH', '/users/me', {
+      headers: withToken(t, alice.accessToken),
+      body: { client_metadata: { deep: { deeper: [nul] } } },
+    });
     expectKnownError(res, 'SCHEMA_ERROR', 400);
-    res = await api(t, 'PATCH', `/users/${alice.userId}`, { headers: serverHeaders(t), body: { server_metadata: nul, display_name: 'changed' } });
+    res = await api(t, 'PATCH', `/users/${alice.userId}`, {
+      headers: serverHeaders(t),
+      body: { server_metadata: nul, display_name: 'changed' },
+    });
     expectKnownError(res, 'SCHEMA_ERROR', 400);
     expect(await userRow(t, alice.userId)).toEqual(before);
 
@@ -222,11 +269,25 @@ describe.each(modes)('bad input on %s', (mode) => {
   it('bad UUIDs in path, query and cursor are SCHEMA_ERROR', async () => {
     for (const id of ['not-a-uuid', '123', "'; DROP TABLE users; --", '00000000-0000-0000-0000-00000000000g', 'ME']) {
       for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
-        const res = await api(t, method, `/users/${encodeURIComponent(id)}`, { headers: serverHeaders(t), ...(method === 'GET' ? {} : { body: {} }) });
+        const res = await api(t, method, `/users/${encodeURIComponent(id)}`, {
+          headers: serverHeaders(t),
+          ...(method === 'GET' ? {} : { body: {} }),
+        });
         expectKnownError(res, 'SCHEMA_ERROR', 400);
       }
     }
-    for (const q of ['cursor=nope', 'cursor=', 'team_id=x', 'limit=abc', 'limit=0', 'limit=-1', 'limit=1.5', 'desc=maybe', 'order_by=email', 'include_anonymous=1']) {
+    for (const q of [
+      'cursor=nope',
+      'cursor=',
+      'team_id=x',
+      'limit=abc',
+      'limit=0',
+      'limit=-1',
+      'limit=1.5',
+      'desc=maybe',
+      'order_by=email',
+      'include_anonymous=1',
+    ]) {
       const res = await api(t, 'GET', `/users?${q}`, { headers: serverHeaders(t) });
       expect(res.status, q).toBe(400);
       expect(res.json?.code, q).toBe('SCHEMA_ERROR');
@@ -235,7 +296,11 @@ describe.each(modes)('bad input on %s', (mode) => {
     const unknown = '3b241101-e2bb-4255-8caf-4136c566a962';
     expectKnownError(await api(t, 'GET', `/users/${unknown}`, { headers: serverHeaders(t) }), 'USER_NOT_FOUND', 404, 'none');
     expectKnownError(await api(t, 'DELETE', `/users/${unknown}`, { headers: serverHeaders(t), body: {} }), 'USER_NOT_FOUND', 404);
-    expectKnownError(await api(t, 'PATCH', `/users/${unknown}`, { headers: serverHeaders(t), body: { display_name: 'x' } }), 'USER_NOT_FOUND', 404);
+    expectKnownError(
+      await api(t, 'PATCH', `/users/${unknown}`, { headers: serverHeaders(t), body: { display_name: 'x' } }),
+      'USER_NOT_FOUND',
+      404,
+    );
     const page = await api(t, 'GET', `/users?cursor=${unknown}`, { headers: serverHeaders(t) });
     expect(page.status).toBeLessThan(500);
     // POST /auth/sessions with a bad user id.
@@ -246,7 +311,13 @@ describe.each(modes)('bad input on %s', (mode) => {
   it('client PATCH /users/me with unknown or server-only fields changes nothing', async () => {
     const alice = await signUp(t);
     const before = await userRow(t, alice.userId);
-    for (const body of [{ server_metadata: { admin: true } }, { primary_email_verified: true }, { password: 'new password 123' }, { display_name: 'ok', is_anonymous: false }, { restricted_by_admin: true }]) {
+    for (const body of [
+      { server_metadata: { admin: true } },
+      { primary_email_verified: true },
+      { password: 'new password 123' },
+      { display_name: 'ok', is_anonymous: false },
+      { restricted_by_admin: true },
+    ]) {
       const res = await api(t, 'PATCH', '/users/me', { headers: withToken(t, alice.accessToken), body });
       expectKnownError(res, 'SCHEMA_ERROR', 400);
     }

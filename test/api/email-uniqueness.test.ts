@@ -22,7 +22,11 @@ describe.each(modes)('e-mail uniqueness on %s', (mode) => {
     const email = uniqueEmail('race');
     const before = await countRows(t, 'users');
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => api(t, 'POST', '/auth/password/sign-up', { body: { email: i % 2 ? email.toUpperCase() : ` ${email} `, password: 'correct horse battery' } })),
+      Array.from({ length: 6 }, (_, i) =>
+        api(t, 'POST', '/auth/password/sign-up', {
+          body: { email: i % 2 ? email.toUpperCase() : ` ${email} `, password: 'correct horse battery' },
+        }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
     for (const res of results.filter((r) => r.status === 409)) {
@@ -34,7 +38,9 @@ describe.each(modes)('e-mail uniqueness on %s', (mode) => {
   it('concurrent POST /users with one auth address: one 201, the rest 409', async () => {
     const email = uniqueEmail('race-server');
     const results = await Promise.all(
-      Array.from({ length: 4 }, () => api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: email, primary_email_auth_enabled: true } })),
+      Array.from({ length: 4 }, () =>
+        api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: email, primary_email_auth_enabled: true } }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
   });
@@ -51,8 +57,14 @@ describe.each(modes)('e-mail uniqueness on %s', (mode) => {
     const after = await api(t, 'GET', `/users/${twin.json.id}`, { headers: serverHeaders(t) });
     expect(after.json.primary_email_auth_enabled).toBe(false);
     // Changing another sign-in user's address to the taken one.
-    const other = await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: uniqueEmail(), primary_email_auth_enabled: true } });
-    const moved = await api(t, 'PATCH', `/users/${other.json.id}`, { headers: serverHeaders(t), body: { primary_email: email.toUpperCase() } });
+    const other = await api(t, 'POST', '/users', {
+      headers: serverHeaders(t),
+      body: { primary_email: uniqueEmail(), primary_email_auth_enabled: true },
+    });
+    const moved = await api(t, 'PATCH', `/users/${other.json.id}`, {
+      headers: serverHeaders(t),
+      body: { primary_email: email.toUpperCase() },
+    });
     expectKnownError(moved, 'USER_EMAIL_ALREADY_EXISTS', 409, { email, would_work_if_email_was_verified: false });
   });
 });

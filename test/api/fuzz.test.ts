@@ -41,7 +41,7 @@ describe.each(modes)('fuzzing every endpoint on %s', (mode) => {
   it('never answers 5xx', { timeout: 240_000 }, async () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
-    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const strings = () =>
       pick([
         '',
@@ -68,16 +68,43 @@ describe.each(modes)('fuzzing every endpoint on %s', (mode) => {
       ]);
     const value = (depth: number): unknown => {
       switch (Math.floor(random() * (depth > 3 ? 5 : 7))) {
-        case 0: return null;
-        case 1: return random() < 0.5;
-        case 2: return pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 70, 71, 8]);
-        case 3: return strings();
-        case 4: return strings();
-        case 5: return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+        case 0:
+          return null;
+        case 1:
+          return random() < 0.5;
+        case 2:
+          return pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 70, 71, 8]);
+        case 3:
+          return strings();
+        case 4:
+          return strings();
+        case 5:
+          return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
         default: {
-          const fields = ['email', 'password', 'display_name', 'primary_email', 'client_metadata', 'server_metadata', 'password_hash', 'user_id',
-            'events', 'grant_type', 'refresh_token', 'client_id', 'client_secret', 'is_anonymous', 'primary_email_auth_enabled', 'risk_scores',
-            'expires_in_millis', 'country_code', 'selected_team_id', 'profile_image_url', '__proto__', 'constructor'];
+          const fields = [
+            'email',
+            'password',
+            'display_name',
+            'primary_email',
+            'client_metadata',
+            'server_metadata',
+            'password_hash',
+            'user_id',
+            'events',
+            'grant_type',
+            'refresh_token',
+            'client_id',
+            'client_secret',
+            'is_anonymous',
+            'primary_email_auth_enabled',
+            'risk_scores',
+            'expires_in_millis',
+            'country_code',
+            'selected_team_id',
+            'profile_image_url',
+            '__proto__',
+            'constructor',
+          ];
           return Object.fromEntries(Array.from({ length: Math.floor(random() * 6) }, () => [pick(fields), value(depth + 1)]));
         }
       }
@@ -104,15 +131,39 @@ describe.each(modes)('fuzzing every endpoint on %s', (mode) => {
     const failures: string[] = [];
     for (const endpoint of apiEndpoints) {
       for (let i = 0; i < REQUESTS_PER_ENDPOINT; i++) {
-        const path = endpoint.path.replace(/:(\w+)/g, () => encodeURIComponent(pick(['me', userId, 'nope', '3b241101-e2bb-4255-8caf-4136c566a962', t.projectId, '%00', ''])) || 'x');
-        const query = random() < 0.5 ? '' : `?${new URLSearchParams(Object.fromEntries(Array.from({ length: 3 }, () => [pick(['limit', 'cursor', 'desc', 'query', 'include_anonymous', 'user_id', 'team_id', 'only_anonymous']), String(value(3))]))).toString()}`;
-        const contentType = pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'multipart/form-data', 'application/xml', '']);
-        const body = endpoint.method === 'GET' ? undefined : random() < 0.15 ? pick(['{', 'not json', '\u0000', '[]', 'a=1&b=2', '{"email":"a@b.co"']) : JSON.stringify(value(0));
+        const path = endpoint.path.replace(
+          /:(\w+)/g,
+          () => encodeURIComponent(pick(['me', userId, 'nope', '3b241101-e2bb-4255-8caf-4136c566a962', t.projectId, '%00', ''])) || 'x',
+        );
+        const query =
+          random() < 0.5
+            ? ''
+            : `?${new URLSearchParams(Object.fromEntries(Array.from({ length: 3 }, () => [pick(['limit', 'cursor', 'desc', 'query', 'include_anonymous', 'user_id', 'team_id', 'only_anonymous']), String(value(3))]))).toString()}`;
+        const contentType = pick([
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/octet-stream',
+          'multipart/form-data',
+          'application/xml',
+          '',
+        ]);
+        const body =
+          endpoint.method === 'GET'
+            ? undefined
+            : random() < 0.15
+              ? pick(['{', 'not json', '\u0000', '[]', 'a=1&b=2', '{"email":"a@b.co"'])
+              : JSON.stringify(value(0));
         const headers = { ...headerSets(), ...(contentType ? { 'content-type': contentType } : {}) };
         const description = `seed ${seed}: ${endpoint.method} ${path}${query} ${JSON.stringify(headers)} ${body?.slice(0, 200)}`;
         let response: Response;
         try {
-          response = await fetch(`${t.apiUrl}${path}${query}`, { method: endpoint.method, headers, ...(body !== undefined ? { body } : {}) });
+          response = await fetch(`${t.apiUrl}${path}${query}`, {
+            method: endpoint.method,
+            headers,
+            ...(body !== undefined ? { body } : {}),
+          });
         } catch (error) {
           failures.push(`${description} → fetch failed: ${(error as Error).message}`);
           continue;

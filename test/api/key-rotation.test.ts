@@ -14,7 +14,7 @@ async function publishedKids(t: TestServer): Promise<string[]> {
   const res = await fetch(`${t.apiUrl}/projects/${t.projectId}/.well-known/jwks.json`);
   const text = await res.text();
   expect(text).not.toMatch(/"d"/);
-  return ((JSON.parse(text) as { keys: Array<{ kid: string }> }).keys).map((k) => k.kid);
+  return (JSON.parse(text) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
 }
 
 describe('signing-key rotation', () => {
@@ -31,7 +31,17 @@ describe('signing-key rotation', () => {
     const oldKid = decodeHeader(alice.accessToken).kid as string;
     expect(await publishedKids(t)).toEqual([oldKid]);
 
-    const cli = await runCli(['keys', 'rotate', '--project', t.projectId, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir, '--json']);
+    const cli = await runCli([
+      'keys',
+      'rotate',
+      '--project',
+      t.projectId,
+      '--database-url',
+      t.databaseUrl!,
+      '--data-dir',
+      t.dataDir,
+      '--json',
+    ]);
     expect(cli.code, cli.stderr).toBe(0);
     const rotated = JSON.parse(cli.stdout) as { projectId: string; newKeyIds: string[] };
     expect(rotated.projectId).toBe(t.projectId);
@@ -58,7 +68,9 @@ describe('signing-key rotation', () => {
       expect(me.json.id).toBe(alice.userId);
     }
     // Refreshing an old session gives a token with the new kid.
-    const refreshed = await api(t, 'POST', '/auth/sessions/current/refresh', { headers: withToken(t, alice.accessToken, { 'x-stack-refresh-token': alice.refreshToken }) });
+    const refreshed = await api(t, 'POST', '/auth/sessions/current/refresh', {
+      headers: withToken(t, alice.accessToken, { 'x-stack-refresh-token': alice.refreshToken }),
+    });
     expect(decodeHeader(refreshed.json.access_token as string).kid).toBe(newKid);
   });
 
@@ -90,10 +102,30 @@ describe('signing-key rotation', () => {
   });
 
   it('the CLI refuses an unknown project and an unknown kind, exit code 1', async () => {
-    const unknown = await runCli(['keys', 'rotate', '--project', '00000000-0000-4000-8000-000000000000', '--database-url', t.databaseUrl!, '--data-dir', t.dataDir]);
+    const unknown = await runCli([
+      'keys',
+      'rotate',
+      '--project',
+      '00000000-0000-4000-8000-000000000000',
+      '--database-url',
+      t.databaseUrl!,
+      '--data-dir',
+      t.dataDir,
+    ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/No project/);
-    const kind = await runCli(['keys', 'rotate', '--project', t.projectId, '--kind', 'nope', '--database-url', t.databaseUrl!, '--data-dir', t.dataDir]);
+    const kind = await runCli([
+      'keys',
+      'rotate',
+      '--project',
+      t.projectId,
+      '--kind',
+      'nope',
+      '--database-url',
+      t.databaseUrl!,
+      '--data-dir',
+      t.dataDir,
+    ]);
     expect(kind.code).toBe(1);
     expect(kind.stderr).toMatch(/Unknown key kind/);
   });

@@ -23,19 +23,83 @@ describe.each(modes)('known errors on %s', (mode) => {
     const pid = t.projectId;
     const cases: Array<[string, Record<string, string>, string, number, Record<string, unknown> | 'none']> = [
       ['no access type on /users/me', { 'x-stack-project-id': pid }, 'ACCESS_TYPE_REQUIRED', 400, 'none'],
-      ['key without access type', { 'x-stack-project-id': pid, 'x-stack-secret-server-key': t.keys.secretServerKey }, 'PROJECT_KEY_WITHOUT_ACCESS_TYPE', 400, 'none'],
-      ['publishable key without access type', { 'x-stack-publishable-client-key': 'pck_x' }, 'PROJECT_KEY_WITHOUT_ACCESS_TYPE', 400, 'none'],
-      ['bad access type', { 'x-stack-access-type': 'superuser', 'x-stack-project-id': pid }, 'INVALID_ACCESS_TYPE', 400, { accessType: 'superuser' }],
-      ['access type without project', { 'x-stack-access-type': 'server' }, 'ACCESS_TYPE_WITHOUT_PROJECT_ID', 400, { request_type: 'server' }],
-      ['unknown project', { 'x-stack-access-type': 'client', 'x-stack-project-id': '00000000-0000-4000-8000-000000000000', 'x-stack-publishable-client-key': 'x' }, 'CURRENT_PROJECT_NOT_FOUND', 400, { project_id: '00000000-0000-4000-8000-000000000000' }],
-      ['non-uuid project', { 'x-stack-access-type': 'client', 'x-stack-project-id': 'not-a-project', 'x-stack-publishable-client-key': 'x' }, 'CURRENT_PROJECT_NOT_FOUND', 400, { project_id: 'not-a-project' }],
+      [
+        'key without access type',
+        { 'x-stack-project-id': pid, 'x-stack-secret-server-key': t.keys.secretServerKey },
+        'PROJECT_KEY_WITHOUT_ACCESS_TYPE',
+        400,
+        'none',
+      ],
+      [
+        'publishable key without access type',
+        { 'x-stack-publishable-client-key': 'pck_x' },
+        'PROJECT_KEY_WITHOUT_ACCESS_TYPE',
+        400,
+        'none',
+      ],
+      [
+        'bad access type',
+        { 'x-stack-access-type': 'superuser', 'x-stack-project-id': pid },
+        'INVALID_ACCESS_TYPE',
+        400,
+        { accessType: 'superuser' },
+      ],
+      [
+        'access type without project',
+        { 'x-stack-access-type': 'server' },
+        'ACCESS_TYPE_WITHOUT_PROJECT_ID',
+        400,
+        { request_type: 'server' },
+      ],
+      [
+        'unknown project',
+        {
+          'x-stack-access-type': 'client',
+          'x-stack-project-id': '00000000-0000-4000-8000-000000000000',
+          'x-stack-publishable-client-key': 'x',
+        },
+        'CURRENT_PROJECT_NOT_FOUND',
+        400,
+        { project_id: '00000000-0000-4000-8000-000000000000' },
+      ],
+      [
+        'non-uuid project',
+        { 'x-stack-access-type': 'client', 'x-stack-project-id': 'not-a-project', 'x-stack-publishable-client-key': 'x' },
+        'CURRENT_PROJECT_NOT_FOUND',
+        400,
+        { project_id: 'not-a-project' },
+      ],
       ['client without key', { 'x-stack-access-type': 'client', 'x-stack-project-id': pid }, 'CLIENT_AUTHENTICATION_REQUIRED', 401, 'none'],
-      ['wrong publishable key', { ...clientHeaders(t), 'x-stack-publishable-client-key': 'pck_wrong' }, 'INVALID_PUBLISHABLE_CLIENT_KEY', 401, { project_id: pid }],
+      [
+        'wrong publishable key',
+        { ...clientHeaders(t), 'x-stack-publishable-client-key': 'pck_wrong' },
+        'INVALID_PUBLISHABLE_CLIENT_KEY',
+        401,
+        { project_id: pid },
+      ],
       ['server without key', { 'x-stack-access-type': 'server', 'x-stack-project-id': pid }, 'SERVER_AUTHENTICATION_REQUIRED', 401, 'none'],
-      ['wrong secret key', serverHeaders(t, { 'x-stack-secret-server-key': 'ssk_wrong' }), 'INVALID_SECRET_SERVER_KEY', 401, { project_id: pid }],
-      ['server key is not a publishable key', { ...clientHeaders(t), 'x-stack-publishable-client-key': t.keys.secretServerKey }, 'INVALID_PUBLISHABLE_CLIENT_KEY', 401, { project_id: pid }],
+      [
+        'wrong secret key',
+        serverHeaders(t, { 'x-stack-secret-server-key': 'ssk_wrong' }),
+        'INVALID_SECRET_SERVER_KEY',
+        401,
+        { project_id: pid },
+      ],
+      [
+        'server key is not a publishable key',
+        { ...clientHeaders(t), 'x-stack-publishable-client-key': t.keys.secretServerKey },
+        'INVALID_PUBLISHABLE_CLIENT_KEY',
+        401,
+        { project_id: pid },
+      ],
       ['admin without key', { 'x-stack-access-type': 'admin', 'x-stack-project-id': pid }, 'ADMIN_AUTHENTICATION_REQUIRED', 401, 'none'],
-      ['wrong admin key', { 'x-stack-access-type': 'admin', 'x-stack-project-id': pid, 'x-stack-super-secret-admin-key': t.keys.secretServerKey }, 'INVALID_SUPER_SECRET_ADMIN_KEY', 401, { project_id: pid }],
+      [
+        'wrong admin key',
+        { 'x-stack-access-type': 'admin', 'x-stack-project-id': pid, 'x-stack-super-secret-admin-key': t.keys.secretServerKey },
+        'INVALID_SUPER_SECRET_ADMIN_KEY',
+        401,
+        { project_id: pid },
+      ],
       ['unknown branch', serverHeaders(t, { 'x-stack-branch-id': 'dev' }), 'BRANCH_DOES_NOT_EXIST', 400, { branch_id: 'dev' }],
       ['garbage token', withToken(t, 'garbage'), 'UNPARSABLE_ACCESS_TOKEN', 401, 'none'],
       ['no user', clientHeaders(t), 'CANNOT_GET_OWN_USER_WITHOUT_USER', 400, 'none'],
@@ -51,7 +115,11 @@ describe.each(modes)('known errors on %s', (mode) => {
     const res = await api(t, 'GET', '/users', { headers: clientHeaders(t) });
     expectKnownError(res, 'INSUFFICIENT_ACCESS_TYPE', 401, { actual_access_type: 'client', allowed_access_types: ['server', 'admin'] });
     const admin = await api(t, 'GET', '/users', {
-      headers: { 'x-stack-access-type': 'admin', 'x-stack-project-id': t.projectId, 'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey },
+      headers: {
+        'x-stack-access-type': 'admin',
+        'x-stack-project-id': t.projectId,
+        'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
+      },
     });
     expect(admin.status).toBe(200);
   });
@@ -64,7 +132,10 @@ describe.each(modes)('known errors on %s', (mode) => {
       ['GET', '/projects/current'],
       ['DELETE', '/auth/sessions/current'],
     ] as const) {
-      const res = await api(t, method, route, { headers: { 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: {} }) });
+      const res = await api(t, method, route, {
+        headers: { 'content-type': 'application/json' },
+        ...(method === 'GET' ? {} : { body: {} }),
+      });
       expectKnownError(res, 'ACCESS_TYPE_REQUIRED', 400, 'none');
     }
   });
@@ -78,10 +149,14 @@ describe.each(modes)('known errors on %s', (mode) => {
     res = await api(t, 'GET', '/users/me', { headers: withToken(t, 'xx', { 'x-stack-project-id': randomUUID() }) });
     expectKnownError(res, 'UNPARSABLE_ACCESS_TOKEN', 401);
     // Unknown project and a wrong key: the project error wins.
-    res = await api(t, 'GET', '/users/me', { headers: clientHeaders(t, { 'x-stack-project-id': randomUUID(), 'x-stack-publishable-client-key': 'wrong' }) });
+    res = await api(t, 'GET', '/users/me', {
+      headers: clientHeaders(t, { 'x-stack-project-id': randomUUID(), 'x-stack-publishable-client-key': 'wrong' }),
+    });
     expect(res.json.code).toBe('CURRENT_PROJECT_NOT_FOUND');
     // Wrong key and unknown branch: the key error wins.
-    res = await api(t, 'GET', '/users/me', { headers: clientHeaders(t, { 'x-stack-publishable-client-key': 'wrong', 'x-stack-branch-id': 'dev' }) });
+    res = await api(t, 'GET', '/users/me', {
+      headers: clientHeaders(t, { 'x-stack-publishable-client-key': 'wrong', 'x-stack-branch-id': 'dev' }),
+    });
     expect(res.json.code).toBe('INVALID_PUBLISHABLE_CLIENT_KEY');
     // Invalid access type beats a missing project ID.
     res = await api(t, 'GET', '/users/me', { headers: { 'x-stack-access-type': 'root' } });
@@ -93,7 +168,9 @@ describe.each(modes)('known errors on %s', (mode) => {
     res = await api(t, 'GET', '/users', { headers: clientHeaders(t, { 'x-stack-publishable-client-key': 'wrong' }) });
     expect(res.json.code).toBe('INVALID_PUBLISHABLE_CLIENT_KEY');
     // A valid token with an upper-case project ID header is still that project's token.
-    res = await api(t, 'GET', '/users/me', { headers: withToken(t, alice.accessToken, { 'x-stack-project-id': t.projectId.toUpperCase() }) });
+    res = await api(t, 'GET', '/users/me', {
+      headers: withToken(t, alice.accessToken, { 'x-stack-project-id': t.projectId.toUpperCase() }),
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.json.id).toBe(alice.userId);
   });
@@ -132,7 +209,9 @@ describe.each(modes)('known errors on %s', (mode) => {
       return original(text, params);
     }) as typeof db.query;
     try {
-      const res = await api(t, 'GET', '/users/me', { headers: withToken(t, alice.accessToken, { 'x-stack-override-error-status': 'true' }) });
+      const res = await api(t, 'GET', '/users/me', {
+        headers: withToken(t, alice.accessToken, { 'x-stack-override-error-status': 'true' }),
+      });
       expect(res.status).toBe(500);
       expect(res.headers.get('x-stack-actual-status')).toBeNull();
       expect(res.text).not.toContain('simulated');
@@ -143,7 +222,8 @@ describe.each(modes)('known errors on %s', (mode) => {
 
   it('accepts every request header with the x-hexclave- prefix too', async () => {
     const alice = await signUp(t);
-    const hex = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.replace(/^x-stack-/, 'x-hexclave-'), v]));
+    const hex = (headers: Record<string, string>) =>
+      Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.replace(/^x-stack-/, 'x-hexclave-'), v]));
     let res = await api(t, 'GET', '/users/me', { headers: hex(withToken(t, alice.accessToken)) });
     expect(res.status).toBe(200);
     expect(res.json.id).toBe(alice.userId);
@@ -158,25 +238,56 @@ describe.each(modes)('known errors on %s', (mode) => {
     res = await api(t, 'GET', '/users/me', { headers: hex({ 'x-stack-secret-server-key': 'k' }) });
     expectKnownError(res, 'PROJECT_KEY_WITHOUT_ACCESS_TYPE', 400);
     res = await api(t, 'GET', '/projects/current', {
-      headers: hex({ 'x-stack-access-type': 'admin', 'x-stack-project-id': t.projectId, 'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey }),
+      headers: hex({
+        'x-stack-access-type': 'admin',
+        'x-stack-project-id': t.projectId,
+        'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
+      }),
     });
     expect(res.status).toBe(200);
-    res = await api(t, 'POST', '/auth/sessions/current/refresh', { headers: hex(clientHeaders(t, { 'x-stack-refresh-token': alice.refreshToken })) });
+    res = await api(t, 'POST', '/auth/sessions/current/refresh', {
+      headers: hex(clientHeaders(t, { 'x-stack-refresh-token': alice.refreshToken })),
+    });
     expect(res.status, res.text).toBe(200);
     // Header names are case-insensitive.
-    res = await api(t, 'GET', '/users/me', { headers: { 'X-Hexclave-Access-Type': 'client', 'X-Hexclave-Project-Id': t.projectId, 'X-Hexclave-Publishable-Client-Key': t.keys.publishableClientKey, 'X-Hexclave-Access-Token': alice.accessToken } });
+    res = await api(t, 'GET', '/users/me', {
+      headers: {
+        'X-Hexclave-Access-Type': 'client',
+        'X-Hexclave-Project-Id': t.projectId,
+        'X-Hexclave-Publishable-Client-Key': t.keys.publishableClientKey,
+        'X-Hexclave-Access-Token': alice.accessToken,
+      },
+    });
     expect(res.status).toBe(200);
   });
 
   it('answers CORS preflights with both prefixes allowed and the error headers exposed', async () => {
     const res = await fetch(`${t.apiUrl}/users/me`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'x-hexclave-access-token' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'x-hexclave-access-token',
+      },
     });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
-    for (const name of ['access-type', 'project-id', 'publishable-client-key', 'secret-server-key', 'super-secret-admin-key', 'access-token', 'refresh-token', 'allow-anonymous-user', 'override-error-status', 'client-version', 'random-nonce', 'branch-id', 'admin-access-token']) {
+    for (const name of [
+      'access-type',
+      'project-id',
+      'publishable-client-key',
+      'secret-server-key',
+      'super-secret-admin-key',
+      'access-token',
+      'refresh-token',
+      'allow-anonymous-user',
+      'override-error-status',
+      'client-version',
+      'random-nonce',
+      'branch-id',
+      'admin-access-token',
+    ]) {
       expect(allowed).toContain(`x-stack-${name}`);
       expect(allowed).toContain(`x-hexclave-${name}`);
     }
@@ -184,7 +295,14 @@ describe.each(modes)('known errors on %s', (mode) => {
     const methods = res.headers.get('access-control-allow-methods') ?? '';
     for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) expect(methods).toContain(m);
     const exposed = (res.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
-    for (const name of ['content-type', 'x-stack-actual-status', 'x-stack-known-error', 'x-hexclave-actual-status', 'x-hexclave-known-error']) expect(exposed).toContain(name);
+    for (const name of [
+      'content-type',
+      'x-stack-actual-status',
+      'x-stack-known-error',
+      'x-hexclave-actual-status',
+      'x-hexclave-known-error',
+    ])
+      expect(exposed).toContain(name);
 
     // Errors carry the CORS headers too, or a browser could not read them.
     const error = await api(t, 'GET', '/users/me', { headers: clientHeaders(t) });

@@ -39,12 +39,18 @@ describe.each(modes)('Legacy Neon Auth backend snippets on %s', (mode) => {
     const jwks = createRemoteJWKSet(new URL(`${t.url}/api/v1/projects/${t.projectId}/.well-known/jwks.json`));
     await expect(jwtVerify(alice.accessToken, jwks, { audience: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow();
     const [h, p, s] = alice.accessToken.split('.') as [string, string, string];
-    const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'someone-else' })).toString('base64url');
+    const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'someone-else' })).toString(
+      'base64url',
+    );
     await expect(jwtVerify(`${h}.${changed}.${s}`, jwks, { audience: t.projectId })).rejects.toThrow();
     // Anonymous users' tokens are signed with keys the default JWKS does not list.
     const anon = await fetch(`${t.apiUrl}/auth/anonymous/sign-up`, {
       method: 'POST',
-      headers: { 'x-stack-access-type': 'client', 'x-stack-project-id': t.projectId, 'x-stack-publishable-client-key': t.keys.publishableClientKey },
+      headers: {
+        'x-stack-access-type': 'client',
+        'x-stack-project-id': t.projectId,
+        'x-stack-publishable-client-key': t.keys.publishableClientKey,
+      },
     });
     const anonToken = ((await anon.json()) as { access_token: string }).access_token;
     await expect(jwtVerify(anonToken, jwks, { audience: t.projectId })).rejects.toThrow();

@@ -55,7 +55,12 @@ export function expectKnownError(
 }
 
 /** A JWT signed with the project's real active key, with any payload/header the test wants. */
-export async function signWithProjectKey(t: TestServer, payload: Record<string, unknown>, audience: Audience = 'default', projectId = t.projectId): Promise<string> {
+export async function signWithProjectKey(
+  t: TestServer,
+  payload: Record<string, unknown>,
+  audience: Audience = 'default',
+  projectId = t.projectId,
+): Promise<string> {
   const signer = await t.server.ctx.directory.signingKey(projectId, audience);
   if (!signer) throw new Error('no signing key');
   return signEs256(payload, signer.kid, signer.key);
@@ -70,7 +75,10 @@ export function decodeHeader(token: string): Record<string, unknown> {
 }
 
 export async function countRows(t: TestServer, table: 'users' | 'refresh_tokens', projectId = t.projectId): Promise<number> {
-  const { rows } = await t.server.ctx.db.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM authsync.${table} WHERE project_id = $1`, [projectId]);
+  const { rows } = await t.server.ctx.db.query<{ n: number | string }>(
+    `SELECT count(*)::int AS n FROM authsync.${table} WHERE project_id = $1`,
+    [projectId],
+  );
   return Number(rows[0]!.n);
 }
 
@@ -86,7 +94,11 @@ export function withToken(t: TestServer, accessToken: string, extra: Record<stri
 
 /** Raw fetch for requests the `api` helper cannot express (custom content types, raw bytes). */
 export async function raw(t: TestServer, method: string, route: string, init: { headers?: Record<string, string>; body?: BodyInit } = {}) {
-  const response = await fetch(`${t.apiUrl}${route}`, { method, ...(init.headers ? { headers: init.headers } : {}), ...(init.body !== undefined ? { body: init.body } : {}) });
+  const response = await fetch(`${t.apiUrl}${route}`, {
+    method,
+    ...(init.headers ? { headers: init.headers } : {}),
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
   const text = await response.text();
   let json: Record<string, unknown> | undefined;
   try {

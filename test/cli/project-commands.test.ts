@@ -24,8 +24,20 @@ describe('project and migrate commands on PostgreSQL', () => {
     const id = randomUUID();
     const keys = { pck: `pck_${'a1'.repeat(12)}`, ssk: `ssk_${'b2'.repeat(12)}`, sak: `sak_${'c3'.repeat(12)}` };
     const res = await runCli([
-      'project', 'create', '--name', 'Legacy app', '--id', id, '--json',
-      '--publishable-client-key', keys.pck, '--secret-server-key', keys.ssk, '--super-secret-admin-key', keys.sak, ...cliArgs,
+      'project',
+      'create',
+      '--name',
+      'Legacy app',
+      '--id',
+      id,
+      '--json',
+      '--publishable-client-key',
+      keys.pck,
+      '--secret-server-key',
+      keys.ssk,
+      '--super-secret-admin-key',
+      keys.sak,
+      ...cliArgs,
     ]);
     expect(res.code, res.stderr).toBe(0);
     const created = JSON.parse(res.stdout) as Record<string, string>;
@@ -37,8 +49,16 @@ describe('project and migrate commands on PostgreSQL', () => {
       jwksUrl: `${t.url}/api/v1/projects/${id}/.well-known/jwks.json`,
     });
 
-    const client = { 'x-stack-access-type': 'client', 'x-stack-project-id': id, 'x-stack-publishable-client-key': keys.pck, 'content-type': 'application/json' };
-    const signUp = await api(t, 'POST', '/auth/password/sign-up', { headers: client, body: { email: 'first@example.com', password: 'correct horse battery' } });
+    const client = {
+      'x-stack-access-type': 'client',
+      'x-stack-project-id': id,
+      'x-stack-publishable-client-key': keys.pck,
+      'content-type': 'application/json',
+    };
+    const signUp = await api(t, 'POST', '/auth/password/sign-up', {
+      headers: client,
+      body: { email: 'first@example.com', password: 'correct horse battery' },
+    });
     expect(signUp.status, signUp.text).toBe(200);
     const server = { 'x-stack-access-type': 'server', 'x-stack-project-id': id, 'x-stack-secret-server-key': keys.ssk };
     const list = await api(t, 'GET', '/users', { headers: server });
@@ -47,7 +67,9 @@ describe('project and migrate commands on PostgreSQL', () => {
     const jwks = await fetch(created.jwksUrl!);
     expect(jwks.status).toBe(200);
     // The keys of the other project do not open this one.
-    expect((await api(t, 'GET', '/users', { headers: { ...server, 'x-stack-secret-server-key': t.keys.secretServerKey } })).json.code).toBe('INVALID_SECRET_SERVER_KEY');
+    expect((await api(t, 'GET', '/users', { headers: { ...server, 'x-stack-secret-server-key': t.keys.secretServerKey } })).json.code).toBe(
+      'INVALID_SECRET_SERVER_KEY',
+    );
   });
 
   it('project create without key flags generates keys in the Stack formats', async () => {
@@ -59,7 +81,11 @@ describe('project and migrate commands on PostgreSQL', () => {
     expect(created.secretServerKey).toMatch(/^ssk_[a-z2-7]{48}$/);
     expect(created.superSecretAdminKey).toMatch(/^sak_[a-z2-7]{48}$/);
     const current = await api(t, 'GET', '/projects/current', {
-      headers: { 'x-stack-access-type': 'client', 'x-stack-project-id': created.projectId!, 'x-stack-publishable-client-key': created.publishableClientKey! },
+      headers: {
+        'x-stack-access-type': 'client',
+        'x-stack-project-id': created.projectId!,
+        'x-stack-publishable-client-key': created.publishableClientKey!,
+      },
     });
     expect(current.status).toBe(200);
     expect(current.json.display_name).toBe('Fresh');
@@ -86,7 +112,10 @@ describe('project and migrate commands on PostgreSQL', () => {
     expect(res.code, res.stderr).toBe(0);
     const projects = JSON.parse(res.stdout) as Array<{ projectId: string; displayName: string; jwksUrl: string }>;
     expect(projects.map((p) => p.projectId)).toContain(t.projectId);
-    expect(projects.find((p) => p.projectId === t.projectId)).toMatchObject({ displayName: 'Test project', jwksUrl: `${t.url}/api/v1/projects/${t.projectId}/.well-known/jwks.json` });
+    expect(projects.find((p) => p.projectId === t.projectId)).toMatchObject({
+      displayName: 'Test project',
+      jwksUrl: `${t.url}/api/v1/projects/${t.projectId}/.well-known/jwks.json`,
+    });
     expect(projects.length).toBeGreaterThanOrEqual(3);
     expect(res.stdout).not.toMatch(/ssk_|sak_/);
   });
@@ -98,12 +127,18 @@ describe('project and migrate commands on PostgreSQL', () => {
     const created = await runCli(['project', 'create', '--name', 'No base URL', '--json', ...bare]);
     expect(created.code, created.stderr).toBe(0);
     const urls = JSON.parse(created.stdout) as Record<string, string>;
-    expect(urls).toMatchObject({ apiUrl: t.url, jwksUrl: `${t.url}/api/v1/projects/${urls.projectId}/.well-known/jwks.json`, sqlEndpoint: `${t.url}/sql` });
+    expect(urls).toMatchObject({
+      apiUrl: t.url,
+      jwksUrl: `${t.url}/api/v1/projects/${urls.projectId}/.well-known/jwks.json`,
+      sqlEndpoint: `${t.url}/sql`,
+    });
     // The printed URLs work: the running server answers them.
     expect((await fetch(urls.jwksUrl!)).status).toBe(200);
     const listed = await runCli(['project', 'list', '--json', ...bare]);
     expect(listed.code, listed.stderr).toBe(0);
-    expect((JSON.parse(listed.stdout) as Array<{ projectId: string; jwksUrl: string }>).find((p) => p.projectId === urls.projectId)?.jwksUrl).toBe(urls.jwksUrl);
+    expect(
+      (JSON.parse(listed.stdout) as Array<{ projectId: string; jwksUrl: string }>).find((p) => p.projectId === urls.projectId)?.jwksUrl,
+    ).toBe(urls.jwksUrl);
 
     const given = 'https://auth.example.com';
     const flag = await runCli(['project', 'create', '--name', 'Flag', '--json', ...bare, '--base-url', given]);
@@ -134,7 +169,17 @@ describe('project and migrate commands on PostgreSQL', () => {
     });
 
     it('project create on a database no server has started on prints the default URLs', async () => {
-      const res = await runCli(['project', 'create', '--name', 'Before any start', '--json', '--database-url', db.url, '--data-dir', t.dataDir]);
+      const res = await runCli([
+        'project',
+        'create',
+        '--name',
+        'Before any start',
+        '--json',
+        '--database-url',
+        db.url,
+        '--data-dir',
+        t.dataDir,
+      ]);
       expect(res.code, res.stderr).toBe(0);
       const urls = JSON.parse(res.stdout) as Record<string, string>;
       expect(new URL(urls.apiUrl!).port).toBe('8102');

@@ -12,10 +12,20 @@ export interface CliResult {
   stderr: string;
 }
 
-const baseEnv = (env: Record<string, string>) => ({ ...process.env, AUTHSYNC_LOG_LEVEL: 'silent', AUTHSYNC_SECRET: '', DATABASE_URL: '', ...env });
+const baseEnv = (env: Record<string, string>) => ({
+  ...process.env,
+  AUTHSYNC_LOG_LEVEL: 'silent',
+  AUTHSYNC_SECRET: '',
+  DATABASE_URL: '',
+  ...env,
+});
 
 export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd(), env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: process.cwd(),
+    env: baseEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Collects a child's output until it exits. */

@@ -73,7 +73,12 @@ describe('authsync start on PGlite', () => {
     const restarted = await start(['--data-dir', dataDir]);
     const signUp = await fetch(`${restarted.url}/api/v1/auth/password/sign-up`, {
       method: 'POST',
-      headers: { 'x-stack-access-type': 'client', 'x-stack-project-id': projectId, 'x-stack-publishable-client-key': publishable, 'content-type': 'application/json' },
+      headers: {
+        'x-stack-access-type': 'client',
+        'x-stack-project-id': projectId,
+        'x-stack-publishable-client-key': publishable,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ email: 'after-crash@example.com', password: 'correct horse battery' }),
     });
     expect(signUp.status).toBe(200);

@@ -1,6 +1,13 @@
 /** verifyEs256Signature remembers valid signatures per key: the remembered answer never changes a result. */
 import { describe, expect, it } from 'vitest';
-import { decodeJws, generateEs256KeyPair, privateKeyFromJwk, publicKeyFromJwk, signEs256, verifyEs256Signature } from '../../src/crypto/es256.js';
+import {
+  decodeJws,
+  generateEs256KeyPair,
+  privateKeyFromJwk,
+  publicKeyFromJwk,
+  signEs256,
+  verifyEs256Signature,
+} from '../../src/crypto/es256.js';
 
 describe('ES256 verification cache', () => {
   const pair = generateEs256KeyPair();

@@ -21,9 +21,14 @@ describe('dashboard access', () => {
     await page.goto(`${t.url}/dashboard/`);
     expect(new URL(page.url()).pathname).toBe('/dashboard/sign-in');
     await page.getByLabel('Admin secret or project admin key').fill('not-the-secret');
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/dashboard/sign-in') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in' }).click()]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/dashboard/sign-in') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
     expect(response.status()).toBe(401);
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('neither the instance admin secret nor a project’s super secret admin key');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'neither the instance admin secret nor a project’s super secret admin key',
+    );
     await screenshot(page, 'sign-in-refused');
     const cookies = await browser.context.cookies();
     expect(cookies.find((c) => c.name === 'authsync_dashboard')).toBeUndefined();
@@ -51,7 +56,9 @@ describe('dashboard access', () => {
     await expect(page.locator('#env-block').textContent()).resolves.toContain(`NEXT_PUBLIC_STACK_PROJECT_ID=${projectId}`);
     await screenshot(page, 'configuration');
     await page.getByRole('link', { name: 'Projects' }).click();
-    await expect(page.getByRole('link', { name: 'Shop (production)' }).getAttribute('href')).resolves.toBe(`/dashboard/projects/${projectId}/configuration`);
+    await expect(page.getByRole('link', { name: 'Shop (production)' }).getAttribute('href')).resolves.toBe(
+      `/dashboard/projects/${projectId}/configuration`,
+    );
     await screenshot(page, 'projects');
   });
 

@@ -25,7 +25,9 @@ describe('dashboard guards', () => {
     const page = await (await fetch(`${t.url}/dashboard/projects/${t.projectId}/configuration`, { headers: { cookie } })).text();
     return /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
   };
-  const projectName = async () => (await t.server.ctx.db.query<{ display_name: string }>('SELECT display_name FROM authsync.projects WHERE id = $1', [t.projectId])).rows[0]!.display_name;
+  const projectName = async () =>
+    (await t.server.ctx.db.query<{ display_name: string }>('SELECT display_name FROM authsync.projects WHERE id = $1', [t.projectId]))
+      .rows[0]!.display_name;
 
   beforeAll(async () => {
     t = await startDashboardServer();
@@ -48,7 +50,11 @@ describe('dashboard guards', () => {
   });
 
   it('refuses a cross-origin POST without a token', async () => {
-    const response = await post(`/dashboard/projects/${t.projectId}/configuration/rename`, { name: 'Hijacked' }, { origin: 'http://evil.example' });
+    const response = await post(
+      `/dashboard/projects/${t.projectId}/configuration/rename`,
+      { name: 'Hijacked' },
+      { origin: 'http://evil.example' },
+    );
     expect(response.status).toBe(403);
     expect(await response.text()).toContain('did not come from a dashboard page');
     expect(await projectName()).toBe('Test project');
@@ -84,7 +90,12 @@ describe('dashboard guards', () => {
       const response = await post(path, form);
       expect([400, 404], `${path} ${JSON.stringify(form).slice(0, 60)}`).toContain(response.status);
     }
-    for (const path of [`${base}/users?cursor=zzz&offset=-5&show=%00`, `${base}/users/%3Cscript%3E`, `${base}/sync/jobs/nope`, '/dashboard/nothing']) {
+    for (const path of [
+      `${base}/users?cursor=zzz&offset=-5&show=%00`,
+      `${base}/users/%3Cscript%3E`,
+      `${base}/sync/jobs/nope`,
+      '/dashboard/nothing',
+    ]) {
       const response = await fetch(`${t.url}${path}`, { headers: { cookie } });
       expect(response.status, path).toBeLessThan(500);
     }
@@ -111,7 +122,9 @@ describe('dashboard guards', () => {
     const secret = await ensureAdminSecret(db, {});
     expect(secret).toMatch(/^asa_[a-z2-7]{48}$/);
     expect(await ensureAdminSecret(db, {})).toBeUndefined();
-    const { rows } = await db.query<{ value: unknown }>("SELECT value FROM authsync.instance_settings WHERE key = 'dashboard_admin_secret_hash'");
+    const { rows } = await db.query<{ value: unknown }>(
+      "SELECT value FROM authsync.instance_settings WHERE key = 'dashboard_admin_secret_hash'",
+    );
     expect(rows[0]!.value).toBe(hashSecret(secret!));
     expect(await isAdminSecret(db, {}, secret!)).toBe(true);
     expect(await isAdminSecret(db, {}, `${secret}x`)).toBe(false);

@@ -53,9 +53,15 @@ async function job(s: Session, projectId: string, id: string): Promise<{ status:
 beforeAll(async () => {
   a = await startDashboardServer();
   // A second server on the same database, as a load balancer would spread them.
-  b = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir: a.dataDir, logLevel: 'silent', databaseUrl: a.databaseUrl! }, { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET }), {
-    createDefaultProject: false,
-  });
+  b = await startServer(
+    loadConfig(
+      { port: 0, host: '127.0.0.1', dataDir: a.dataDir, logLevel: 'silent', databaseUrl: a.databaseUrl! },
+      { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET },
+    ),
+    {
+      createDefaultProject: false,
+    },
+  );
 });
 
 afterAll(async () => {
@@ -91,7 +97,10 @@ describe('dashboard resync jobs across servers', () => {
 
     // That server stops: its heartbeat ages past a minute.
     await a.server.ctx.db.query(`UPDATE authsync.resync_jobs SET heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, [elsewhere]);
-    expect((await job(onB, a.projectId, elsewhere)).body).toMatchObject({ state: 'failed', message: 'Resync stopped: the server running it stopped before it finished. Start it again.' });
+    expect((await job(onB, a.projectId, elsewhere)).body).toMatchObject({
+      state: 'failed',
+      message: 'Resync stopped: the server running it stopped before it finished. Start it again.',
+    });
     const again = await startResync(onB, a.projectId);
     expect(again).not.toBe(elsewhere);
     await eventually(async () => expect((await job(onA, a.projectId, again)).body).toMatchObject({ state: 'done' }));
@@ -100,7 +109,9 @@ describe('dashboard resync jobs across servers', () => {
   it('an unknown or malformed job ID is a 404, never a 500', async () => {
     const onA = await signIn(a.url, a.projectId);
     for (const id of ['not-a-uuid', '00000000-0000-4000-8000-000000000000', "1' OR '1'='1"]) {
-      const response = await fetch(`${a.url}/dashboard/projects/${a.projectId}/sync/jobs/${encodeURIComponent(id)}`, { headers: { cookie: onA.cookie } });
+      const response = await fetch(`${a.url}/dashboard/projects/${a.projectId}/sync/jobs/${encodeURIComponent(id)}`, {
+        headers: { cookie: onA.cookie },
+      });
       expect(response.status, id).toBe(404);
     }
     const page = await fetch(`${a.url}/dashboard/projects/${a.projectId}/sync?job=not-a-uuid`, { headers: { cookie: onA.cookie } });

@@ -71,9 +71,14 @@ describe('dashboard RLS', () => {
       await page.getByLabel('User', { exact: true }).selectOption({ label: email });
       await page.getByLabel('SELECT').fill('SELECT task, user_id = auth.user_id() AS mine FROM public.todos ORDER BY task');
       await page.getByRole('button', { name: 'Run as this user' }).click();
-      return page.locator('#query-result tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)));
+      return page
+        .locator('#query-result tbody tr')
+        .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)));
     };
-    expect(await runAs('alice@example.com')).toEqual([['alice: buy milk', 't'], ['alice: write tests', 't']]);
+    expect(await runAs('alice@example.com')).toEqual([
+      ['alice: buy milk', 't'],
+      ['alice: write tests', 't'],
+    ]);
     await expect(page.locator('#live').textContent()).resolves.toBe('The query returned 2 rows for alice@example.com.');
     await screenshot(page, 'rls-query-as-user');
     expect(await runAs('bob@example.com')).toEqual([['bob: fix the bike', 't']]);

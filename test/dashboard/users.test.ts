@@ -15,7 +15,12 @@ describe('dashboard users and sync', () => {
   let aliceId = '';
 
   const usersSync = async (id: string) =>
-    (await t.server.ctx.db.query<{ name: string | null; deleted_at: Date | null }>('SELECT name, deleted_at FROM neon_auth.users_sync WHERE id = $1', [id])).rows[0];
+    (
+      await t.server.ctx.db.query<{ name: string | null; deleted_at: Date | null }>(
+        'SELECT name, deleted_at FROM neon_auth.users_sync WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
   const usersUrl = () => `${t.url}/dashboard/projects/${t.projectId}/users`;
 
   beforeAll(async () => {
@@ -52,13 +57,17 @@ describe('dashboard users and sync', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toContain('alice@example.com');
     await page.getByLabel('E-mail', { exact: true }).fill('not an address');
     await page.getByLabel('E-mail', { exact: true }).evaluate((input: HTMLInputElement) => (input.type = 'text'));
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Create user' }).click()]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Create user' }).click(),
+    ]);
     expect(response.status()).toBe(400);
     await expect(page.getByRole('alert').textContent()).resolves.toContain('must be a valid e-mail address');
   });
 
   it('finds users by search, with server-side pages', async () => {
-    for (let i = 0; i < 24; i++) await t.server.ctx.users.create(t.projectId, { primary_email: `filler${i}@example.com`, display_name: `Filler ${i}` });
+    for (let i = 0; i < 24; i++)
+      await t.server.ctx.users.create(t.projectId, { primary_email: `filler${i}@example.com`, display_name: `Filler ${i}` });
     const { page } = browser;
     await page.goto(usersUrl());
     await expect(page.locator('tbody tr').count()).resolves.toBe(20);
@@ -88,7 +97,10 @@ describe('dashboard users and sync', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await expect(page.locator('#live').textContent()).resolves.toBe('Saved the user.');
     expect((await usersSync(aliceId))?.name).toBe('Alice Cooper');
-    expect(JSON.parse((await page.locator('#raw-json').textContent()) ?? '{}')).toMatchObject({ display_name: 'Alice Cooper', primary_email_verified: true });
+    expect(JSON.parse((await page.locator('#raw-json').textContent()) ?? '{}')).toMatchObject({
+      display_name: 'Alice Cooper',
+      primary_email_verified: true,
+    });
   });
 
   it('shows a display name full of HTML as text everywhere', async () => {
@@ -121,7 +133,9 @@ describe('dashboard users and sync', () => {
     expect(await t.server.ctx.users.get(t.projectId, aliceId)).toBeUndefined();
     await page.getByLabel('Show').selectOption('deleted');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect(page.locator('tbody td[data-label="In users_sync"]').allTextContents()).resolves.toEqual(['soft-deleted (deleted_at set)']);
+    await expect(page.locator('tbody td[data-label="In users_sync"]').allTextContents()).resolves.toEqual([
+      'soft-deleted (deleted_at set)',
+    ]);
     await page.getByRole('link', { name: 'alice@example.com' }).click();
     await expect(page.getByTestId('deleted-at').textContent()).resolves.not.toBe('—');
   });
@@ -143,7 +157,9 @@ describe('dashboard users and sync', () => {
     await expect(page.locator('tr[data-target="server"] [data-field="status"]').textContent()).resolves.toBe('in sync');
     await page.getByRole('button', { name: 'Resync now' }).click();
     await page.locator('[data-job-url][data-state="done"]').waitFor();
-    await expect(page.locator('[data-field="progress"]').textContent()).resolves.toMatch(/^Resync finished: compared \d+ users in 1 database, repaired 1\.$/);
+    await expect(page.locator('[data-field="progress"]').textContent()).resolves.toMatch(
+      /^Resync finished: compared \d+ users in 1 database, repaired 1\.$/,
+    );
     const bar = page.locator('progress');
     expect(await bar.getAttribute('value')).toBe(await bar.getAttribute('max'));
     expect(await usersSync(victim.id)).toBeDefined();

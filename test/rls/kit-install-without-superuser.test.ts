@@ -84,21 +84,30 @@ describe('the RLS kit installed by a CREATEROLE owner that is not a superuser', 
     const role = extraRoles[0]!;
     await asInstaller((client) => client.query(ensureRoleSql(role, { login: true, endUser: true })));
     await asInstaller((client) => client.query(ensureRoleSql(role, { login: true, endUser: true })));
-    const { rows } = await adminQuery(`SELECT rolcanlogin, rolsuper, rolbypassrls, rolreplication, rolinherit FROM pg_roles WHERE rolname = $1`, [role]);
+    const { rows } = await adminQuery(
+      `SELECT rolcanlogin, rolsuper, rolbypassrls, rolreplication, rolinherit FROM pg_roles WHERE rolname = $1`,
+      [role],
+    );
     expect(rows).toEqual([{ rolcanlogin: true, rolsuper: false, rolbypassrls: false, rolreplication: false, rolinherit: false }]);
   });
 
   it('a role with BYPASSRLS stops the installer with the power, the missing privilege and the fix; a superuser takes it away', async () => {
     const role = extraRoles[1]!;
     await adminQuery(`CREATE ROLE ${role} LOGIN BYPASSRLS CREATEDB`);
-    const refused = (await asInstaller((client) => client.query(ensureRoleSql(role, { login: true, endUser: true }))).catch((e: unknown) => e)) as pg.DatabaseError;
+    const refused = (await asInstaller((client) => client.query(ensureRoleSql(role, { login: true, endUser: true }))).catch(
+      (e: unknown) => e,
+    )) as pg.DatabaseError;
     expect(refused.message).toBe(`authsync: role ${role} has BYPASSRLS; taking it away needs SUPERUSER, which ${installer} does not have`);
     expect(refused.code).toBe('42501');
     expect(refused.hint).toContain('authsync rls install --database-url');
     // Nothing was changed half-way.
-    expect((await adminQuery(`SELECT rolbypassrls, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role])).rows).toEqual([{ rolbypassrls: true, rolcreatedb: true }]);
+    expect((await adminQuery(`SELECT rolbypassrls, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role])).rows).toEqual([
+      { rolbypassrls: true, rolcreatedb: true },
+    ]);
     await adminQuery(ensureRoleSql(role, { login: true, endUser: true }));
-    expect((await adminQuery(`SELECT rolbypassrls, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role])).rows).toEqual([{ rolbypassrls: false, rolcreatedb: false }]);
+    expect((await adminQuery(`SELECT rolbypassrls, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role])).rows).toEqual([
+      { rolbypassrls: false, rolcreatedb: false },
+    ]);
     // Once the power is gone, the CREATEROLE installer passes again.
     await asInstaller((client) => client.query(ensureRoleSql(role, { login: true, endUser: true })));
   });
@@ -112,15 +121,31 @@ describe('the RLS kit installed by a CREATEROLE owner that is not a superuser', 
     expect(result.stderr).toContain('pg_cancel_backend');
   });
 
-  it('project create --app-database-url as the installer succeeds without a provisioning warning, and /sql runs a token\'s SQL there', async () => {
+  it("project create --app-database-url as the installer succeeds without a provisioning warning, and /sql runs a token's SQL there", async () => {
     const cli = ['--database-url', t.databaseUrl!, '--data-dir', t.dataDir, '--base-url', t.url];
-    const result = await runCli(['project', 'create', '--name', 'Created by a CREATEROLE owner', '--app-database-url', installerUrl, '--json', ...cli]);
+    const result = await runCli([
+      'project',
+      'create',
+      '--name',
+      'Created by a CREATEROLE owner',
+      '--app-database-url',
+      installerUrl,
+      '--json',
+      ...cli,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     // The test cluster's trust logins and the signal functions are warned about; provisioning is not.
     expect(result.stderr).not.toMatch(/could not|RLS kit|users_sync/);
     const created = JSON.parse(result.stdout) as Record<string, string>;
-    const client = { 'x-stack-access-type': 'client', 'x-stack-project-id': created.projectId!, 'x-stack-publishable-client-key': created.publishableClientKey! };
-    const signUp = await api(t, 'POST', '/auth/password/sign-up', { headers: client, body: { email: 'creator@example.com', password: 'correct horse battery staple' } });
+    const client = {
+      'x-stack-access-type': 'client',
+      'x-stack-project-id': created.projectId!,
+      'x-stack-publishable-client-key': created.publishableClientKey!,
+    };
+    const signUp = await api(t, 'POST', '/auth/password/sign-up', {
+      headers: client,
+      body: { email: 'creator@example.com', password: 'correct horse battery staple' },
+    });
     expect(signUp.status, signUp.text).toBe(200);
     neonConfig.fetchEndpoint = created.sqlEndpoint!;
     const asUser = neon(created.databaseAuthenticatedUrl!, { authToken: signUp.json.access_token as string });
@@ -135,7 +160,16 @@ describe('the RLS kit installed by a CREATEROLE owner that is not a superuser', 
     await adminQuery(`CREATE DATABASE ${plainDb} OWNER ${plain}`);
     try {
       const cli = ['--database-url', t.databaseUrl!, '--data-dir', t.dataDir, '--base-url', t.url];
-      const result = await runCli(['project', 'create', '--name', 'Owner without CREATEROLE', '--app-database-url', databaseUrl(plainDb, { name: plain }), '--json', ...cli]);
+      const result = await runCli([
+        'project',
+        'create',
+        '--name',
+        'Owner without CREATEROLE',
+        '--app-database-url',
+        databaseUrl(plainDb, { name: plain }),
+        '--json',
+        ...cli,
+      ]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain(`authsync: warning: could not install the RLS kit in the app database 127.0.0.1:5432/${plainDb}`);
       expect(result.stderr).toContain('users_sync is ready there');

@@ -58,4 +58,3 @@ describe('embedded mode', () => {
     expect(await owner`SELECT auth.user_id() AS uid`).toEqual([{ uid: null }]);
   });
 });
-

@@ -34,7 +34,12 @@ beforeAll(async () => {
   t = await startTestServer({ env: PASSWORD_PATH_ON });
   await createAppOwner(t);
   urls = sqlUrls(t);
-  await addProvider(t.server.ctx.db, t.projectId, `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`, AUDIENCE);
+  await addProvider(
+    t.server.ctx.db,
+    t.projectId,
+    `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`,
+    AUDIENCE,
+  );
   await neon(urls.databaseUrl).query('CREATE EXTENSION IF NOT EXISTS pg_session_jwt');
 });
 
@@ -45,7 +50,9 @@ afterAll(async () => {
 
 function token(claims: Record<string, unknown> = {}, header: Record<string, unknown> = { alg: 'RS256', kid: KID }) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sub: 'user_ext_1', aud: AUDIENCE, iat: now, exp: now + 300, ...claims }).setProtectedHeader(header as { alg: string }).sign(privateKey);
+  return new SignJWT({ sub: 'user_ext_1', aud: AUDIENCE, iat: now, exp: now + 300, ...claims })
+    .setProtectedHeader(header as { alg: string })
+    .sign(privateKey);
 }
 
 async function refusal(jwt: string): Promise<NeonDbError> {
@@ -113,9 +120,13 @@ describe('external RS256 provider', () => {
     const { project: b } = await createProject(t.server.ctx.db, t.server.ctx.box, { displayName: 'B' });
     const other = urls.databaseAuthenticatedUrl.replace(t.projectId, b.id);
     // A's external provider is not B's …
-    expect(((await neon(other, { authToken: await token() })`SELECT 1`.catch((e: unknown) => e)) as NeonDbError).message).toBe('jwk not found');
+    expect(((await neon(other, { authToken: await token() })`SELECT 1`.catch((e: unknown) => e)) as NeonDbError).message).toBe(
+      'jwk not found',
+    );
     // … nor are A's own keys.
     const user = await signUp(t, 'carol@example.com');
-    expect(((await neon(other, { authToken: user.accessToken })`SELECT 1`.catch((e: unknown) => e)) as NeonDbError).message).toBe('jwk not found');
+    expect(((await neon(other, { authToken: user.accessToken })`SELECT 1`.catch((e: unknown) => e)) as NeonDbError).message).toBe(
+      'jwk not found',
+    );
   });
 });

@@ -38,28 +38,56 @@ async function bobsSessionToken(): Promise<string> {
 const attacks: [string, (bobToken: string) => string[]][] = [
   ['set_config of request.jwt.claims', () => [`SELECT set_config('request.jwt.claims', '{"sub":"${bob.id}"}', true)`]],
   ['set_config of pg_session_jwt.jwt', (tok) => [`SELECT set_config('pg_session_jwt.jwt', '${tok}', false)`]],
-  ['set_config of pg_session_jwt.jwk', () => [`SELECT set_config('pg_session_jwt.jwk', '{"kty":"OKP","crv":"Ed25519","x":"AAAA"}', false)`]],
+  [
+    'set_config of pg_session_jwt.jwk',
+    () => [`SELECT set_config('pg_session_jwt.jwk', '{"kty":"OKP","crv":"Ed25519","x":"AAAA"}', false)`],
+  ],
   ['jwt_session_init with a made-up token', (tok) => [`SELECT auth.jwt_session_init('${tok}')`]],
-  ['jwt_session_init with an unsigned token', () => [`SELECT auth.jwt_session_init('${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: bob.id, jti: 1e9 })).toString('base64url')}.')`]],
+  [
+    'jwt_session_init with an unsigned token',
+    () => [
+      `SELECT auth.jwt_session_init('${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: bob.id, jti: 1e9 })).toString('base64url')}.')`,
+    ],
+  ],
   ['RESET ROLE', () => ['RESET ROLE']],
   ['SET ROLE to the owner', () => ['SET ROLE postgres']],
   ['SET SESSION AUTHORIZATION', () => ['SET SESSION AUTHORIZATION postgres']],
   ['SET ROLE anonymous', () => ['SET ROLE anonymous']],
-  ['writing the identity tables', () => [`UPDATE authsync_rls.identities SET sub = '${bob.id}'`, `UPDATE authsync_rls.backend_sessions SET install_key_hash = sha256('x')`]],
-  ['registering a session key', () => [`SELECT authsync_rls.register_backend(pg_backend_pid(), NULL, 'authenticated', decode(repeat('00', 64), 'hex'), decode(repeat('00', 64), 'hex'), sha256('x'))`]],
-  ["installing Bob's identity without the connection's key", () => [`SELECT authsync_rls.use_identity(sha256('guess'), id) FROM generate_series(1, 1000) AS id`]],
+  [
+    'writing the identity tables',
+    () => [
+      `UPDATE authsync_rls.identities SET sub = '${bob.id}'`,
+      `UPDATE authsync_rls.backend_sessions SET install_key_hash = sha256('x')`,
+    ],
+  ],
+  [
+    'registering a session key',
+    () => [
+      `SELECT authsync_rls.register_backend(pg_backend_pid(), NULL, 'authenticated', decode(repeat('00', 64), 'hex'), decode(repeat('00', 64), 'hex'), sha256('x'))`,
+    ],
+  ],
+  [
+    "installing Bob's identity without the connection's key",
+    () => [`SELECT authsync_rls.use_identity(sha256('guess'), id) FROM generate_series(1, 1000) AS id`],
+  ],
   ['setting the identity slot', () => [`SELECT setval('authsync_rls.identity_slot', 1)`, `SELECT nextval('authsync_rls.identity_slot')`]],
   ['DISCARD SEQUENCES', () => ['DISCARD SEQUENCES']],
   ['shadowing auth.user_id in public', () => [`CREATE FUNCTION public.user_id() RETURNS text LANGUAGE sql AS $$ SELECT '${bob.id}' $$`]],
-  ['shadowing auth.user_id in auth', () => [`CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text LANGUAGE sql AS $$ SELECT '${bob.id}' $$`]],
-  ['a temporary auth-like function and search_path', () => [`SET search_path = pg_temp, public`, `CREATE FUNCTION pg_temp.user_id() RETURNS text LANGUAGE sql AS $$ SELECT '${bob.id}' $$`]],
+  [
+    'shadowing auth.user_id in auth',
+    () => [`CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text LANGUAGE sql AS $$ SELECT '${bob.id}' $$`],
+  ],
+  [
+    'a temporary auth-like function and search_path',
+    () => [`SET search_path = pg_temp, public`, `CREATE FUNCTION pg_temp.user_id() RETURNS text LANGUAGE sql AS $$ SELECT '${bob.id}' $$`],
+  ],
   ['DISCARD ALL and RESET ALL', () => ['DISCARD ALL', 'RESET ALL']],
   ['a DO block', () => [`DO $$ BEGIN PERFORM set_config('request.jwt.claims', '{"sub":"${bob.id}"}', false); END $$`]],
   ['disabling row security', () => ['SET row_security = off']],
   ['ALTER TABLE to drop the policy', () => ['ALTER TABLE todos DISABLE ROW LEVEL SECURITY']],
 ];
 
-describe('forgery attempts inside sql.transaction read and write nothing of Bob\'s', () => {
+describe("forgery attempts inside sql.transaction read and write nothing of Bob's", () => {
   for (const [name, statements] of attacks) {
     it(name, async () => {
       const token = await bobsSessionToken();
@@ -93,14 +121,21 @@ describe('forgery attempts inside sql.transaction read and write nothing of Bob\
   }
 
   it('a session token is refused when replayed on its backend or used on another one', async () => {
-    const target = { host: '127.0.0.1', port: Number(new URL(t.databaseUrl!).port || 5432), database: new URL(t.databaseUrl!).pathname.slice(1), password: 'unused-under-trust' };
+    const target = {
+      host: '127.0.0.1',
+      port: Number(new URL(t.databaseUrl!).port || 5432),
+      database: new URL(t.databaseUrl!).pathname.slice(1),
+      password: 'unused-under-trust',
+    };
     const a = await openEndUserConnection({ ...target, user: 'authenticated' }, t.server.ctx.db);
     const b = await openEndUserConnection({ ...target, user: 'authenticated' }, t.server.ctx.db);
     try {
       const first = a.sessionKey!.mint({ sub: alice.id });
       await a.client.query('SELECT auth.jwt_session_init($1)', [first]);
       await a.client.query('SELECT auth.jwt_session_init($1)', [a.sessionKey!.mint({ sub: alice.id })]);
-      await expect(a.client.query('SELECT auth.jwt_session_init($1)', [first])).rejects.toThrow('Token ID must be strictly monotonically increasing.');
+      await expect(a.client.query('SELECT auth.jwt_session_init($1)', [first])).rejects.toThrow(
+        'Token ID must be strictly monotonically increasing.',
+      );
       const forB = b.sessionKey!.mint({ sub: bob.id });
       await expect(a.client.query('SELECT auth.jwt_session_init($1)', [forB])).rejects.toThrow('invalid JWT signature');
       expect((await a.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
@@ -120,7 +155,8 @@ describe('pooled connections carry nothing from one request to the next', () => 
         tx`SET search_path = pg_temp`,
         tx`CREATE TEMP TABLE IF NOT EXISTS leak (x int)`,
       ]);
-      const [row] = await asBob`SELECT current_setting('app.leak', true) AS leak, current_setting('search_path') AS path, to_regclass('pg_temp.leak') AS t, auth.user_id() AS uid, pg_backend_pid() AS pid`;
+      const [row] =
+        await asBob`SELECT current_setting('app.leak', true) AS leak, current_setting('search_path') AS path, to_regclass('pg_temp.leak') AS t, auth.user_id() AS uid, pg_backend_pid() AS pid`;
       // RESET ALL leaves a placeholder setting defined but empty, as on Neon.
       expect(row!.leak ?? '').toBe('');
       expect(row).toMatchObject({ path: '"$user", public', t: null, uid: bob.id });

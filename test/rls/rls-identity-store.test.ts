@@ -42,18 +42,27 @@ describe('the identity table as the end-user roles see it', () => {
     for (const column of ['inner_key', 'outer_key', 'last_jti', 'install_key_hash', 'pid', 'count(*)', '*']) {
       await expect(a.client.query(`SELECT ${column} FROM authsync_rls.backend_sessions`)).rejects.toThrow('permission denied');
     }
-    await expect(a.client.query(`SELECT count(*) FROM authsync_rls.backend_sessions WHERE pid = ${b.pid}`)).rejects.toThrow('permission denied');
+    await expect(a.client.query(`SELECT count(*) FROM authsync_rls.backend_sessions WHERE pid = ${b.pid}`)).rejects.toThrow(
+      'permission denied',
+    );
     for (const column of ['sub', 'claims', 'id', '*']) {
       await expect(a.client.query(`SELECT ${column} FROM authsync_rls.identities`)).rejects.toThrow('permission denied');
     }
     for (const read of ['currval', 'lastval', 'last_value']) {
-      const statement = read === 'last_value' ? 'SELECT last_value FROM authsync_rls.identity_slot' : read === 'lastval' ? 'SELECT lastval()' : `SELECT currval('authsync_rls.identity_slot')`;
+      const statement =
+        read === 'last_value'
+          ? 'SELECT last_value FROM authsync_rls.identity_slot'
+          : read === 'lastval'
+            ? 'SELECT lastval()'
+            : `SELECT currval('authsync_rls.identity_slot')`;
       await expect(a.client.query(statement), statement).rejects.toThrow('permission denied');
     }
   });
 
   it('cannot be written', async () => {
-    const [bobsIdentity] = (await t.server.ctx.db.query<{ id: string }>('SELECT id::text FROM authsync_rls.identities WHERE sub = $1 LIMIT 1', [bob.id])).rows;
+    const [bobsIdentity] = (
+      await t.server.ctx.db.query<{ id: string }>('SELECT id::text FROM authsync_rls.identities WHERE sub = $1 LIMIT 1', [bob.id])
+    ).rows;
     expect(bobsIdentity).toBeDefined();
     for (const statement of [
       `UPDATE authsync_rls.backend_sessions SET install_key_hash = sha256('x')`,
@@ -91,7 +100,8 @@ describe('the identity table as the end-user roles see it', () => {
       ]),
     ]);
     const [asBobId, asAliceId] = rows.map((r) => r.id);
-    const install = (conn: RoleConnection, key: Buffer, id: string) => conn.client.query('SELECT authsync_rls.use_identity($1, $2)', [key, id]);
+    const install = (conn: RoleConnection, key: Buffer, id: string) =>
+      conn.client.query('SELECT authsync_rls.use_identity($1, $2)', [key, id]);
     // Another connection's key, a made-up key, no key: refused, and the identity stays.
     for (const key of [b.installKey!, Buffer.alloc(32), Buffer.alloc(0)]) {
       await expect(install(a, key, asBobId!)).rejects.toThrow('only authsync can install an identity on this connection');
@@ -99,7 +109,9 @@ describe('the identity table as the end-user roles see it', () => {
     }
     // The connection's own key installs; an id that does not exist is refused.
     await install(a, a.installKey!, asBobId!);
-    expect((await a.client.query('SELECT auth.user_id() AS uid, auth.session() ->> $1 AS role', ['role'])).rows).toEqual([{ uid: bob.id, role: 'authenticated' }]);
+    expect((await a.client.query('SELECT auth.user_id() AS uid, auth.session() ->> $1 AS role', ['role'])).rows).toEqual([
+      { uid: bob.id, role: 'authenticated' },
+    ]);
     await expect(install(a, a.installKey!, '999999999')).rejects.toThrow('identity 999999999 does not exist');
     await install(a, a.installKey!, asAliceId!);
     expect((await a.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
@@ -113,7 +125,9 @@ describe('the identity table as the end-user roles see it', () => {
         expect((await c.client.query('SELECT auth.user_id() AS uid')).rows).toEqual([{ uid: alice.id }]);
         await c.client.query(forget);
         for (const reader of ['auth.user_id()', 'auth.uid()', 'auth.session()', 'auth.jwt()']) {
-          await expect(c.client.query(`SELECT ${reader}`), `${reader} after ${forget}`).rejects.toThrow('no identity is installed for this request');
+          await expect(c.client.query(`SELECT ${reader}`), `${reader} after ${forget}`).rejects.toThrow(
+            'no identity is installed for this request',
+          );
         }
       }
     } finally {
@@ -125,9 +139,15 @@ describe('the identity table as the end-user roles see it', () => {
     const c = new pg.Client({ ...connectTarget(), user: 'authenticated' });
     await c.connect();
     try {
-      expect((await c.query('SELECT auth.user_id() AS uid, auth.uid() AS u, auth.session() AS s')).rows).toEqual([{ uid: null, u: null, s: null }]);
-      await expect(c.query('SELECT auth.jwt_session_init($1)', [a.sessionKey!.mint({ sub: alice.id })])).rejects.toThrow('Missing runtime parameter: pg_session_jwt.jwk');
-      await expect(c.query('SELECT authsync_rls.use_identity($1, 1)', [a.installKey!])).rejects.toThrow('only authsync can install an identity on this connection');
+      expect((await c.query('SELECT auth.user_id() AS uid, auth.uid() AS u, auth.session() AS s')).rows).toEqual([
+        { uid: null, u: null, s: null },
+      ]);
+      await expect(c.query('SELECT auth.jwt_session_init($1)', [a.sessionKey!.mint({ sub: alice.id })])).rejects.toThrow(
+        'Missing runtime parameter: pg_session_jwt.jwk',
+      );
+      await expect(c.query('SELECT authsync_rls.use_identity($1, 1)', [a.installKey!])).rejects.toThrow(
+        'only authsync can install an identity on this connection',
+      );
     } finally {
       await c.end();
     }
@@ -160,11 +180,13 @@ describe('through /sql', () => {
     expect(pids.size).toBeLessThan(6);
   });
 
-  it('a single statement that rolls back inside a DO block keeps its own identity, never another request\'s', async () => {
+  it("a single statement that rolls back inside a DO block keeps its own identity, never another request's", async () => {
     for (let i = 0; i < 5; i++) {
       await asBob`SELECT 1`;
       const outcome = await asAlice
-        .query(`DO $$ BEGIN ROLLBACK; IF EXISTS (SELECT 1 FROM todos WHERE task = 'bob secret') THEN RAISE EXCEPTION 'leak'; END IF; END $$`)
+        .query(
+          `DO $$ BEGIN ROLLBACK; IF EXISTS (SELECT 1 FROM todos WHERE task = 'bob secret') THEN RAISE EXCEPTION 'leak'; END IF; END $$`,
+        )
         .catch((error: unknown) => error);
       expect(String(outcome)).not.toContain('leak');
       expect(await asAlice`SELECT task, auth.user_id() AS uid FROM todos`).toEqual([{ task: 'alice own', uid: alice.id }]);

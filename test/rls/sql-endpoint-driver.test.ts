@@ -15,7 +15,9 @@ const todos = pgTable(
   'todos',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    userId: text('user_id').notNull().default(dsql`(auth.user_id())`),
+    userId: text('user_id')
+      .notNull()
+      .default(dsql`(auth.user_id())`),
     task: text('task').notNull(),
     isComplete: boolean('is_complete').notNull().default(false),
   },
@@ -74,9 +76,12 @@ describe('driver: neon() with authToken', () => {
     expect(error.code).toBe('');
   });
 
-  it('sql.query with fullResults and arrayMode returns Neon\'s result object with real type OIDs', async () => {
+  it("sql.query with fullResults and arrayMode returns Neon's result object with real type OIDs", async () => {
     const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
-    const result = await asAlice.query('SELECT $1::int AS n, $2::text AS t, now() AS ts, $3 AS untyped', [42, 'x', 7], { fullResults: true, arrayMode: true });
+    const result = await asAlice.query('SELECT $1::int AS n, $2::text AS t, now() AS ts, $3 AS untyped', [42, 'x', 7], {
+      fullResults: true,
+      arrayMode: true,
+    });
     expect(result.command).toBe('SELECT');
     expect(result.rowCount).toBe(1);
     expect(result.rows[0]!.slice(0, 2)).toEqual([42, 'x']);
@@ -93,7 +98,11 @@ describe('driver: neon() with authToken', () => {
   it('sql.transaction with isolation level, read-only and deferrable runs the batch in one transaction', async () => {
     const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
     const [level, readOnly, count] = await asAlice.transaction(
-      (tx) => [tx`SELECT current_setting('transaction_isolation') AS l`, tx`SELECT current_setting('transaction_read_only') AS r`, tx`SELECT count(*)::int AS c FROM todos`],
+      (tx) => [
+        tx`SELECT current_setting('transaction_isolation') AS l`,
+        tx`SELECT current_setting('transaction_read_only') AS r`,
+        tx`SELECT count(*)::int AS c FROM todos`,
+      ],
       { isolationLevel: 'Serializable', readOnly: true, deferrable: true },
     );
     expect(level).toEqual([{ l: 'serializable' }]);
@@ -103,15 +112,22 @@ describe('driver: neon() with authToken', () => {
 
   it('rolls the whole batch back at the first error', async () => {
     const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
-    const error = await asAlice.transaction((tx) => [tx`INSERT INTO todos (task) VALUES ('in batch')`, tx`SELECT 1/0`]).catch((e: unknown) => e);
+    const error = await asAlice
+      .transaction((tx) => [tx`INSERT INTO todos (task) VALUES ('in batch')`, tx`SELECT 1/0`])
+      .catch((e: unknown) => e);
     expect((error as NeonDbError).code).toBe('22012');
     expect(await asAlice`SELECT count(*)::int AS c FROM todos WHERE task = 'in batch'`).toEqual([{ c: 0 }]);
   });
 
-  it('reports the failing statement\'s own error, not the aborted-transaction errors of the statements after it', async () => {
+  it("reports the failing statement's own error, not the aborted-transaction errors of the statements after it", async () => {
     const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
     const error = await asAlice
-      .transaction((tx) => [tx`INSERT INTO todos (task) VALUES ('before the error')`, tx`SELECT 1/0`, tx`INSERT INTO todos (task) VALUES ('after the error')`, tx`SELECT 1`])
+      .transaction((tx) => [
+        tx`INSERT INTO todos (task) VALUES ('before the error')`,
+        tx`SELECT 1/0`,
+        tx`INSERT INTO todos (task) VALUES ('after the error')`,
+        tx`SELECT 1`,
+      ])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NeonDbError);
     expect(error).toMatchObject({ code: '22012', message: 'division by zero' });
@@ -121,12 +137,18 @@ describe('driver: neon() with authToken', () => {
   });
 });
 
-describe('errors come back as NeonDbError with Neon\'s fields', () => {
+describe("errors come back as NeonDbError with Neon's fields", () => {
   it('syntax error', async () => {
     const asAlice = neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken });
     const error = (await asAlice.query('SELEC 1').catch((e: unknown) => e)) as NeonDbError;
     expect(error).toBeInstanceOf(NeonDbError);
-    expect(error).toMatchObject({ message: 'syntax error at or near "SELEC"', code: '42601', severity: 'ERROR', position: '1', routine: 'scanner_yyerror' });
+    expect(error).toMatchObject({
+      message: 'syntax error at or near "SELEC"',
+      code: '42601',
+      severity: 'ERROR',
+      position: '1',
+      routine: 'scanner_yyerror',
+    });
   });
 
   it('constraint violation', async () => {
@@ -138,13 +160,36 @@ describe('errors come back as NeonDbError with Neon\'s fields', () => {
   it('division by zero, with the exact 17-key body on the wire', async () => {
     const response = await fetch(urls.sqlEndpoint, {
       method: 'POST',
-      headers: { 'Neon-Connection-String': urls.databaseAuthenticatedUrl, Authorization: `Bearer ${alice.accessToken}`, 'Neon-Raw-Text-Output': 'true', 'Neon-Array-Mode': 'true' },
+      headers: {
+        'Neon-Connection-String': urls.databaseAuthenticatedUrl,
+        Authorization: `Bearer ${alice.accessToken}`,
+        'Neon-Raw-Text-Output': 'true',
+        'Neon-Array-Mode': 'true',
+      },
       body: JSON.stringify({ query: 'SELECT 1/0', params: [] }),
     });
     expect(response.status).toBe(400);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     const body = (await response.json()) as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual(['message', 'code', 'detail', 'hint', 'position', 'internalPosition', 'internalQuery', 'severity', 'where', 'table', 'column', 'schema', 'dataType', 'constraint', 'file', 'line', 'routine']);
+    expect(Object.keys(body)).toEqual([
+      'message',
+      'code',
+      'detail',
+      'hint',
+      'position',
+      'internalPosition',
+      'internalQuery',
+      'severity',
+      'where',
+      'table',
+      'column',
+      'schema',
+      'dataType',
+      'constraint',
+      'file',
+      'line',
+      'routine',
+    ]);
     expect(body).toMatchObject({ message: 'division by zero', code: '22012', severity: 'ERROR', detail: null, routine: 'int4div' });
   });
 
@@ -157,7 +202,7 @@ describe('errors come back as NeonDbError with Neon\'s fields', () => {
 });
 
 describe('drizzle-orm/neon-http', () => {
-  it('$withAuth scopes each query to the token\'s user', async () => {
+  it("$withAuth scopes each query to the token's user", async () => {
     const db = drizzle(neon(urls.databaseAuthenticatedUrl));
     const aliceTasks = await db.$withAuth(alice.accessToken).select({ task: todos.task }).from(todos).orderBy(todos.id);
     expect(aliceTasks).toEqual([{ task: 'alice 1' }, { task: 'alice 2' }]);

@@ -58,12 +58,14 @@ async function waitForReset(pid: number, since: string, ms = 2_000): Promise<boo
 
 /** Every row of todos as the table's owner sees it, past the policies. */
 async function allTodos(): Promise<{ task: string; user_id: string; is_complete: boolean }[]> {
-  const { rows } = await t.server.ctx.db.query<{ task: string; user_id: string; is_complete: boolean }>('SELECT task, user_id, is_complete FROM todos ORDER BY id');
+  const { rows } = await t.server.ctx.db.query<{ task: string; user_id: string; is_complete: boolean }>(
+    'SELECT task, user_id, is_complete FROM todos ORDER BY id',
+  );
   return rows;
 }
 
 describe('identities installed on the end-user connection', () => {
-  it('concurrent requests of different users never see each other\'s rows', async () => {
+  it("concurrent requests of different users never see each other's rows", async () => {
     // Six times the pool's 20 connections per role, so that every connection serves Alice and Bob in turn: reads and
     // inserts alternating between them, all on the authenticated pool.
     const users = [
@@ -121,7 +123,8 @@ describe('identities installed on the end-user connection', () => {
       // The driver's queries use the extended protocol, where now() (taken at Parse) differs from
       // statement_timestamp() (at Execute) even in a fresh transaction: compare with the time the request was sent.
       const sentAt = new Date().toISOString();
-      const [next] = await asAlice`INSERT INTO todos (task) VALUES (${task}) RETURNING pg_backend_pid()::int AS pid, now() >= ${sentAt}::timestamptz AS fresh, user_id`;
+      const [next] =
+        await asAlice`INSERT INTO todos (task) VALUES (${task}) RETURNING pg_backend_pid()::int AS pid, now() >= ${sentAt}::timestamptz AS fresh, user_id`;
       if (next!.pid !== pid) continue;
       // Its own transaction: it started with this request, not at the BEGIN of the request before...
       expect(next).toEqual({ pid, fresh: true, user_id: alice.id });
@@ -144,11 +147,36 @@ describe('identities installed on the end-user connection', () => {
     expect(rows.length).toBeGreaterThan(0);
     const bobsIdentity = rows[0]!.id;
     const attempts: [string, NeonQueryFunction<false, false>, string, string][] = [
-      ["Alice, Bob's identity with a made-up key", asAlice, `SELECT authsync_rls.use_identity(sha256('guess'), ${bobsIdentity})`, 'authsync: only authsync can install an identity on this connection'],
-      ["Alice, Bob's identity with no key", asAlice, `SELECT authsync_rls.use_identity(NULL, ${bobsIdentity})`, 'authsync: only authsync can install an identity on this connection'],
-      ["anonymous, Bob's identity with a made-up key", asAnon, `SELECT authsync_rls.use_identity('\\x00', ${bobsIdentity})`, 'authsync: only authsync can install an identity on this connection'],
-      ["Alice, setting the identity slot to Bob's", asAlice, `SELECT setval('authsync_rls.identity_slot', ${bobsIdentity})`, 'permission denied for sequence identity_slot'],
-      ['Alice, recording an identity', asAlice, `SELECT authsync_rls.add_identities('[{"claims":{"sub":"${bob.id}"},"expires":4102444800}]')`, 'permission denied for function add_identities'],
+      [
+        "Alice, Bob's identity with a made-up key",
+        asAlice,
+        `SELECT authsync_rls.use_identity(sha256('guess'), ${bobsIdentity})`,
+        'authsync: only authsync can install an identity on this connection',
+      ],
+      [
+        "Alice, Bob's identity with no key",
+        asAlice,
+        `SELECT authsync_rls.use_identity(NULL, ${bobsIdentity})`,
+        'authsync: only authsync can install an identity on this connection',
+      ],
+      [
+        "anonymous, Bob's identity with a made-up key",
+        asAnon,
+        `SELECT authsync_rls.use_identity('\\x00', ${bobsIdentity})`,
+        'authsync: only authsync can install an identity on this connection',
+      ],
+      [
+        "Alice, setting the identity slot to Bob's",
+        asAlice,
+        `SELECT setval('authsync_rls.identity_slot', ${bobsIdentity})`,
+        'permission denied for sequence identity_slot',
+      ],
+      [
+        'Alice, recording an identity',
+        asAlice,
+        `SELECT authsync_rls.add_identities('[{"claims":{"sub":"${bob.id}"},"expires":4102444800}]')`,
+        'permission denied for function add_identities',
+      ],
     ];
     for (const [who, sql, statement, message] of attempts) {
       const error = await sql.transaction((tx) => [tx.query(statement), tx`SELECT task FROM todos`]).catch((e: unknown) => e);
@@ -168,7 +196,9 @@ describe('identities installed on the end-user connection', () => {
     let done = false;
     const watcher = (async () => {
       while (!done) {
-        const { rows } = await t.server.ctx.db.query<{ query: string }>(`SELECT query FROM pg_stat_activity WHERE usename IN ('authenticated', 'anonymous')`);
+        const { rows } = await t.server.ctx.db.query<{ query: string }>(
+          `SELECT query FROM pg_stat_activity WHERE usename IN ('authenticated', 'anonymous')`,
+        );
         for (const row of rows) seen.add(row.query);
       }
     })();
@@ -194,4 +224,3 @@ describe('identities installed on the end-user connection', () => {
     }
   });
 });
-

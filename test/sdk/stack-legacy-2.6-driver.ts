@@ -175,7 +175,9 @@ await step('revokedRefreshToken', async () => {
   return u && u.id;
 });
 
-await step('wrongPassword', async () => resultInfo(await envClient().signInWithCredential({ email, password: 'wrong horse battery', noRedirect: true })));
+await step('wrongPassword', async () =>
+  resultInfo(await envClient().signInWithCredential({ email, password: 'wrong horse battery', noRedirect: true })),
+);
 await step('unknownEmail', async () =>
   resultInfo(await envClient().signInWithCredential({ email: `nobody-${randomUUID()}@example.com`, password, noRedirect: true })),
 );
@@ -207,7 +209,9 @@ await step('serverGetUserByCookies', async () => {
 });
 // An expired access token with a live refresh token (minted by the test): refresh through /auth/oauth/token.
 await step('clientExpiredAccessToken', async () => {
-  const c = new StackClientApp({ tokenStore: { accessToken: env.LEGACY_EXPIRED_ACCESS_TOKEN!, refreshToken: env.LEGACY_PRESET_REFRESH_TOKEN! } });
+  const c = new StackClientApp({
+    tokenStore: { accessToken: env.LEGACY_EXPIRED_ACCESS_TOKEN!, refreshToken: env.LEGACY_PRESET_REFRESH_TOKEN! },
+  });
   const u = await c.getUser();
   const tokens = u && (await u.getAuthJson());
   return u && { id: u.id, accessTokenChanged: tokens?.accessToken !== env.LEGACY_EXPIRED_ACCESS_TOKEN };

@@ -59,7 +59,12 @@ describe.each(modes)('Stack SDK on %s', (mode) => {
       expect(duplicate.status).toBe('error');
       expect(duplicate.status === 'error' && duplicate.error.errorCode).toBe('USER_EMAIL_ALREADY_EXISTS');
 
-      const short = await clientApp().signUpWithCredential({ email: `short-${randomUUID()}@example.com`, password: 'short', noRedirect: true, ...CALLBACK });
+      const short = await clientApp().signUpWithCredential({
+        email: `short-${randomUUID()}@example.com`,
+        password: 'short',
+        noRedirect: true,
+        ...CALLBACK,
+      });
       expect(short.status === 'error' && short.error.errorCode).toBe('PASSWORD_TOO_SHORT');
 
       const auth = await user!.getAuthJson();
@@ -91,7 +96,9 @@ describe.each(modes)('Stack SDK on %s', (mode) => {
     it('refreshes the access token after it expires', async () => {
       const email = `refresh-${randomUUID()}@example.com`;
       const client = clientApp();
-      expect((await client.signUpWithCredential({ email, password: 'correct horse battery', noRedirect: true, ...CALLBACK })).status).toBe('ok');
+      expect((await client.signUpWithCredential({ email, password: 'correct horse battery', noRedirect: true, ...CALLBACK })).status).toBe(
+        'ok',
+      );
       const user = await client.getUser();
       const { refreshToken } = await user!.getAuthJson();
       // An expired access token with a live refresh token: the SDK must go through /auth/oauth/token.
@@ -114,7 +121,9 @@ describe.each(modes)('Stack SDK on %s', (mode) => {
       expect(bob.serverMetadata).toEqual({ plan: 'pro' });
       await server.createUser({ primaryEmail: `carol-${tag}@example.com`, displayName: `Carol ${tag}` });
 
-      await expect(server.createUser({ primaryEmail: `bob-${tag}@example.com`, primaryEmailAuthEnabled: true, password: 'bob-password-2' })).rejects.toThrow();
+      await expect(
+        server.createUser({ primaryEmail: `bob-${tag}@example.com`, primaryEmailAuthEnabled: true, password: 'bob-password-2' }),
+      ).rejects.toThrow();
 
       const found = await server.listUsers({ query: tag });
       expect(found.map((u) => u.displayName).sort()).toEqual([`Bob ${tag}`, `Carol ${tag}`]);
@@ -130,7 +139,10 @@ describe.each(modes)('Stack SDK on %s', (mode) => {
 
       // The user's own session, read by the server with the user's tokens.
       const client = clientApp();
-      expect((await client.signInWithCredential({ email: `bob-${tag}@example.com`, password: 'bob-password-1', noRedirect: true, ...CALLBACK })).status).toBe('ok');
+      expect(
+        (await client.signInWithCredential({ email: `bob-${tag}@example.com`, password: 'bob-password-1', noRedirect: true, ...CALLBACK }))
+          .status,
+      ).toBe('ok');
       const tokens = await (await client.getUser())!.getAuthJson();
       const viaTokens = await server.getUser({ tokenStore: { accessToken: tokens.accessToken!, refreshToken: tokens.refreshToken! } });
       expect(viaTokens?.id).toBe(bob.id);

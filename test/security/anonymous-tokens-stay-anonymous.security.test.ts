@@ -37,11 +37,15 @@ afterAll(async () => {
 describe('anonymous tokens stay anonymous', () => {
   it("refuses an anonymous user's token for authenticated (400, Neon's shape); a signed-up user's passes", async () => {
     const visitor = await signUpAnonymous(t);
-    const error = (await neon(urls.databaseAuthenticatedUrl, { authToken: visitor.accessToken })`SELECT note FROM members_only`.catch((e: unknown) => e)) as NeonDbError;
+    const error = (await neon(urls.databaseAuthenticatedUrl, { authToken: visitor.accessToken })`SELECT note FROM members_only`.catch(
+      (e: unknown) => e,
+    )) as NeonDbError;
     expect(error).toBeInstanceOf(NeonDbError);
     expect(error.message).toBe(ANONYMOUS_ON_AUTHENTICATED);
     expect(error.code).toBe('');
-    expect(await neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken })`SELECT note FROM members_only`).toEqual([{ note: 'for members only' }]);
+    expect(await neon(urls.databaseAuthenticatedUrl, { authToken: alice.accessToken })`SELECT note FROM members_only`).toEqual([
+      { note: 'for members only' },
+    ]);
   });
 
   it('accepts it for anonymous, where the policy TO authenticated does not apply', async () => {
@@ -70,10 +74,21 @@ describe('anonymous tokens stay anonymous', () => {
     expect(on.code, on.stderr).toBe(0);
     expect(JSON.parse(on.stdout)).toMatchObject({ projectId: t.projectId, allowAnonymousOnAuthenticated: true });
     // The CLI's change reaches the server through its project cache (NOTIFY), as every project change does.
-    await expect.poll(async () => asVisitor`SELECT note FROM members_only`.catch((e: Error) => e.message), { timeout: 10_000 }).toEqual([{ note: 'for members only' }]);
+    await expect
+      .poll(async () => asVisitor`SELECT note FROM members_only`.catch((e: Error) => e.message), { timeout: 10_000 })
+      .toEqual([{ note: 'for members only' }]);
     const off = await runCli(['project', 'update', ...common, '--allow-anonymous-on-authenticated', 'false']);
     expect(off.code, off.stderr).toBe(0);
-    await expect.poll(async () => asVisitor`SELECT 1`.then(() => 'accepted', (e: Error) => e.message), { timeout: 10_000 }).toBe(ANONYMOUS_ON_AUTHENTICATED);
+    await expect
+      .poll(
+        async () =>
+          asVisitor`SELECT 1`.then(
+            () => 'accepted',
+            (e: Error) => e.message,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(ANONYMOUS_ON_AUTHENTICATED);
     const bad = await runCli(['project', 'update', ...common, '--allow-anonymous-on-authenticated', 'maybe']);
     expect(bad.code).not.toBe(0);
   });
@@ -82,21 +97,39 @@ describe('anonymous tokens stay anonymous', () => {
     const visitor = await signUpAnonymous(t);
     const asVisitor = neon(urls.databaseAuthenticatedUrl, { authToken: visitor.accessToken });
     const session = await dashboardSession(t.url, t.projectId);
-    const checkbox = async () => /<input type="checkbox" name="sql_anonymous_tokens_as_authenticated"\s*(checked)?>/.exec(await session.get(`/projects/${t.projectId}/configuration`))?.[1];
+    const checkbox = async () =>
+      /<input type="checkbox" name="sql_anonymous_tokens_as_authenticated"\s*(checked)?>/.exec(
+        await session.get(`/projects/${t.projectId}/configuration`),
+      )?.[1];
     expect(await session.post(`/projects/${t.projectId}/configuration/sql-settings`, {})).toBe(303);
     expect(await checkbox()).toBeUndefined();
-    expect(await session.post(`/projects/${t.projectId}/configuration/sql-settings`, { sql_anonymous_tokens_as_authenticated: 'on' })).toBe(303);
+    expect(await session.post(`/projects/${t.projectId}/configuration/sql-settings`, { sql_anonymous_tokens_as_authenticated: 'on' })).toBe(
+      303,
+    );
     expect(await checkbox()).toBe('checked');
-    await expect.poll(async () => asVisitor`SELECT note FROM members_only`.catch((e: Error) => e.message), { timeout: 10_000 }).toEqual([{ note: 'for members only' }]);
+    await expect
+      .poll(async () => asVisitor`SELECT note FROM members_only`.catch((e: Error) => e.message), { timeout: 10_000 })
+      .toEqual([{ note: 'for members only' }]);
     expect(await session.post(`/projects/${t.projectId}/configuration/sql-settings`, {})).toBe(303);
     expect(await checkbox()).toBeUndefined();
-    await expect.poll(async () => asVisitor`SELECT 1`.then(() => 'accepted', (e: Error) => e.message), { timeout: 10_000 }).toBe(ANONYMOUS_ON_AUTHENTICATED);
+    await expect
+      .poll(
+        async () =>
+          asVisitor`SELECT 1`.then(
+            () => 'accepted',
+            (e: Error) => e.message,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(ANONYMOUS_ON_AUTHENTICATED);
   });
 
   it('the setting is off by default, and the dashboard-level function keeps it', async () => {
     expect(parseProjectConfig({}).sql_anonymous_tokens_as_authenticated).toBe(false);
     const updated = await updateProject(t.server.ctx.db, t.projectId, { config: { sql_anonymous_tokens_as_authenticated: true } });
     expect(updated!.config.sql_anonymous_tokens_as_authenticated).toBe(true);
-    expect((await updateProject(t.server.ctx.db, t.projectId, { displayName: 'renamed' }))!.config.sql_anonymous_tokens_as_authenticated).toBe(true);
+    expect(
+      (await updateProject(t.server.ctx.db, t.projectId, { displayName: 'renamed' }))!.config.sql_anonymous_tokens_as_authenticated,
+    ).toBe(true);
   });
 });

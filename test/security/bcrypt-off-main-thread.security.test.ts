@@ -49,7 +49,10 @@ describe('imported bcrypt hashes and the event loop', () => {
     const { hash } = await vi.importActual<typeof NodeRsBcrypt>('@node-rs/bcrypt');
     const imported = await hash('legacy password 12', 12);
     expect(imported).toMatch(/^\$2[aby]\$12\$/);
-    const created = await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: email, primary_email_auth_enabled: true, password_hash: imported } });
+    const created = await api(t, 'POST', '/users', {
+      headers: serverHeaders(t),
+      body: { primary_email: email, primary_email_auth_enabled: true, password_hash: imported },
+    });
     expect(created.status, created.text).toBe(201);
     // Another user (any project would do) whose requests must keep flowing.
     accessToken = (await signUp(t)).accessToken;

@@ -11,9 +11,27 @@ import { decodePayload, expectKnownError, PASSWORD, signIn, uniqueEmail, userRow
 const modes: StorageMode[] = ['postgres', 'pglite'];
 
 const CLIENT_FIELDS = [
-  'id', 'primary_email', 'primary_email_verified', 'display_name', 'client_metadata', 'client_read_only_metadata', 'profile_image_url',
-  'signed_up_at_millis', 'has_password', 'auth_with_email', 'oauth_providers', 'selected_team_id', 'requires_totp_mfa', 'otp_auth_enabled',
-  'passkey_auth_enabled', 'is_anonymous', 'is_restricted', 'restricted_reason', 'restricted_by_admin', 'restricted_by_admin_reason', 'selected_team',
+  'id',
+  'primary_email',
+  'primary_email_verified',
+  'display_name',
+  'client_metadata',
+  'client_read_only_metadata',
+  'profile_image_url',
+  'signed_up_at_millis',
+  'has_password',
+  'auth_with_email',
+  'oauth_providers',
+  'selected_team_id',
+  'requires_totp_mfa',
+  'otp_auth_enabled',
+  'passkey_auth_enabled',
+  'is_anonymous',
+  'is_restricted',
+  'restricted_reason',
+  'restricted_by_admin',
+  'restricted_by_admin_reason',
+  'selected_team',
 ].sort();
 
 const SECRET = 'server-only-8c1f';

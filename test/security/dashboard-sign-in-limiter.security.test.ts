@@ -22,7 +22,9 @@ describe('dashboard sign-in limiter, 10 per hour (default: per minute), behind o
 
   beforeAll(async () => {
     // Per hour rather than the default per minute: no token comes back while a loaded machine answers 300 requests.
-    t = await startTestServer({ env: { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET, AUTHSYNC_TRUSTED_PROXY_HOPS: '1', AUTHSYNC_RATE_LIMIT_DASHBOARD_SIGN_IN: '10/1h' } });
+    t = await startTestServer({
+      env: { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET, AUTHSYNC_TRUSTED_PROXY_HOPS: '1', AUTHSYNC_RATE_LIMIT_DASHBOARD_SIGN_IN: '10/1h' },
+    });
   });
   afterAll(async () => {
     await t?.stop();

@@ -42,13 +42,24 @@ afterAll(async () => {
 
 /** A server started now on A's database and data directory (same secret, same base URL: tokens are valid on it). */
 async function freshServer(): Promise<RunningServer> {
-  return startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir: a.dataDir, logLevel: 'silent', databaseUrl: a.databaseUrl!, baseUrl: a.url }, { AUTHSYNC_SQL_PASSWORD_AUTH: 'on' }), {
-    createDefaultProject: false,
-  });
+  return startServer(
+    loadConfig(
+      { port: 0, host: '127.0.0.1', dataDir: a.dataDir, logLevel: 'silent', databaseUrl: a.databaseUrl!, baseUrl: a.url },
+      { AUTHSYNC_SQL_PASSWORD_AUTH: 'on' },
+    ),
+    {
+      createDefaultProject: false,
+    },
+  );
 }
 
 /** One /sql request: a query, or a batch (one transaction on one connection). */
-async function sql(serverUrl: string, connectionString: string, token: string, query: string | string[]): Promise<{ status: number; body: Record<string, unknown> }> {
+async function sql(
+  serverUrl: string,
+  connectionString: string,
+  token: string,
+  query: string | string[],
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${serverUrl}/sql`, {
     method: 'POST',
     headers: { 'Neon-Connection-String': connectionString, Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -69,18 +80,35 @@ describe('on the shared (trust) cluster: settings of the role for this database'
   it("ALTER ROLE CURRENT_USER IN DATABASE … SET … by Alice does not reach Bob's next connection; the settings are removed", async () => {
     const database = new URL(a.databaseUrl!).pathname.slice(1);
     const urls = projectSqlUrls(a.server.ctx.config, a.projectId, null);
-    const attack = await sql(a.url, urls.databaseAuthenticatedUrl, alice.accessToken,
-      `ALTER ROLE CURRENT_USER IN DATABASE ${database} SET default_transaction_read_only = on`);
+    const attack = await sql(
+      a.url,
+      urls.databaseAuthenticatedUrl,
+      alice.accessToken,
+      `ALTER ROLE CURRENT_USER IN DATABASE ${database} SET default_transaction_read_only = on`,
+    );
     expect(attack.status, JSON.stringify(attack.body)).toBe(200);
-    const more = await sql(a.url, urls.databaseAuthenticatedUrl, alice.accessToken, `ALTER ROLE CURRENT_USER IN DATABASE ${database} SET statement_timeout = '1ms'`);
+    const more = await sql(
+      a.url,
+      urls.databaseAuthenticatedUrl,
+      alice.accessToken,
+      `ALTER ROLE CURRENT_USER IN DATABASE ${database} SET statement_timeout = '1ms'`,
+    );
     expect(more.status).toBe(200);
-    const before = await adminQuery(`SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole AND setdatabase = (SELECT oid FROM pg_database WHERE datname = $1)`, [database]);
+    const before = await adminQuery(
+      `SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole AND setdatabase = (SELECT oid FROM pg_database WHERE datname = $1)`,
+      [database],
+    );
     expect(before.rows[0]?.setconfig).toEqual(['default_transaction_read_only=on', 'statement_timeout=1ms']);
 
     const b = await freshServer();
     try {
       const started = performance.now();
-      const insert = await sql(b.url, urls.databaseAuthenticatedUrl, bob.accessToken, `INSERT INTO todos (task) VALUES ('after the attack') RETURNING user_id, current_setting('transaction_read_only') AS ro`);
+      const insert = await sql(
+        b.url,
+        urls.databaseAuthenticatedUrl,
+        bob.accessToken,
+        `INSERT INTO todos (task) VALUES ('after the attack') RETURNING user_id, current_setting('transaction_read_only') AS ro`,
+      );
       const ms = performance.now() - started;
       expect(insert.status, JSON.stringify(insert.body)).toBe(200);
       expect(insert.body.rows).toEqual([{ user_id: bob.id, ro: 'off' }]);
@@ -102,7 +130,10 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
 
   beforeAll(async () => {
     await scram.query('CREATE DATABASE app');
-    const { project, keys } = await createProject(a.server.ctx.db, a.server.ctx.box, { displayName: 'On the scram cluster', appDatabaseUrl: scram.url('app') });
+    const { project, keys } = await createProject(a.server.ctx.db, a.server.ctx.box, {
+      displayName: 'On the scram cluster',
+      appDatabaseUrl: scram.url('app'),
+    });
     await provisionProject(a.server.ctx, project.id);
     const p2: TestServer = { ...a, projectId: project.id, keys };
     carol = await signUp(p2, 'carol@example.com');
@@ -163,7 +194,9 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
       );
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       expect(answer.body.rows).toEqual([{ user_id: dave.id }]);
-      console.info(`password changed by an end user healed: ${ms.toFixed(0)} ms from the attack to Dave's first successful request (a fresh server's first request, including the repair)`);
+      console.info(
+        `password changed by an end user healed: ${ms.toFixed(0)} ms from the attack to Dave's first successful request (a fresh server's first request, including the repair)`,
+      );
       expect(await derivedPasswordWorks()).toBe(true);
     } finally {
       await b.stop();
@@ -181,10 +214,18 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
             `ALTER ROLE CURRENT_USER SET search_path = nowhere`,
           ]);
           expect(attack.status, JSON.stringify(attack.body)).toBe(200);
-          const { rows } = await scram.query(`SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole AND setdatabase = 0`);
+          const { rows } = await scram.query(
+            `SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole AND setdatabase = 0`,
+          );
           expect(rows[0]?.setconfig).toHaveLength(3);
         },
-        () => sql(b.url, authenticatedUrl, dave.accessToken, `INSERT INTO notes (body) VALUES ('writable') RETURNING user_id, current_setting('search_path') AS path`),
+        () =>
+          sql(
+            b.url,
+            authenticatedUrl,
+            dave.accessToken,
+            `INSERT INTO notes (body) VALUES ('writable') RETURNING user_id, current_setting('search_path') AS path`,
+          ),
       );
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       expect(answer.body.rows).toEqual([{ user_id: dave.id, path: '"$user", public' }]);
@@ -199,7 +240,14 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
   it('both at once: a changed password and settings are repaired on the same connection attempt', async () => {
     const b = await freshServer();
     try {
-      expect((await sql(a.url, authenticatedUrl, carol.accessToken, [`ALTER ROLE CURRENT_USER PASSWORD 'again'`, `ALTER ROLE CURRENT_USER SET default_transaction_read_only = on`])).status).toBe(200);
+      expect(
+        (
+          await sql(a.url, authenticatedUrl, carol.accessToken, [
+            `ALTER ROLE CURRENT_USER PASSWORD 'again'`,
+            `ALTER ROLE CURRENT_USER SET default_transaction_read_only = on`,
+          ])
+        ).status,
+      ).toBe(200);
       const answer = await sql(b.url, authenticatedUrl, dave.accessToken, `INSERT INTO notes (body) VALUES ('both') RETURNING user_id`);
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       expect(await derivedPasswordWorks()).toBe(true);

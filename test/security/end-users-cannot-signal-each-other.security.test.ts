@@ -26,7 +26,10 @@ afterAll(async () => {
 async function bobsBackendWhileBusy(): Promise<{ pid: number; bobsQuery: Promise<unknown> }> {
   const bobsQuery = asBob`SELECT pg_sleep(1.5), auth.user_id() AS uid`.catch((e: unknown) => e);
   for (;;) {
-    const rows = (await asAlice`SELECT pid FROM pg_stat_activity WHERE usename = 'authenticated' AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep(1.5)%' AND state = 'active'`) as { pid: number }[];
+    const rows =
+      (await asAlice`SELECT pid FROM pg_stat_activity WHERE usename = 'authenticated' AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep(1.5)%' AND state = 'active'`) as {
+        pid: number;
+      }[];
     if (rows.length > 0) return { pid: Number(rows[0]!.pid), bobsQuery };
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

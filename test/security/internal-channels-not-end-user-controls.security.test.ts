@@ -56,7 +56,9 @@ describe('internal NOTIFY channels are not end-user controls', () => {
     const { directory } = t.server.ctx;
     const { sync } = t.server;
     // Warm the cache (project, key hashes, verifying key) and measure the victim's rate undisturbed.
-    expect((await api(t, 'GET', '/users/me', { headers: clientHeaders(t, { 'x-stack-access-token': victim.accessToken }) })).status).toBe(200);
+    expect((await api(t, 'GET', '/users/me', { headers: clientHeaders(t, { 'x-stack-access-token': victim.accessToken }) })).status).toBe(
+      200,
+    );
     const before = await usersMeRate(2_000);
 
     const loads = directory.loads;
@@ -69,7 +71,8 @@ describe('internal NOTIFY channels are not end-user controls', () => {
     // (By the names themselves: other end-user sessions of the cluster, e.g. pooled connections whose last statement
     // was authsync_rls.reset_session(), may be visible to it, since they share its role.)
     const names = Object.values(channelNames(t.server.ctx.serverSecret));
-    const seen = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND (strpos(query, $1) > 0 OR strpos(query, $2) > 0)";
+    const seen =
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND (strpos(query, $1) > 0 OR strpos(query, $2) > 0)';
     expect(await asAnonymous.query(seen, names)).toEqual([{ n: 0 }]);
     // The control: a superuser does see authsync's LISTEN among them, so the query above looks in the right place.
     expect((await adminQuery(seen, names)).rows[0].n).toBeGreaterThan(0);
@@ -79,7 +82,10 @@ describe('internal NOTIFY channels are not end-user controls', () => {
       OLD_CHANNELS.flatMap((channel) => [
         // Distinct payloads (identical ones are folded into one by PostgreSQL): numbers, and the projects' IDs.
         asAnonymous.query('SELECT count(pg_notify($1, i::text))::int AS n FROM generate_series(1, 50000) i', [channel]),
-        asAnonymous.query('SELECT count(pg_notify($1, p.id || repeat(chr(32), i % 64)))::int AS n FROM generate_series(1, 64) i, unnest($2::text[]) AS p(id)', [channel, projects]),
+        asAnonymous.query(
+          'SELECT count(pg_notify($1, p.id || repeat(chr(32), i % 64)))::int AS n FROM generate_series(1, 64) i, unnest($2::text[]) AS p(id)',
+          [channel, projects],
+        ),
         // RESYNC-like payloads (the real marker starts with U+0000, which a text payload cannot hold).
         asAnonymous.query("SELECT count(pg_notify($1, 'resync' || i))::int AS n FROM generate_series(1, 10000) i", [channel]),
         asAnonymous.query("SELECT count(pg_notify($1, 'resync'))::int AS n", [channel]),
@@ -104,11 +110,15 @@ describe('internal NOTIFY channels are not end-user controls', () => {
     expect(sync.heard.outbox).toBe(heard.outbox);
     // Loads: the control's reload of the project (at most project, signer and verifier), and the same again each time
     // the cached entries reach their 30 s age on a slow machine; nothing from the flood.
-    expect((await api(t, 'GET', '/users/me', { headers: clientHeaders(t, { 'x-stack-access-token': victim.accessToken }) })).status).toBe(200);
+    expect((await api(t, 'GET', '/users/me', { headers: clientHeaders(t, { 'x-stack-access-token': victim.accessToken }) })).status).toBe(
+      200,
+    );
     expect(directory.loads - loads).toBeLessThanOrEqual(3 * (1 + Math.ceil((performance.now() - since) / 30_000)));
     expect(during.failed).toBe(0);
 
-    console.log(`victim GET /users/me, 4 concurrent: ${before.perSecond}/s before, ${during.perSecond}/s during a flood of ${sent} notifications in about 3 s`);
+    console.log(
+      `victim GET /users/me, 4 concurrent: ${before.perSecond}/s before, ${during.perSecond}/s during a flood of ${sent} notifications in about 3 s`,
+    );
   });
 
   it('the worker coalesces refreshes: a burst of requests runs one refresh and at most one more', async () => {

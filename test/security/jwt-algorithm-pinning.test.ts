@@ -24,7 +24,9 @@ describe('JWT algorithm pinning', () => {
     genuine = alice.accessToken;
     payload = decodePayload(genuine);
     kid = decodeHeader(genuine).kid as string;
-    const jwks = (await (await fetch(`${t.apiUrl}/projects/${t.projectId}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, unknown>> };
+    const jwks = (await (await fetch(`${t.apiUrl}/projects/${t.projectId}/.well-known/jwks.json`)).json()) as {
+      keys: Array<Record<string, unknown>>;
+    };
     publicJwk = jwks.keys.find((k) => k.kid === kid)!;
     expect(publicJwk).toBeDefined();
   });
@@ -55,7 +57,9 @@ describe('JWT algorithm pinning', () => {
     for (const secret of secrets) {
       for (const alg of ['HS256', 'HS384', 'HS512']) {
         const input = `${b64({ alg, kid, typ: 'JWT' })}.${b64(payload)}`;
-        const mac = createHmac(`sha${alg.slice(2)}`, secret).update(input).digest('base64url');
+        const mac = createHmac(`sha${alg.slice(2)}`, secret)
+          .update(input)
+          .digest('base64url');
         await expectRejected(`${input}.${mac}`);
       }
     }
@@ -69,7 +73,9 @@ describe('JWT algorithm pinning', () => {
     const attacker = await jose.generateKeyPair('ES256');
     const attackerJwk = await jose.exportJWK(attacker.publicKey);
     await expectRejected(await new jose.SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid }).sign(attacker.privateKey));
-    await expectRejected(await new jose.SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, jwk: attackerJwk }).sign(attacker.privateKey));
+    await expectRejected(
+      await new jose.SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, jwk: attackerJwk }).sign(attacker.privateKey),
+    );
     await expectRejected(await new jose.SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'attacker' }).sign(attacker.privateKey));
 
     const p384 = await jose.generateKeyPair('ES384');
@@ -81,7 +87,9 @@ describe('JWT algorithm pinning', () => {
     await expectRejected(`${h}.${b64({ ...payload, sub: '00000000-0000-4000-8000-000000000000' })}.${s}`);
     await expectRejected(`${b64({ alg: 'ES256', kid, typ: 'JWT' })}.${genuine.split('.')[1]}.${s}`);
     // A DER-encoded signature (what some libraries emit) is not the JWS form.
-    await expectRejected(`${h}.${genuine.split('.')[1]}.${Buffer.concat([Buffer.from([0x30, 0x44]), Buffer.from(s, 'base64url')]).toString('base64url')}`);
+    await expectRejected(
+      `${h}.${genuine.split('.')[1]}.${Buffer.concat([Buffer.from([0x30, 0x44]), Buffer.from(s, 'base64url')]).toString('base64url')}`,
+    );
   });
 
   it('jose, the verifier of record, agrees: our tokens verify as ES256 only', async () => {

@@ -80,8 +80,17 @@ describe('password hashing', () => {
   }
 
   it('refuses hashes that are not bcrypt with a usable cost', async () => {
-    for (const hash of ['$2b$03$' + 'a'.repeat(53), '$2b$17$' + 'a'.repeat(53), '$argon2id$v=19$m=1,t=1,p=1$abc$def', 'plaintext', '$2x$10$' + 'a'.repeat(53)]) {
-      const res = await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: uniqueEmail(), primary_email_auth_enabled: true, password_hash: hash } });
+    for (const hash of [
+      '$2b$03$' + 'a'.repeat(53),
+      '$2b$17$' + 'a'.repeat(53),
+      '$argon2id$v=19$m=1,t=1,p=1$abc$def',
+      'plaintext',
+      '$2x$10$' + 'a'.repeat(53),
+    ]) {
+      const res = await api(t, 'POST', '/users', {
+        headers: serverHeaders(t),
+        body: { primary_email: uniqueEmail(), primary_email_auth_enabled: true, password_hash: hash },
+      });
       expectKnownError(res, 'SCHEMA_ERROR', 400);
     }
   });
@@ -101,14 +110,20 @@ describe('password hashing', () => {
 
     // A user that has no password (or whose e-mail is not used for sign-in) gets the same treatment.
     const email = uniqueEmail('nopassword');
-    expect((await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: email, primary_email_auth_enabled: true } })).status).toBe(201);
+    expect(
+      (await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: email, primary_email_auth_enabled: true } }))
+        .status,
+    ).toBe(201);
     verifications.length = 0;
     expectKnownError(await signIn(t, email, 'any password 1'), 'EMAIL_PASSWORD_MISMATCH', 400, 'none');
     expect(verifications).toHaveLength(1);
     expect(verifications[0]).toMatch(ARGON2ID);
 
     const hidden = uniqueEmail('notauth');
-    expect((await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: hidden, password: 'hidden password 1' } })).status).toBe(201);
+    expect(
+      (await api(t, 'POST', '/users', { headers: serverHeaders(t), body: { primary_email: hidden, password: 'hidden password 1' } }))
+        .status,
+    ).toBe(201);
     verifications.length = 0;
     expectKnownError(await signIn(t, hidden, 'hidden password 1'), 'EMAIL_PASSWORD_MISMATCH', 400, 'none');
     expect(verifications).toHaveLength(1);

@@ -64,7 +64,9 @@ describe.each<StorageMode>(['postgres', 'pglite'])('token buckets on %s', (mode)
     await buckets.take('test:still-counting', { capacity: 10, windowSeconds: 3600 });
     await sleep(200);
     await buckets.prune();
-    const { rows } = await t.server.ctx.db.query<{ bucket: string }>("SELECT bucket FROM authsync.rate_limits WHERE bucket IN ('test:full-soon', 'test:still-counting')");
+    const { rows } = await t.server.ctx.db.query<{ bucket: string }>(
+      "SELECT bucket FROM authsync.rate_limits WHERE bucket IN ('test:full-soon', 'test:still-counting')",
+    );
     expect(rows.map((row) => row.bucket)).toEqual(['test:still-counting']);
   });
 });

@@ -23,7 +23,12 @@ describe.each(modes)('refresh-token revocation on %s', (mode) => {
   const refresh = (refreshToken: string, clientId = t.projectId, clientSecret = t.keys.publishableClientKey) =>
     raw(t, 'POST', '/auth/oauth/token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: clientId,
+        client_secret: clientSecret,
+      }).toString(),
     });
 
   async function expectLive(refreshToken: string) {
@@ -36,7 +41,9 @@ describe.each(modes)('refresh-token revocation on %s', (mode) => {
 
   async function expectRevoked(refreshToken: string) {
     expectKnownError(await refresh(refreshToken), 'REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED', 401, 'none');
-    const plain = await api(t, 'POST', '/auth/sessions/current/refresh', { headers: clientHeaders(t, { 'x-stack-refresh-token': refreshToken }) });
+    const plain = await api(t, 'POST', '/auth/sessions/current/refresh', {
+      headers: clientHeaders(t, { 'x-stack-refresh-token': refreshToken }),
+    });
     expectKnownError(plain, 'REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED', 401);
   }
 
@@ -111,17 +118,23 @@ describe.each(modes)('refresh-token revocation on %s', (mode) => {
     expect(rows).toHaveLength(0);
 
     const bob = await signUp(t);
-    expect((await api(t, 'DELETE', '/users/me', { headers: serverHeaders(t, { 'x-stack-access-token': bob.accessToken }), body: {} })).status).toBe(200);
+    expect(
+      (await api(t, 'DELETE', '/users/me', { headers: serverHeaders(t, { 'x-stack-access-token': bob.accessToken }), body: {} })).status,
+    ).toBe(200);
     await expectRevoked(bob.refreshToken);
   });
 
   it('an expired session and a wrong client are refused', async () => {
     const alice = await signUp(t);
-    await t.server.ctx.db.query("UPDATE authsync.refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1", [alice.userId]);
+    await t.server.ctx.db.query("UPDATE authsync.refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1", [
+      alice.userId,
+    ]);
     await expectRevoked(alice.refreshToken);
 
     const bob = await signUp(t);
-    expectKnownError(await refresh(bob.refreshToken, t.projectId, 'pck_wrong'), 'INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400, { client_id: t.projectId });
+    expectKnownError(await refresh(bob.refreshToken, t.projectId, 'pck_wrong'), 'INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400, {
+      client_id: t.projectId,
+    });
     expectKnownError(await refresh(bob.refreshToken, '00000000-0000-4000-8000-000000000000'), 'INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400);
     expectKnownError(await refresh(bob.refreshToken, `${t.projectId}#dev`), 'INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400);
     expect((await refresh(bob.refreshToken, `${t.projectId}#main`)).status).toBe(200);

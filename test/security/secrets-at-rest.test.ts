@@ -55,14 +55,22 @@ describe.each(modes)('secrets at rest on %s', (mode) => {
     secrets['anonymous refresh token'] = anon.json.refresh_token as string;
     const refreshed = await raw(t, 'POST', '/auth/oauth/token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: secrets['refresh token 0']!, client_id: t.projectId, client_secret: t.keys.publishableClientKey }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: secrets['refresh token 0']!,
+        client_id: t.projectId,
+        client_secret: t.keys.publishableClientKey,
+      }).toString(),
     });
     expect(refreshed.status).toBe(200);
     secrets['rotated secret server key'] = await rotateProjectKey(t.server.ctx.db, t.server.ctx.box, t.projectId, 'secret_server');
     await rotateSigningKeys(t.server.ctx.db, t.server.ctx.box, t.projectId, 600);
 
     // The private scalars of every signing key, old and new.
-    const { rows: keyRows } = await t.server.ctx.db.query<{ kid: string; private_key_enc: string }>('SELECT kid, private_key_enc FROM authsync.signing_keys WHERE project_id = $1', [t.projectId]);
+    const { rows: keyRows } = await t.server.ctx.db.query<{ kid: string; private_key_enc: string }>(
+      'SELECT kid, private_key_enc FROM authsync.signing_keys WHERE project_id = $1',
+      [t.projectId],
+    );
     expect(keyRows.length).toBe(4);
     for (const row of keyRows) {
       const jwk = JSON.parse(t.server.ctx.box.open(row.private_key_enc)) as { d: string };
@@ -85,7 +93,9 @@ describe.each(modes)('secrets at rest on %s', (mode) => {
     expect(pck).toHaveLength(1);
     expect(pck[0]!.key_enc).toMatch(/^v1\./);
     expect(t.server.ctx.box.open(pck[0]!.key_enc)).toBe(t.keys.publishableClientKey);
-    const { rows: others } = await t.server.ctx.db.query("SELECT 1 FROM authsync.project_keys WHERE kind <> 'publishable_client' AND key_enc IS NOT NULL");
+    const { rows: others } = await t.server.ctx.db.query(
+      "SELECT 1 FROM authsync.project_keys WHERE kind <> 'publishable_client' AND key_enc IS NOT NULL",
+    );
     expect(others).toHaveLength(0);
   });
 

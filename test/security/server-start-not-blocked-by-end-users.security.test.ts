@@ -38,7 +38,9 @@ describe('server start is not blocked by end users', () => {
 
   it('a pending migration applies while an end user holds the old advisory key, and the new lock is out of its reach', async () => {
     await endUser.query('SELECT pg_advisory_lock($1)', [OLD_MIGRATION_KEY]);
-    await expect(endUser.query('BEGIN; LOCK TABLE authsync.schema_migrations IN SHARE ROW EXCLUSIVE MODE')).rejects.toThrow(/permission denied/);
+    await expect(endUser.query('BEGIN; LOCK TABLE authsync.schema_migrations IN SHARE ROW EXCLUSIVE MODE')).rejects.toThrow(
+      /permission denied/,
+    );
     await endUser.query('ROLLBACK');
 
     const pending = { version: '29991231000000_probe', sql: 'CREATE TABLE authsync.migration_probe (id int);' };

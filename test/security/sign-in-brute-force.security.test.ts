@@ -66,7 +66,8 @@ describe.each<StorageMode>(['postgres', 'pglite'])('password sign-in on %s, 3 gu
 
   it('counts an account’s guesses from every client address together', async () => {
     const { email } = await signUp(t);
-    for (let i = 0; i < 3; i++) expectKnownError(await signInFrom(t, email, `wrong ${i} password`, `198.51.100.${i + 1}`), 'EMAIL_PASSWORD_MISMATCH', 400);
+    for (let i = 0; i < 3; i++)
+      expectKnownError(await signInFrom(t, email, `wrong ${i} password`, `198.51.100.${i + 1}`), 'EMAIL_PASSWORD_MISMATCH', 400);
     expectRateLimited(await signInFrom(t, email, 'wrong 3 password', '198.51.100.4'));
     expectRateLimited(await signInFrom(t, email.toUpperCase(), RIGHT, '203.0.113.9'));
   });
@@ -89,7 +90,12 @@ describe.each<StorageMode>(['postgres', 'pglite'])('password sign-in on %s, 3 gu
     for (let i = 0; i < 3; i++) await signInFrom(t, email, `wrong password ${i}`);
     const logged = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      const app = new sdk28108.StackClientApp({ projectId: t.projectId, publishableClientKey: t.keys.publishableClientKey, baseUrl: t.url, tokenStore: 'memory' });
+      const app = new sdk28108.StackClientApp({
+        projectId: t.projectId,
+        publishableClientKey: t.keys.publishableClientKey,
+        baseUrl: t.url,
+        tokenStore: 'memory',
+      });
       const result = await app.signInWithCredential({ email, password: RIGHT, noRedirect: true });
       expect(result.status).toBe('ok');
       expect((await app.getUser())?.primaryEmail).toBe(email);
@@ -104,11 +110,20 @@ describe('password sign-in on two servers sharing one database, 3 guesses per ac
   let t: TestServer;
   let second: RunningServer;
   let b: { apiUrl: string; projectId: string; keys: TestServer['keys'] };
-  const env = { AUTHSYNC_RATE_LIMITS: 'on', AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/1h', AUTHSYNC_RATE_LIMIT_SIGN_IN: '1000/1h', AUTHSYNC_RATE_LIMIT_SIGN_UP: '1000/1h', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' };
+  const env = {
+    AUTHSYNC_RATE_LIMITS: 'on',
+    AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/1h',
+    AUTHSYNC_RATE_LIMIT_SIGN_IN: '1000/1h',
+    AUTHSYNC_RATE_LIMIT_SIGN_UP: '1000/1h',
+    AUTHSYNC_TRUSTED_PROXY_HOPS: '1',
+  };
   beforeAll(async () => {
     t = await startTestServer({ env });
     // The second server: same database and data directory (so the same server secret), as behind a load balancer.
-    second = await startServer(loadConfig({ port: 0, host: '127.0.0.1', dataDir: t.dataDir, logLevel: 'silent', databaseUrl: t.databaseUrl! }, env), { createDefaultProject: false });
+    second = await startServer(
+      loadConfig({ port: 0, host: '127.0.0.1', dataDir: t.dataDir, logLevel: 'silent', databaseUrl: t.databaseUrl! }, env),
+      { createDefaultProject: false },
+    );
     b = { apiUrl: `${second.url}/api/v1`, projectId: t.projectId, keys: t.keys };
   });
   afterAll(async () => {
@@ -146,14 +161,22 @@ describe('password sign-in on two servers sharing one database, 3 guesses per ac
 describe('the client address without trusted proxies', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMITS: 'on', AUTHSYNC_RATE_LIMIT_SIGN_IN: '3/1h', AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: 'off', AUTHSYNC_RATE_LIMIT_SIGN_UP: 'off' } });
+    t = await startTestServer({
+      env: {
+        AUTHSYNC_RATE_LIMITS: 'on',
+        AUTHSYNC_RATE_LIMIT_SIGN_IN: '3/1h',
+        AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: 'off',
+        AUTHSYNC_RATE_LIMIT_SIGN_UP: 'off',
+      },
+    });
   });
   afterAll(async () => {
     await t?.stop();
   });
 
   it('ignores a forged X-Forwarded-For: every attempt counts against the connection’s own address', async () => {
-    for (let i = 0; i < 3; i++) expectKnownError(await signInFrom(t, uniqueEmail(), 'wrong password', `198.51.100.${i}`), 'EMAIL_PASSWORD_MISMATCH', 400);
+    for (let i = 0; i < 3; i++)
+      expectKnownError(await signInFrom(t, uniqueEmail(), 'wrong password', `198.51.100.${i}`), 'EMAIL_PASSWORD_MISMATCH', 400);
     expectRateLimited(await signInFrom(t, uniqueEmail(), 'wrong password', '203.0.113.77'));
   });
 });

@@ -32,7 +32,10 @@ beforeAll(async () => {
   t = await startTestServer({ env: ENV });
   urls = sqlUrls(t);
   second = await createTestDatabase('authsync_app');
-  const { project, keys } = await createProject(t.server.ctx.db, t.server.ctx.box, { displayName: 'Second app', appDatabaseUrl: second.url });
+  const { project, keys } = await createProject(t.server.ctx.db, t.server.ctx.box, {
+    displayName: 'Second app',
+    appDatabaseUrl: second.url,
+  });
   secondUrl = `postgresql://anonymous@${project.id}.localhost/${second.name}`;
   secondToken = await anonymousToken(t.apiUrl, project.id, keys.publishableClientKey);
   secondProject = { id: project.id, key: keys.publishableClientKey };
@@ -44,58 +47,67 @@ afterAll(async () => {
 });
 
 describe('/sql connection caps', () => {
-  it(`holding requests on two app databases: never more than ${CAP} connections per database; the rest get a clear 503 after the pool wait`, { timeout: 60_000 }, async () => {
-    const alice = (await signUp(t, 'alice@example.com')).accessToken;
-    const visitor = (await signUpAnonymous(t)).accessToken;
-    const firstDb = new URL(t.databaseUrl!).pathname.slice(1);
-    const hold = { query: 'SELECT pg_sleep(3)' };
-    // Six on the first database (two roles: two pools, one cap), six on the second.
-    const requests: Promise<SqlAnswer>[] = [
-      ...Array.from({ length: 3 }, () => postSql(urls.sqlEndpoint, urls.databaseAuthenticatedUrl, alice, hold)),
-      ...Array.from({ length: 3 }, () => postSql(urls.sqlEndpoint, urls.anonymousUrl, visitor, hold)),
-      ...Array.from({ length: 6 }, () => postSql(urls.sqlEndpoint, secondUrl, secondToken, hold)),
-    ];
-    let settled = false;
-    const all = Promise.all(requests).finally(() => (settled = true));
-    const seen = { first: 0, second: 0 };
-    while (!settled) {
-      const [first, other] = await Promise.all([sqlConnections(t.databaseUrl!, firstDb), sqlConnections(second.url, second.name)]);
-      seen.first = Math.max(seen.first, first);
-      seen.second = Math.max(seen.second, other);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const answers = await all;
-    console.log(`most /sql connections seen: ${seen.first} on the first database, ${seen.second} on the second (cap ${CAP})`);
-    expect(seen.first).toBe(CAP);
-    expect(seen.second).toBe(CAP);
-
-    for (const [name, group] of [
-      ['first', answers.slice(0, 6)],
-      ['second', answers.slice(6)],
-    ] as const) {
-      const served = group.filter((a) => a.status === 200);
-      const refused = group.filter((a) => a.status === 503);
-      expect({ name, served: served.length, refused: refused.length }).toEqual({ name, served: CAP, refused: 6 - CAP });
-      for (const answer of refused) {
-        expect(answer.body.message).toBe(
-          `timed out after ${WAIT_MS} ms waiting for a database connection: all ${CAP} connections to this database are busy; retry later`,
-        );
-        expect(Object.keys(answer.body)).toHaveLength(17);
-        expect(answer.ms).toBeGreaterThan(WAIT_MS - 100);
+  it(
+    `holding requests on two app databases: never more than ${CAP} connections per database; the rest get a clear 503 after the pool wait`,
+    { timeout: 60_000 },
+    async () => {
+      const alice = (await signUp(t, 'alice@example.com')).accessToken;
+      const visitor = (await signUpAnonymous(t)).accessToken;
+      const firstDb = new URL(t.databaseUrl!).pathname.slice(1);
+      const hold = { query: 'SELECT pg_sleep(3)' };
+      // Six on the first database (two roles: two pools, one cap), six on the second.
+      const requests: Promise<SqlAnswer>[] = [
+        ...Array.from({ length: 3 }, () => postSql(urls.sqlEndpoint, urls.databaseAuthenticatedUrl, alice, hold)),
+        ...Array.from({ length: 3 }, () => postSql(urls.sqlEndpoint, urls.anonymousUrl, visitor, hold)),
+        ...Array.from({ length: 6 }, () => postSql(urls.sqlEndpoint, secondUrl, secondToken, hold)),
+      ];
+      let settled = false;
+      const all = Promise.all(requests).finally(() => (settled = true));
+      const seen = { first: 0, second: 0 };
+      while (!settled) {
+        const [first, other] = await Promise.all([sqlConnections(t.databaseUrl!, firstDb), sqlConnections(second.url, second.name)]);
+        seen.first = Math.max(seen.first, first);
+        seen.second = Math.max(seen.second, other);
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-    }
+      const answers = await all;
+      console.log(`most /sql connections seen: ${seen.first} on the first database, ${seen.second} on the second (cap ${CAP})`);
+      expect(seen.first).toBe(CAP);
+      expect(seen.second).toBe(CAP);
 
-    // Once the holders are done, both databases serve again.
-    expect((await postSql(urls.sqlEndpoint, urls.anonymousUrl, visitor, { query: 'SELECT 1' })).status).toBe(200);
-    expect((await postSql(urls.sqlEndpoint, secondUrl, secondToken, { query: 'SELECT 1' })).status).toBe(200);
-  });
+      for (const [name, group] of [
+        ['first', answers.slice(0, 6)],
+        ['second', answers.slice(6)],
+      ] as const) {
+        const served = group.filter((a) => a.status === 200);
+        const refused = group.filter((a) => a.status === 503);
+        expect({ name, served: served.length, refused: refused.length }).toEqual({ name, served: CAP, refused: 6 - CAP });
+        for (const answer of refused) {
+          expect(answer.body.message).toBe(
+            `timed out after ${WAIT_MS} ms waiting for a database connection: all ${CAP} connections to this database are busy; retry later`,
+          );
+          expect(Object.keys(answer.body)).toHaveLength(17);
+          expect(answer.ms).toBeGreaterThan(WAIT_MS - 100);
+        }
+      }
+
+      // Once the holders are done, both databases serve again.
+      expect((await postSql(urls.sqlEndpoint, urls.anonymousUrl, visitor, { query: 'SELECT 1' })).status).toBe(200);
+      expect((await postSql(urls.sqlEndpoint, secondUrl, secondToken, { query: 'SELECT 1' })).status).toBe(200);
+    },
+  );
 
   it('connections idle in one role pool make room for another role of the same database', { timeout: 60_000 }, async () => {
     // The second database's pools: only anonymous connections so far, CAP of them idle after the first test.
     expect(await sqlConnections(second.url, second.name)).toBe(CAP);
     const response = await fetch(`${t.apiUrl}/auth/password/sign-up`, {
       method: 'POST',
-      headers: { 'x-stack-access-type': 'client', 'x-stack-project-id': secondProject.id, 'x-stack-publishable-client-key': secondProject.key, 'content-type': 'application/json' },
+      headers: {
+        'x-stack-access-type': 'client',
+        'x-stack-project-id': secondProject.id,
+        'x-stack-publishable-client-key': secondProject.key,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ email: 'dana@example.com', password: 'correct horse battery staple' }),
     });
     const dana = ((await response.json()) as { access_token: string }).access_token;

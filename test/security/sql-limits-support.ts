@@ -50,7 +50,8 @@ export async function anonymousToken(apiUrl: string, projectId: string, publisha
     body: '{}',
   });
   const json = (await response.json()) as { access_token?: string };
-  if (response.status !== 200 || !json.access_token) throw new Error(`anonymous sign-up failed: ${response.status} ${JSON.stringify(json)}`);
+  if (response.status !== 200 || !json.access_token)
+    throw new Error(`anonymous sign-up failed: ${response.status} ${JSON.stringify(json)}`);
   return json.access_token;
 }
 
@@ -68,7 +69,10 @@ export async function activeQueries(url: string, database: string, marker: strin
 /** Connections to `database` of the /sql pools (application_name authsync-sql). */
 export async function sqlConnections(url: string, database: string): Promise<number> {
   return withClient(url, async (client) => {
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'authsync-sql'`, [database]);
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'authsync-sql'`,
+      [database],
+    );
     return Number(rows[0]!.n);
   });
 }

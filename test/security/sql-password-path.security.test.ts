@@ -84,7 +84,19 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) on a database that accep
   it('project create says so when the app database accepts any password', async () => {
     const app = await createTestDatabase('authsync_pwprobe');
     try {
-      const res = await runCli(['project', 'create', '--name', 'Trusting', '--app-database-url', app.url, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir, '--json']);
+      const res = await runCli([
+        'project',
+        'create',
+        '--name',
+        'Trusting',
+        '--app-database-url',
+        app.url,
+        '--database-url',
+        t.databaseUrl!,
+        '--data-dir',
+        t.dataDir,
+        '--json',
+      ]);
       expect(res.code, res.stderr).toBe(0);
       expect(res.stderr).toMatch(/warning: password logins through \/sql are disabled for .*accepted a wrong password/);
     } finally {
@@ -95,11 +107,17 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) on a database that accep
 
 describe('AUTHSYNC_SQL_PASSWORD_AUTH=on: superuser and replication roles are still refused', () => {
   let t: TestServer;
-  const roles = { replication: `repl_${randomBytes(4).toString('hex')}`, member: `member_${randomBytes(4).toString('hex')}`, later: `later_${randomBytes(4).toString('hex')}` };
+  const roles = {
+    replication: `repl_${randomBytes(4).toString('hex')}`,
+    member: `member_${randomBytes(4).toString('hex')}`,
+    later: `later_${randomBytes(4).toString('hex')}`,
+  };
   beforeAll(async () => {
     t = await startTestServer({ env: PASSWORD_PATH_ON });
     await createAppOwner(t);
-    await adminQuery(`CREATE ROLE ${roles.replication} LOGIN REPLICATION; CREATE ROLE ${roles.member} LOGIN NOINHERIT; GRANT postgres TO ${roles.member}; CREATE ROLE ${roles.later} LOGIN`);
+    await adminQuery(
+      `CREATE ROLE ${roles.replication} LOGIN REPLICATION; CREATE ROLE ${roles.member} LOGIN NOINHERIT; GRANT postgres TO ${roles.member}; CREATE ROLE ${roles.later} LOGIN`,
+    );
   });
   afterAll(async () => {
     await t?.stop();
@@ -115,7 +133,10 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=on: superuser and replication roles are sti
   it('a replication role, and a role that may SET ROLE to a superuser, are refused', async () => {
     expectNeonRefusal(await sql(t, asUser(t, roles.replication), 'SELECT 1'), new RegExp(`does not log in as ${roles.replication}`));
     const { query, file } = copyToProgram();
-    expectNeonRefusal(await sql(t, asUser(t, roles.member), `SET ROLE postgres; ${query}`), new RegExp(`does not log in as ${roles.member}`));
+    expectNeonRefusal(
+      await sql(t, asUser(t, roles.member), `SET ROLE postgres; ${query}`),
+      new RegExp(`does not log in as ${roles.member}`),
+    );
     expect(fs.existsSync(file)).toBe(false);
   });
 
@@ -148,7 +169,10 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=off', () => {
   });
 
   it('refuses every password login, saying how to get it back', async () => {
-    expectNeonRefusal(await sql(t, sqlUrls(t).databaseUrl, 'SELECT 1'), /password logins through \/sql are off on this server \(AUTHSYNC_SQL_PASSWORD_AUTH=off\)/);
+    expectNeonRefusal(
+      await sql(t, sqlUrls(t).databaseUrl, 'SELECT 1'),
+      /password logins through \/sql are off on this server \(AUTHSYNC_SQL_PASSWORD_AUTH=off\)/,
+    );
   });
 });
 
@@ -162,7 +186,10 @@ describe('auto, on a cluster that checks passwords (scram-sha-256)', () => {
     t = await startTestServer();
     await scram.query(`CREATE ROLE app_owner LOGIN PASSWORD 'right-password'`);
     await scram.query('CREATE DATABASE app OWNER app_owner');
-    await createProject(t.server.ctx.db, t.server.ctx.box, { displayName: 'Checks passwords', appDatabaseUrl: scram.url('app', { name: 'app_owner', password: 'right-password' }) });
+    await createProject(t.server.ctx.db, t.server.ctx.box, {
+      displayName: 'Checks passwords',
+      appDatabaseUrl: scram.url('app', { name: 'app_owner', password: 'right-password' }),
+    });
     ownerUrl = (password) => scram.url('app', { name: 'app_owner', password });
   }, 180_000);
 

@@ -67,7 +67,11 @@ describe('the /sql password path, 3 failed logins per address per 10 minutes, be
     const refused = await sql(urls.databaseUrl, '198.51.100.51');
     expect(refused.status).toBe(429);
     // Neon's error shape: every field present, code "" for an error of the endpoint itself.
-    expect(refused.body).toMatchObject({ message: expect.stringMatching(/Too many failed logins\. Try again in \d+ seconds?\./), code: '', severity: '' });
+    expect(refused.body).toMatchObject({
+      message: expect.stringMatching(/Too many failed logins\. Try again in \d+ seconds?\./),
+      code: '',
+      severity: '',
+    });
     expect(Object.keys(refused.body)).toHaveLength(17);
     expect(Number(refused.retryAfter)).toBeGreaterThan(0);
     expect((await sql(unknownRole(), '198.51.100.51')).status).toBe(429);

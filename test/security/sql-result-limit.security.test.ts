@@ -33,29 +33,39 @@ describe('/sql response limit (in-process server)', () => {
     // The first /sql request installs the kit (and its roles) in the app database.
     expect((await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: 'SELECT 1' })).status).toBe(200);
     // A sequence the oversized query draws on once per row produced: how far it got shows how many rows PostgreSQL made.
-    await withClient(t.databaseUrl!, (c) => c.query('CREATE SEQUENCE produced_rows; GRANT USAGE ON SEQUENCE produced_rows TO anonymous, authenticated'));
+    await withClient(t.databaseUrl!, (c) =>
+      c.query('CREATE SEQUENCE produced_rows; GRANT USAGE ON SEQUENCE produced_rows TO anonymous, authenticated'),
+    );
   });
 
   afterAll(async () => {
     await t?.stop();
   });
 
-  it('three concurrent oversized results: 507 each, before the result is produced; the backends stop; the server serves on', { timeout: 60_000 }, async () => {
-    const answers = await Promise.all([1, 2, 3].map(() => postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: OVERSIZED('oversized_marker') })));
-    for (const answer of answers) {
-      expect(answer.status).toBe(TOO_LARGE.status);
-      expect(answer.body.message).toBe(TOO_LARGE.message);
-      expect(Object.keys(answer.body)).toHaveLength(17);
-    }
-    // Each request stopped after about ten 1 MiB rows (a few more in flight), far from its 1500.
-    const produced = await withClient(t.databaseUrl!, async (c) => Number((await c.query<{ n: string }>('SELECT last_value::text AS n FROM produced_rows')).rows[0]!.n));
-    console.log(`rows produced by 3 oversized queries of 1500 rows each before they were cancelled: ${produced}`);
-    expect(produced).toBeLessThan(3 * 200);
-    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'oversized_marker')).toBe(0), 5_000);
-    const after = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: `SELECT 'still serving'` });
-    expect(after.status).toBe(200);
-    expect(after.body.rows).toEqual([['still serving']]);
-  });
+  it(
+    'three concurrent oversized results: 507 each, before the result is produced; the backends stop; the server serves on',
+    { timeout: 60_000 },
+    async () => {
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: OVERSIZED('oversized_marker') })),
+      );
+      for (const answer of answers) {
+        expect(answer.status).toBe(TOO_LARGE.status);
+        expect(answer.body.message).toBe(TOO_LARGE.message);
+        expect(Object.keys(answer.body)).toHaveLength(17);
+      }
+      // Each request stopped after about ten 1 MiB rows (a few more in flight), far from its 1500.
+      const produced = await withClient(t.databaseUrl!, async (c) =>
+        Number((await c.query<{ n: string }>('SELECT last_value::text AS n FROM produced_rows')).rows[0]!.n),
+      );
+      console.log(`rows produced by 3 oversized queries of 1500 rows each before they were cancelled: ${produced}`);
+      expect(produced).toBeLessThan(3 * 200);
+      await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'oversized_marker')).toBe(0), 5_000);
+      const after = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: `SELECT 'still serving'` });
+      expect(after.status).toBe(200);
+      expect(after.body.rows).toEqual([['still serving']]);
+    },
+  );
 
   it('a batch counts all its queries together; a result under the limit is answered in full', { timeout: 60_000 }, async () => {
     const fourMiB = { query: `SELECT repeat('y', 1048576) FROM generate_series(1, 4)` };
@@ -67,13 +77,19 @@ describe('/sql response limit (in-process server)', () => {
     expect(batch.body.message).toBe(TOO_LARGE.message);
   });
 
-  it('one huge row (100 MB) answers 507 and its backend stops (the memory it would take: see the server process test)', { timeout: 60_000 }, async () => {
-    const answer = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: `SELECT repeat('z', 100000000) AS huge_row_marker` });
-    expect(answer.status).toBe(TOO_LARGE.status);
-    expect(answer.body.message).toBe(TOO_LARGE.message);
-    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'huge_row_marker')).toBe(0), 5_000);
-    expect((await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: 'SELECT 1' })).status).toBe(200);
-  });
+  it(
+    'one huge row (100 MB) answers 507 and its backend stops (the memory it would take: see the server process test)',
+    { timeout: 60_000 },
+    async () => {
+      const answer = await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, {
+        query: `SELECT repeat('z', 100000000) AS huge_row_marker`,
+      });
+      expect(answer.status).toBe(TOO_LARGE.status);
+      expect(answer.body.message).toBe(TOO_LARGE.message);
+      await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'huge_row_marker')).toBe(0), 5_000);
+      expect((await postSql(urls.sqlEndpoint, urls.anonymousUrl, token, { query: 'SELECT 1' })).status).toBe(200);
+    },
+  );
 });
 
 /**
@@ -116,7 +132,8 @@ describe('/sql response limit (a server process under 20 concurrent oversized qu
     for (const token of tokens) expect((await postSql(endpoint, anonymousUrl, token, { query: 'SELECT 1' })).status).toBe(200);
     await withClient(db.url, (c) => c.query('CREATE SEQUENCE produced_rows; GRANT USAGE ON SEQUENCE produced_rows TO anonymous'));
 
-    const flood = (query: string) => Promise.all(Array.from({ length: 20 }, (_, i) => postSql(endpoint, anonymousUrl, tokens[i % 4], { query })));
+    const flood = (query: string) =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => postSql(endpoint, anonymousUrl, tokens[i % 4], { query })));
     /** Runs 20 at once from a fresh peak (writing 5 to clear_refs resets VmHWM); the growth of the peak over the RSS before. */
     const peakGrowth = async (query: string) => {
       fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');

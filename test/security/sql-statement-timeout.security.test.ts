@@ -33,50 +33,60 @@ afterAll(async () => {
 });
 
 describe('/sql statement timeouts and the per-user cap', () => {
-  it('20 x pg_sleep(25) from one user: 12 refused with 429, 8 cut at the statement timeout; another user answers promptly meanwhile', { timeout: 60_000 }, async () => {
-    const flood = Promise.all(Array.from({ length: 20 }, () => asAlice({ query: 'SELECT pg_sleep(25) AS flood_marker' })));
-    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'flood_marker')).toBe(8), 10_000);
-    const victim = await postSql(urls.sqlEndpoint, urls.databaseAuthenticatedUrl, bob, { query: `SELECT 'bob is served'` });
-    console.log(`another user's query during the flood: ${victim.ms.toFixed(0)} ms`);
-    expect(victim.status).toBe(200);
-    expect(victim.body.rows).toEqual([['bob is served']]);
-    expect(victim.ms).toBeLessThan(1500);
+  it(
+    '20 x pg_sleep(25) from one user: 12 refused with 429, 8 cut at the statement timeout; another user answers promptly meanwhile',
+    { timeout: 60_000 },
+    async () => {
+      const flood = Promise.all(Array.from({ length: 20 }, () => asAlice({ query: 'SELECT pg_sleep(25) AS flood_marker' })));
+      await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'flood_marker')).toBe(8), 10_000);
+      const victim = await postSql(urls.sqlEndpoint, urls.databaseAuthenticatedUrl, bob, { query: `SELECT 'bob is served'` });
+      console.log(`another user's query during the flood: ${victim.ms.toFixed(0)} ms`);
+      expect(victim.status).toBe(200);
+      expect(victim.body.rows).toEqual([['bob is served']]);
+      expect(victim.ms).toBeLessThan(1500);
 
-    const answers = await flood;
-    const refused = answers.filter((a) => a.status === 429);
-    const cut = answers.filter((a) => a.status === 400);
-    expect(refused).toHaveLength(12);
-    expect(refused[0]!.body.message).toBe('too many concurrent requests for this user (max is 8); retry when one has finished');
-    expect(cut).toHaveLength(8);
-    console.log(`the flooding user's 8 sleeps answered 57014 after ${Math.min(...cut.map((a) => a.ms)).toFixed(0)}-${Math.max(...cut.map((a) => a.ms)).toFixed(0)} ms`);
-    for (const answer of cut) {
-      expect(answer.body).toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout' });
-      expect(answer.ms).toBeLessThan(8_000);
-    }
-    // The slots are free again.
-    expect((await asAlice({ query: 'SELECT 1' })).status).toBe(200);
-  });
+      const answers = await flood;
+      const refused = answers.filter((a) => a.status === 429);
+      const cut = answers.filter((a) => a.status === 400);
+      expect(refused).toHaveLength(12);
+      expect(refused[0]!.body.message).toBe('too many concurrent requests for this user (max is 8); retry when one has finished');
+      expect(cut).toHaveLength(8);
+      console.log(
+        `the flooding user's 8 sleeps answered 57014 after ${Math.min(...cut.map((a) => a.ms)).toFixed(0)}-${Math.max(...cut.map((a) => a.ms)).toFixed(0)} ms`,
+      );
+      for (const answer of cut) {
+        expect(answer.body).toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout' });
+        expect(answer.ms).toBeLessThan(8_000);
+      }
+      // The slots are free again.
+      expect((await asAlice({ query: 'SELECT 1' })).status).toBe(200);
+    },
+  );
 
-  it('SET statement_timeout = 0 in a batch cannot outlive the deadline (statement timeout + 1 s), nor can many short statements', { timeout: 60_000 }, async () => {
-    const unset = await asAlice({ queries: [{ query: 'SET statement_timeout = 0' }, { query: 'SELECT pg_sleep(30) AS unset_marker' }] });
-    console.log(`batch with SET statement_timeout = 0 and pg_sleep(30) answered after ${unset.ms.toFixed(0)} ms`);
-    expect(unset.status).toBe(400);
-    expect(unset.body).toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout' });
-    expect(unset.ms).toBeGreaterThan(2_500);
-    expect(unset.ms).toBeLessThan(8_000);
-    // The backend was cancelled and its connection closed: nothing sleeps on.
-    await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'unset_marker')).toBe(0), 3_000);
+  it(
+    'SET statement_timeout = 0 in a batch cannot outlive the deadline (statement timeout + 1 s), nor can many short statements',
+    { timeout: 60_000 },
+    async () => {
+      const unset = await asAlice({ queries: [{ query: 'SET statement_timeout = 0' }, { query: 'SELECT pg_sleep(30) AS unset_marker' }] });
+      console.log(`batch with SET statement_timeout = 0 and pg_sleep(30) answered after ${unset.ms.toFixed(0)} ms`);
+      expect(unset.status).toBe(400);
+      expect(unset.body).toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout' });
+      expect(unset.ms).toBeGreaterThan(2_500);
+      expect(unset.ms).toBeLessThan(8_000);
+      // The backend was cancelled and its connection closed: nothing sleeps on.
+      await eventually(async () => expect(await activeQueries(t.databaseUrl!, database(), 'unset_marker')).toBe(0), 3_000);
 
-    // Every statement under the timeout, the request as a whole over it.
-    const many = await asAlice({ queries: Array.from({ length: 10 }, () => ({ query: 'SELECT pg_sleep(1.5)' })) });
-    expect(many.status).toBe(400);
-    expect(many.body.code).toBe('57014');
-    expect(many.ms).toBeLessThan(8_000);
+      // Every statement under the timeout, the request as a whole over it.
+      const many = await asAlice({ queries: Array.from({ length: 10 }, () => ({ query: 'SELECT pg_sleep(1.5)' })) });
+      expect(many.status).toBe(400);
+      expect(many.body.code).toBe('57014');
+      expect(many.ms).toBeLessThan(8_000);
 
-    // A SET in one request is gone by the next (the session reset returns to the pinned value).
-    expect((await asAlice({ query: 'SET statement_timeout = 0' })).status).toBe(200);
-    expect((await asAlice({ query: 'SHOW statement_timeout' })).body.rows).toEqual([['2s']]);
-  });
+      // A SET in one request is gone by the next (the session reset returns to the pinned value).
+      expect((await asAlice({ query: 'SET statement_timeout = 0' })).status).toBe(200);
+      expect((await asAlice({ query: 'SHOW statement_timeout' })).body.rows).toEqual([['2s']]);
+    },
+  );
 
   it('anonymous gets 3 s (the default)', { timeout: 60_000 }, async () => {
     const anonymous = (await signUpAnonymous(t)).accessToken;
@@ -90,25 +100,31 @@ describe('/sql statement timeouts and the per-user cap', () => {
     expect(slept.ms).toBeLessThan(8_000);
   });
 
-  it('the pinned settings survive ALTER ROLE authenticated SET statement_timeout = 1ms (run as the admin): a new connection has ours', { timeout: 60_000 }, async () => {
-    // A server of its own, so that its first authenticated connection opens after the ALTER ROLE.
-    let fresh: TestServer | undefined;
-    await adminQuery(`ALTER ROLE authenticated SET statement_timeout = '1ms'`);
-    try {
-      fresh = await startTestServer({ env: { ...ENV, AUTHSYNC_SQL_LOCK_TIMEOUT: '1234', AUTHSYNC_SQL_IDLE_IN_TRANSACTION_TIMEOUT: '4321' } });
-      const freshUrls = sqlUrls(fresh);
-      const carol = (await signUp(fresh, 'carol@example.com')).accessToken;
-      const settings = await postSql(freshUrls.sqlEndpoint, freshUrls.databaseAuthenticatedUrl, carol, {
-        query: `SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), current_setting('idle_in_transaction_session_timeout'), current_setting('search_path')`,
-      });
-      expect(settings.status).toBe(200);
-      const [statement, lock, idle, searchPath] = (settings.body.rows as string[][])[0]!;
-      expect([statement, lock, idle]).toEqual(['2s', '1234ms', '4321ms']);
-      // search_path is the database's own, not pinned.
-      expect(searchPath).toBe('"$user", public');
-    } finally {
-      await adminQuery('ALTER ROLE authenticated RESET statement_timeout');
-      await fresh?.stop();
-    }
-  });
+  it(
+    'the pinned settings survive ALTER ROLE authenticated SET statement_timeout = 1ms (run as the admin): a new connection has ours',
+    { timeout: 60_000 },
+    async () => {
+      // A server of its own, so that its first authenticated connection opens after the ALTER ROLE.
+      let fresh: TestServer | undefined;
+      await adminQuery(`ALTER ROLE authenticated SET statement_timeout = '1ms'`);
+      try {
+        fresh = await startTestServer({
+          env: { ...ENV, AUTHSYNC_SQL_LOCK_TIMEOUT: '1234', AUTHSYNC_SQL_IDLE_IN_TRANSACTION_TIMEOUT: '4321' },
+        });
+        const freshUrls = sqlUrls(fresh);
+        const carol = (await signUp(fresh, 'carol@example.com')).accessToken;
+        const settings = await postSql(freshUrls.sqlEndpoint, freshUrls.databaseAuthenticatedUrl, carol, {
+          query: `SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), current_setting('idle_in_transaction_session_timeout'), current_setting('search_path')`,
+        });
+        expect(settings.status).toBe(200);
+        const [statement, lock, idle, searchPath] = (settings.body.rows as string[][])[0]!;
+        expect([statement, lock, idle]).toEqual(['2s', '1234ms', '4321ms']);
+        // search_path is the database's own, not pinned.
+        expect(searchPath).toBe('"$user", public');
+      } finally {
+        await adminQuery('ALTER ROLE authenticated RESET statement_timeout');
+        await fresh?.stop();
+      }
+    },
+  );
 });

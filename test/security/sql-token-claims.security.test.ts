@@ -46,7 +46,11 @@ async function ownToken(claims: Record<string, unknown>, audience: Audience = 'd
 async function post(token: string, role: 'authenticated' | 'anonymous' = 'authenticated') {
   const response = await fetch(urls.sqlEndpoint, {
     method: 'POST',
-    headers: { 'Neon-Connection-String': urls.databaseAuthenticatedUrl.replace('authenticated@', `${role}@`), Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: {
+      'Neon-Connection-String': urls.databaseAuthenticatedUrl.replace('authenticated@', `${role}@`),
+      Authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ query: 'SELECT auth.user_id() AS uid', params: [] }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -78,7 +82,11 @@ describe('/sql token claims', () => {
   });
 
   it("refuses an own-key token whose iss is not the project's (users' and anonymous users' issuers)", async () => {
-    for (const iss of ['https://evil.example.com/api/v1/projects/' + t.projectId, issuerFor(t.server.ctx.config.baseUrl, t.projectId, 'anonymous'), undefined]) {
+    for (const iss of [
+      'https://evil.example.com/api/v1/projects/' + t.projectId,
+      issuerFor(t.server.ctx.config.baseUrl, t.projectId, 'anonymous'),
+      undefined,
+    ]) {
       const res = await post(await ownToken({ iss }));
       expect(res.status, String(iss)).toBe(400);
       expectNeonError(res.body, 'invalid JWT token issuer');

@@ -16,7 +16,15 @@ import { resyncTarget } from '../../src/sync/resync.js';
 import { syncTargetOnce } from '../../src/sync/target-pass.js';
 import { ensureTarget } from '../../src/sync/target-schema.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, clientHeadersFor, createSyncProject, eventually, expectTargetEqualsSource, withClient, type SyncProject } from '../sync/sync-helpers.js';
+import {
+  call,
+  clientHeadersFor,
+  createSyncProject,
+  eventually,
+  expectTargetEqualsSource,
+  withClient,
+  type SyncProject,
+} from '../sync/sync-helpers.js';
 
 /** The advisory keys authsync used to take: the worker's (class, hashtext(project)) and provisioning's. */
 const OLD_APPLY_LOCK_CLASS = 73_456_003;
@@ -65,22 +73,36 @@ describe('users_sync cannot be stalled by an end user', () => {
     // The old keys, held in a long request (the statement timeout is raised for this test).
     let done = false;
     const holding = asUser
-      .query('SELECT pg_advisory_lock($1::int, hashtext($2)), pg_advisory_lock($3::bigint), pg_sleep(15)', [OLD_APPLY_LOCK_CLASS, p.projectId, OLD_PROVISION_LOCK_KEY])
+      .query('SELECT pg_advisory_lock($1::int, hashtext($2)), pg_advisory_lock($3::bigint), pg_sleep(15)', [
+        OLD_APPLY_LOCK_CLASS,
+        p.projectId,
+        OLD_PROVISION_LOCK_KEY,
+      ])
       .finally(() => (done = true));
     await eventually(async () => {
-      const held = await withClient(p.app!.url, async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted")).rows[0].n);
+      const held = await withClient(
+        p.app!.url,
+        async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted")).rows[0].n,
+      );
       expect(held).toBeGreaterThanOrEqual(2);
     });
 
     const started = performance.now();
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await call(t, p, 'POST', '/users', { display_name: `During ${i}`, server_metadata: { i } })).json.id as string);
+    for (let i = 0; i < 10; i++)
+      ids.push((await call(t, p, 'POST', '/users', { display_name: `During ${i}`, server_metadata: { i } })).json.id as string);
     for (const id of ids.slice(0, 5)) expect((await call(t, p, 'PATCH', `/users/${id}`, { display_name: 'Renamed' })).status).toBe(200);
-    const patched = await fetch(`${t.apiUrl}/users/me`, { method: 'PATCH', headers: { ...clientHeadersFor(p), 'x-stack-access-token': token }, body: JSON.stringify({ client_metadata: { note: 'while holding the lock' } }) });
+    const patched = await fetch(`${t.apiUrl}/users/me`, {
+      method: 'PATCH',
+      headers: { ...clientHeadersFor(p), 'x-stack-access-token': token },
+      body: JSON.stringify({ client_metadata: { note: 'while holding the lock' } }),
+    });
     expect(patched.status).toBe(200);
 
     for (const url of targets()) await eventually(() => expectTargetEqualsSource(t.server.ctx.db, url, p.projectId), 12_000);
-    console.log(`16 changes written and applied to both databases in ${Math.round(performance.now() - started)} ms while the end user held the old keys`);
+    console.log(
+      `16 changes written and applied to both databases in ${Math.round(performance.now() - started)} ms while the end user held the old keys`,
+    );
     // Provisioning (every runner start, every server start on that database) is not held back either.
     const app = openPostgres(p.app!.url, { max: 1 });
     try {
@@ -94,8 +116,12 @@ describe('users_sync cannot be stalled by an end user', () => {
 
   it('metadata over the cap is SCHEMA_ERROR on every path, and nothing is written', async () => {
     const huge = 'x'.repeat(1_000_000);
-    const before = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authsync.sync_outbox WHERE project_id = $1', [p.projectId]);
-    const users = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authsync.users WHERE project_id = $1', [p.projectId]);
+    const before = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authsync.sync_outbox WHERE project_id = $1', [
+      p.projectId,
+    ]);
+    const users = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authsync.users WHERE project_id = $1', [
+      p.projectId,
+    ]);
     const me = { ...clientHeadersFor(p), 'x-stack-access-token': token };
 
     const attempts: Array<{ status: number; code: string | null; body: { error?: string } }> = [];
@@ -116,11 +142,23 @@ describe('users_sync cannot be stalled by an end user', () => {
     }
     // Nothing half-written: the user is unchanged, no user was created, no outbox row was written.
     const current = await call(t, p, 'GET', `/users/${userId}`);
-    expect(current.json).toMatchObject({ display_name: null, client_metadata: { note: 'while holding the lock' }, client_read_only_metadata: null });
-    expect((await t.server.ctx.db.query('SELECT count(*)::int AS n FROM authsync.users WHERE project_id = $1', [p.projectId])).rows).toEqual(users.rows);
-    expect((await t.server.ctx.db.query('SELECT count(*)::int AS n FROM authsync.sync_outbox WHERE project_id = $1', [p.projectId])).rows).toEqual(before.rows);
+    expect(current.json).toMatchObject({
+      display_name: null,
+      client_metadata: { note: 'while holding the lock' },
+      client_read_only_metadata: null,
+    });
+    expect(
+      (await t.server.ctx.db.query('SELECT count(*)::int AS n FROM authsync.users WHERE project_id = $1', [p.projectId])).rows,
+    ).toEqual(users.rows);
+    expect(
+      (await t.server.ctx.db.query('SELECT count(*)::int AS n FROM authsync.sync_outbox WHERE project_id = $1', [p.projectId])).rows,
+    ).toEqual(before.rows);
     // Just under the cap is fine.
-    const ok = await fetch(`${t.apiUrl}/users/me`, { method: 'PATCH', headers: me, body: JSON.stringify({ client_metadata: 'z'.repeat(CAP - 2) }) });
+    const ok = await fetch(`${t.apiUrl}/users/me`, {
+      method: 'PATCH',
+      headers: me,
+      body: JSON.stringify({ client_metadata: 'z'.repeat(CAP - 2) }),
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -140,7 +178,10 @@ describe('users_sync cannot be stalled by an end user', () => {
     for (let i = 0; i < 300; i += 5) {
       await Promise.all(
         Array.from({ length: 5 }, async (_, j) => {
-          const res = await call(t, p, 'POST', '/users', { display_name: `Big ${i + j}`, server_metadata: { blob: randomBytes(30_000).toString('hex') } });
+          const res = await call(t, p, 'POST', '/users', {
+            display_name: `Big ${i + j}`,
+            server_metadata: { blob: randomBytes(30_000).toString('hex') },
+          });
           expect(res.status).toBe(201);
         }),
       );

@@ -121,11 +121,15 @@ describe('foreign keys to users_sync', () => {
     await owner.query(`CREATE TABLE posts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       author_id text NOT NULL DEFAULT (auth.user_id()) REFERENCES neon_auth.users_sync (id), body text NOT NULL)`);
     await owner.query('ALTER TABLE posts ENABLE ROW LEVEL SECURITY');
-    await owner.query(`CREATE POLICY own_posts ON posts TO authenticated USING (author_id = (select auth.user_id())) WITH CHECK (author_id = (select auth.user_id()))`);
+    await owner.query(
+      `CREATE POLICY own_posts ON posts TO authenticated USING (author_id = (select auth.user_id())) WITH CHECK (author_id = (select auth.user_id()))`,
+    );
     await owner.query('GRANT SELECT, INSERT ON posts TO authenticated');
     expect(await asAlice`INSERT INTO posts (body) VALUES ('hello') RETURNING author_id`).toEqual([{ author_id: alice.id }]);
     await refusal(asAlice.query(PUBLIC_READ));
-    const dangling = (await owner.query(`INSERT INTO posts (author_id, body) VALUES ('no-such-user', 'x')`).catch((e: unknown) => e)) as NeonDbError;
+    const dangling = (await owner
+      .query(`INSERT INTO posts (author_id, body) VALUES ('no-such-user', 'x')`)
+      .catch((e: unknown) => e)) as NeonDbError;
     expect(dangling.code).toBe('23503');
   });
 });

@@ -37,7 +37,8 @@ describe('app role grants on users_sync', () => {
 
   it('a non-owner role cannot reference users_sync before the grant, and can after it (re-runnable, kept across re-creation)', async () => {
     const user = await call(t, { projectId: t.projectId, keys: t.keys }, 'POST', '/users', { display_name: 'Gina' });
-    const ddl = (name: string) => `CREATE TABLE ${name} (id serial PRIMARY KEY, user_id TEXT REFERENCES neon_auth.users_sync(id) ON DELETE CASCADE)`;
+    const ddl = (name: string) =>
+      `CREATE TABLE ${name} (id serial PRIMARY KEY, user_id TEXT REFERENCES neon_auth.users_sync(id) ON DELETE CASCADE)`;
     await expect(asApp.query(ddl('notes_before'))).rejects.toThrow(/permission denied for (schema neon_auth|table users_sync)/);
 
     const db = openPostgres(t.databaseUrl!, { max: 1 });
@@ -56,10 +57,26 @@ describe('app role grants on users_sync', () => {
       await asApp.query(ddl('notes_again'));
 
       // Typed view: opt-in, typed columns over the same rows, granted to the recorded roles.
-      await call(t, { projectId: t.projectId, keys: t.keys }, 'POST', '/users', { display_name: 'Hal', primary_email: 'hal@example.com', primary_email_verified: true, profile_image_url: 'https://example.com/hal.png' });
+      await call(t, { projectId: t.projectId, keys: t.keys }, 'POST', '/users', {
+        display_name: 'Hal',
+        primary_email: 'hal@example.com',
+        primary_email_verified: true,
+        profile_image_url: 'https://example.com/hal.png',
+      });
       await enableTypedView(db);
-      const { rows } = await asApp.query(`SELECT name, email_verified, profile_image_url, is_anonymous, has_password, pg_typeof(email_verified)::text AS t FROM neon_auth.users_sync_typed WHERE name = 'Hal'`);
-      expect(rows).toEqual([{ name: 'Hal', email_verified: true, profile_image_url: 'https://example.com/hal.png', is_anonymous: false, has_password: false, t: 'boolean' }]);
+      const { rows } = await asApp.query(
+        `SELECT name, email_verified, profile_image_url, is_anonymous, has_password, pg_typeof(email_verified)::text AS t FROM neon_auth.users_sync_typed WHERE name = 'Hal'`,
+      );
+      expect(rows).toEqual([
+        {
+          name: 'Hal',
+          email_verified: true,
+          profile_image_url: 'https://example.com/hal.png',
+          is_anonymous: false,
+          has_password: false,
+          t: 'boolean',
+        },
+      ]);
     } finally {
       await db.close();
     }

@@ -108,13 +108,18 @@ describe.each<Mode>(['same database', 'another database (outbox)'])('legacy user
     // The docs' insert, with a real user ID in place of the placeholder.
     await app.query(`INSERT INTO todos (task, user_id)\nVALUES ('Buy groceries', '${aliceId}');`);
     await app.query(`INSERT INTO posts (title, content, author_id) VALUES ('Hello', 'First post', '${bobId}')`);
-    expect((await app.query(JOIN_QUERY)).rows).toEqual([{ task: 'Buy groceries', user_name: 'Alice', user_email: `alice-${mode.length}@example.com` }]);
+    expect((await app.query(JOIN_QUERY)).rows).toEqual([
+      { task: 'Buy groceries', user_name: 'Alice', user_email: `alice-${mode.length}@example.com` },
+    ]);
     expect((await app.query(LEFT_JOIN_QUERY)).rows).toMatchObject([{ title: 'Hello', author_name: 'Bob', author_id: bobId }]);
 
     // DELETE /users/{id}: the legacy soft delete. The row stays (raw_json kept), deleted_at is set, CASCADE does not fire.
     expect((await call(t, p, 'DELETE', `/users/${aliceId}`)).status).toBe(200);
     await settle(async () => {
-      const { rows } = await app.query('SELECT deleted_at, raw_json->>$2 AS email FROM neon_auth.users_sync WHERE id = $1', [aliceId, 'primary_email']);
+      const { rows } = await app.query('SELECT deleted_at, raw_json->>$2 AS email FROM neon_auth.users_sync WHERE id = $1', [
+        aliceId,
+        'primary_email',
+      ]);
       expect(rows[0]?.deleted_at).toBeInstanceOf(Date);
       expect(rows[0]?.email).toBe(`alice-${mode.length}@example.com`);
     });
@@ -125,7 +130,9 @@ describe.each<Mode>(['same database', 'another database (outbox)'])('legacy user
     expect((await call(t, p, 'POST', `/users/${aliceId}/erase`)).json).toEqual({ success: true });
     expect((await call(t, p, 'POST', `/users/${bobId}/erase`)).status).toBe(200);
     await settle(async () => {
-      expect((await app.query('SELECT count(*)::int AS n FROM neon_auth.users_sync WHERE id = ANY($1)', [[aliceId, bobId]])).rows[0].n).toBe(0);
+      expect(
+        (await app.query('SELECT count(*)::int AS n FROM neon_auth.users_sync WHERE id = ANY($1)', [[aliceId, bobId]])).rows[0].n,
+      ).toBe(0);
     });
     expect((await app.query('SELECT count(*)::int AS n FROM todos')).rows[0].n).toBe(0);
     expect((await app.query('SELECT author_id FROM posts')).rows).toEqual([{ author_id: null }]);
@@ -137,7 +144,10 @@ describe.each<Mode>(['same database', 'another database (outbox)'])('legacy user
   });
 
   it("the docs' UUID REFERENCES variants fail: users_sync.id is TEXT", async () => {
-    const failure = { message: expect.stringMatching(/foreign key constraint .* cannot be implemented/), detail: expect.stringMatching(/incompatible types: uuid and text/) };
+    const failure = {
+      message: expect.stringMatching(/foreign key constraint .* cannot be implemented/),
+      detail: expect.stringMatching(/incompatible types: uuid and text/),
+    };
     await expect(app.query(TODOS_UUID.replace('todos', 'todos_uuid'))).rejects.toMatchObject(failure);
     await expect(app.query(POSTS_UUID.replace('posts', 'posts_uuid'))).rejects.toMatchObject(failure);
   });
@@ -145,13 +155,19 @@ describe.each<Mode>(['same database', 'another database (outbox)'])('legacy user
   it('reflects every user change in raw_json; updated_at is NULL until the first update', async () => {
     const created = await call(t, p, 'POST', '/users', { primary_email: `carol-${mode.length}@example.com` });
     const id = created.json.id as string;
-    const read = async () => (await app.query('SELECT raw_json, name, email, created_at, updated_at FROM neon_auth.users_sync WHERE id = $1', [id])).rows[0];
+    const read = async () =>
+      (await app.query('SELECT raw_json, name, email, created_at, updated_at FROM neon_auth.users_sync WHERE id = $1', [id])).rows[0];
     await settle(async () => {
       const row = await read();
       expect(row?.updated_at).toBeNull();
       expect(row?.created_at.getTime()).toBe(created.json.signed_up_at_millis);
     });
-    await call(t, p, 'PATCH', `/users/${id}`, { display_name: 'Carol', client_metadata: { plan: 'pro' }, primary_email_verified: true, password: 'correct horse battery' });
+    await call(t, p, 'PATCH', `/users/${id}`, {
+      display_name: 'Carol',
+      client_metadata: { plan: 'pro' },
+      primary_email_verified: true,
+      password: 'correct horse battery',
+    });
     const latest = await call(t, p, 'GET', `/users/${id}`);
     await settle(async () => {
       const row = await read();
@@ -168,17 +184,29 @@ describe.each<Mode>(['same database', 'another database (outbox)'])('legacy user
     // An anonymous sign-up, then its upgrade to a real account.
     const anon = await call(t, p, 'POST', '/auth/anonymous/sign-up', undefined, true);
     const anonId = anon.json.user_id as string;
-    await settle(async () => expect((await app.query('SELECT raw_json FROM neon_auth.users_sync WHERE id = $1', [anonId])).rows[0]?.raw_json.is_anonymous).toBe(true));
-    await call(t, p, 'PATCH', `/users/${anonId}`, { is_anonymous: false, primary_email: `dave-${mode.length}@example.com` }).catch(() => undefined);
+    await settle(async () =>
+      expect((await app.query('SELECT raw_json FROM neon_auth.users_sync WHERE id = $1', [anonId])).rows[0]?.raw_json.is_anonymous).toBe(
+        true,
+      ),
+    );
+    await call(t, p, 'PATCH', `/users/${anonId}`, { is_anonymous: false, primary_email: `dave-${mode.length}@example.com` }).catch(
+      () => undefined,
+    );
     const after = await call(t, p, 'GET', `/users/${anonId}`);
-    await settle(async () => expect((await app.query('SELECT raw_json FROM neon_auth.users_sync WHERE id = $1', [anonId])).rows[0]?.raw_json).toEqual(after.json));
+    await settle(async () =>
+      expect((await app.query('SELECT raw_json FROM neon_auth.users_sync WHERE id = $1', [anonId])).rows[0]?.raw_json).toEqual(after.json),
+    );
     await settle(() => expectTargetEqualsSource(t.server.ctx.db, appUrl, p.projectId));
   });
 
   it("drizzle-orm's usersSync selects and joins", async () => {
     const created = await call(t, p, 'POST', '/users', { primary_email: `erin-${mode.length}@example.com`, display_name: 'Erin' });
     const id = created.json.id as string;
-    await app.query(`INSERT INTO todos (task, user_id) SELECT 'Write tests', $1 WHERE EXISTS (SELECT 1 FROM neon_auth.users_sync WHERE id = $1)`, [id]).catch(() => undefined);
+    await app
+      .query(`INSERT INTO todos (task, user_id) SELECT 'Write tests', $1 WHERE EXISTS (SELECT 1 FROM neon_auth.users_sync WHERE id = $1)`, [
+        id,
+      ])
+      .catch(() => undefined);
     const db = drizzle(app);
     await settle(async () => {
       const users = await db.select().from(usersSync).where(eq(usersSync.id, id));

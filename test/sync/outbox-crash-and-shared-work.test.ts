@@ -22,11 +22,27 @@ const SECRET = randomBytes(32).toString('hex');
 
 async function startProcess(databaseUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn('npx', ['tsx', 'src/cli/main.ts', 'start', '--port', String(port), '--database-url', databaseUrl, '--data-dir', dataDir, '--log-level', 'error'], {
-    cwd: ROOT,
-    env: { ...process.env, AUTHSYNC_SECRET: SECRET },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'npx',
+    [
+      'tsx',
+      'src/cli/main.ts',
+      'start',
+      '--port',
+      String(port),
+      '--database-url',
+      databaseUrl,
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'error',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, AUTHSYNC_SECRET: SECRET },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
@@ -56,12 +72,7 @@ function killTree(pid: number, signal: NodeJS.Signals): void {
 
 function childPids(pid: number): number[] {
   try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -95,13 +106,18 @@ describe('outbox worker processes', () => {
 
   it('converges after SIGKILL in the middle of a backlog, and two processes then share the work', { timeout: 240_000 }, async () => {
     const total = 6000;
-    const count = () => withClient(target.url, async (c) => Number((await c.query('SELECT count(*) AS n FROM neon_auth.users_sync')).rows[0].n));
+    const count = () =>
+      withClient(target.url, async (c) => Number((await c.query('SELECT count(*) AS n FROM neon_auth.users_sync')).rows[0].n));
     // A backlog: the target refuses connections while users are written (the outbox keeps them).
     await adminQuery(`ALTER DATABASE ${target.name} ALLOW_CONNECTIONS false`);
     procs[0] = await startProcess(server.url, dataDir);
     const { ctx } = opened;
     for (let i = 0; i < total; i += 20) {
-      await Promise.all(Array.from({ length: 20 }, (_, j) => ctx.users.create(projectId, { display_name: `Bulk ${i + j}`, primary_email: `bulk${i + j}@example.com` })));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, j) =>
+          ctx.users.create(projectId, { display_name: `Bulk ${i + j}`, primary_email: `bulk${i + j}@example.com` }),
+        ),
+      );
     }
     await adminQuery(`ALTER DATABASE ${target.name} ALLOW_CONNECTIONS true`);
 
@@ -119,17 +135,27 @@ describe('outbox worker processes', () => {
     await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const url = procs[i % 2]!.url;
-        const created = await fetch(`${url}/api/v1/users`, { method: 'POST', headers, body: JSON.stringify({ display_name: `Live ${i}` }) });
+        const created = await fetch(`${url}/api/v1/users`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ display_name: `Live ${i}` }),
+        });
         const id = ((await created.json()) as { id: string }).id;
         ids.push(id);
-        await fetch(`${procs[(i + 1) % 2]!.url}/api/v1/users/${id}`, { method: 'PATCH', headers, body: JSON.stringify({ display_name: `Live ${i} renamed` }) });
+        await fetch(`${procs[(i + 1) % 2]!.url}/api/v1/users/${id}`, {
+          method: 'PATCH',
+          headers,
+          body: JSON.stringify({ display_name: `Live ${i} renamed` }),
+        });
         if (i % 5 === 0) await fetch(`${url}/api/v1/users/${id}`, { method: 'DELETE', headers });
       }),
     );
     await eventually(() => expectTargetEqualsSource(ctx.db, target.url, projectId), 90_000);
     expect(await count()).toBe(total + 40);
     // Both processes ran passes over the target (each records its progress; the errors, if any, are cleared).
-    const state = await ctx.db.query<{ last_error: string | null; last_seq: number }>('SELECT last_error, last_seq FROM authsync.sync_target_state');
+    const state = await ctx.db.query<{ last_error: string | null; last_seq: number }>(
+      'SELECT last_error, last_seq FROM authsync.sync_target_state',
+    );
     expect(state.rows).toHaveLength(1);
     expect(state.rows[0]!.last_error).toBeNull();
   });

@@ -35,8 +35,12 @@ describe('users_sync outbox delivery', () => {
     await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [target.name]);
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 20; i++) ids.push((await call(t, p, 'POST', '/users', { display_name: `User ${i}`, primary_email: `outage${i}@example.com` })).json.id as string);
-      for (const id of ids.slice(0, 10)) expect((await call(t, p, 'PATCH', `/users/${id}`, { display_name: 'Renamed', server_metadata: { n: 1 } })).status).toBe(200);
+      for (let i = 0; i < 20; i++)
+        ids.push(
+          (await call(t, p, 'POST', '/users', { display_name: `User ${i}`, primary_email: `outage${i}@example.com` })).json.id as string,
+        );
+      for (const id of ids.slice(0, 10))
+        expect((await call(t, p, 'PATCH', `/users/${id}`, { display_name: 'Renamed', server_metadata: { n: 1 } })).status).toBe(200);
       for (const id of ids.slice(10, 15)) expect((await call(t, p, 'DELETE', `/users/${id}`)).status).toBe(200);
       for (const id of [...ids.slice(15, 17), ids[10]!]) expect((await call(t, p, 'POST', `/users/${id}/erase`)).status).toBe(200);
       expect((await call(t, p, 'DELETE', `/users/${before.json.id}`)).status).toBe(200);
@@ -49,7 +53,9 @@ describe('users_sync outbox delivery', () => {
         expect(status.lagSeconds).toBeGreaterThan(0);
       });
       const metrics = await (await fetch(`${t.url}/metrics`)).text();
-      expect(metrics).toMatch(new RegExp(`authsync_users_sync_last_error\\{project="${p.projectId}",target="[^"]+${target.name}",mode="outbox"\\} 1`));
+      expect(metrics).toMatch(
+        new RegExp(`authsync_users_sync_last_error\\{project="${p.projectId}",target="[^"]+${target.name}",mode="outbox"\\} 1`),
+      );
       expect(metrics).toMatch(new RegExp(`authsync_users_sync_pending\\{project="${p.projectId}",target="[^"]+",mode="outbox"\\} [1-9]`));
     } finally {
       await adminQuery(`ALTER DATABASE ${target.name} ALLOW_CONNECTIONS true`);
@@ -60,7 +66,10 @@ describe('users_sync outbox delivery', () => {
       expect(status).toMatchObject({ pending: 0, lagSeconds: 0, lastError: null });
     });
     // Nothing duplicated, the erased rows are gone and the soft-deleted ones kept.
-    const counts = await withClient(target.url, async (c) => (await c.query('SELECT count(*)::int AS all, count(deleted_at)::int AS deleted FROM neon_auth.users_sync')).rows[0]);
+    const counts = await withClient(
+      target.url,
+      async (c) => (await c.query('SELECT count(*)::int AS all, count(deleted_at)::int AS deleted FROM neon_auth.users_sync')).rows[0],
+    );
     // 21 users; 3 erased (one of them soft-deleted first); 5 soft-deleted remain (4 of the 5, and the first user).
     expect(counts).toEqual({ all: 18, deleted: 5 });
   });
@@ -68,14 +77,22 @@ describe('users_sync outbox delivery', () => {
   it('ends with the latest state after many concurrent updates of one user', async () => {
     const target = p.targets[0]!;
     const id = (await call(t, p, 'POST', '/users', { display_name: 'Busy' })).json.id as string;
-    await Promise.all(Array.from({ length: 40 }, (_, i) => call(t, p, 'PATCH', `/users/${id}`, { display_name: `Busy ${i}`, client_metadata: { i } })));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => call(t, p, 'PATCH', `/users/${id}`, { display_name: `Busy ${i}`, client_metadata: { i } })),
+    );
     const source = await call(t, p, 'GET', `/users/${id}`);
     expect(source.json.display_name).toMatch(/^Busy \d+$/);
     await eventually(async () => {
-      const row = await withClient(target.url, async (c) => (await c.query('SELECT raw_json FROM neon_auth.users_sync WHERE id = $1', [id])).rows[0]);
+      const row = await withClient(
+        target.url,
+        async (c) => (await c.query('SELECT raw_json FROM neon_auth.users_sync WHERE id = $1', [id])).rows[0],
+      );
       expect(row?.raw_json).toEqual(source.json);
     });
-    const version = await withClient(target.url, async (c) => (await c.query('SELECT version FROM authsync_sync.user_versions WHERE id = $1', [id])).rows[0].version);
+    const version = await withClient(
+      target.url,
+      async (c) => (await c.query('SELECT version FROM authsync_sync.user_versions WHERE id = $1', [id])).rows[0].version,
+    );
     expect(Number(version)).toBe(41);
   });
 
@@ -99,13 +116,25 @@ describe('users_sync outbox delivery', () => {
       });
       await wroteA;
       await ctx.users.update(p.projectId, b, { display_name: 'B1' }); // larger seq, commits first
-      const seqs = (await ctx.db.query<{ user_id: string; seq: number }>('SELECT user_id, seq FROM authsync.sync_outbox WHERE project_id = $1 AND user_id = ANY($2) ORDER BY seq DESC LIMIT 1', [p.projectId, [a, b]])).rows;
+      const seqs = (
+        await ctx.db.query<{ user_id: string; seq: number }>(
+          'SELECT user_id, seq FROM authsync.sync_outbox WHERE project_id = $1 AND user_id = ANY($2) ORDER BY seq DESC LIMIT 1',
+          [p.projectId, [a, b]],
+        )
+      ).rows;
       expect(seqs[0]!.user_id).toBe(b);
 
       await syncTargetOnce(ctx.db, target, p.projectId); // sees B1 only; A1 is not committed yet
-      const names = async () => Object.fromEntries((await target.query<{ id: string; name: string }>('SELECT id, name FROM neon_auth.users_sync WHERE id = ANY($1)', [[a, b]])).rows.map((r) => [r.id, r.name]));
+      const names = async () =>
+        Object.fromEntries(
+          (
+            await target.query<{ id: string; name: string }>('SELECT id, name FROM neon_auth.users_sync WHERE id = ANY($1)', [[a, b]])
+          ).rows.map((r) => [r.id, r.name]),
+        );
       expect(await names()).toEqual({ [a]: 'A0', [b]: 'B1' });
-      const checkpoint = (await target.query<{ last_seq: number }>('SELECT last_seq FROM authsync_sync.checkpoints WHERE project_id = $1', [p.projectId])).rows[0]!;
+      const checkpoint = (
+        await target.query<{ last_seq: number }>('SELECT last_seq FROM authsync_sync.checkpoints WHERE project_id = $1', [p.projectId])
+      ).rows[0]!;
       expect(Number(checkpoint.last_seq)).toBeGreaterThan(0);
       // The open transaction holds the oldest-running horizon back, but what was applied is not read again.
       const stored = (await readCheckpoint(target, p.projectId))!;

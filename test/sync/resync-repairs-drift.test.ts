@@ -22,12 +22,16 @@ describe('resync', () => {
   let target: TestDatabase;
   const ids: string[] = [];
   const cli = async (...args: string[]) =>
-    JSON.parse((await run('npx', ['tsx', 'src/cli/main.ts', ...args, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir], { cwd: ROOT })).stdout);
+    JSON.parse(
+      (await run('npx', ['tsx', 'src/cli/main.ts', ...args, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir], { cwd: ROOT }))
+        .stdout,
+    );
 
   beforeAll(async () => {
     t = await startTestServer();
     const p = { projectId: t.projectId, keys: t.keys };
-    for (let i = 0; i < 6; i++) ids.push((await call(t, p, 'POST', '/users', { display_name: `R${i}`, primary_email: `r${i}@example.com` })).json.id as string);
+    for (let i = 0; i < 6; i++)
+      ids.push((await call(t, p, 'POST', '/users', { display_name: `R${i}`, primary_email: `r${i}@example.com` })).json.id as string);
     await call(t, p, 'DELETE', `/users/${ids[4]}`);
     await call(t, p, 'POST', `/users/${ids[5]}/erase`);
     // A target added after the users exist.
@@ -44,31 +48,44 @@ describe('resync', () => {
     await eventually(() => expectTargetEqualsSource(t.server.ctx.db, target.url, t.projectId));
   });
 
-  it('repairs hand-made edits, deletions, un-deletions and resurrections, in the own database and in a target', { timeout: 120_000 }, async () => {
-    const vandalise = async (url: string) =>
-      withClient(url, async (c) => {
-        await c.query(`UPDATE neon_auth.users_sync SET raw_json = jsonb_set(raw_json, '{display_name}', '"Mallory"') WHERE id = $1`, [ids[0]]);
-        await c.query('UPDATE neon_auth.users_sync SET updated_at = now() WHERE id = $1', [ids[1]]);
-        await c.query('DELETE FROM neon_auth.users_sync WHERE id = $1', [ids[2]]);
-        await c.query('UPDATE neon_auth.users_sync SET deleted_at = NULL WHERE id = $1', [ids[4]]);
-        await c.query(`INSERT INTO neon_auth.users_sync (raw_json) VALUES (jsonb_build_object('id', $1::text, 'display_name', 'ghost'))`, [ids[5]]);
-        // Not drift: last_active_at_millis moves on token refresh, which is not a user change.
-        await c.query(`UPDATE neon_auth.users_sync SET raw_json = jsonb_set(raw_json, '{last_active_at_millis}', '1') WHERE id = $1`, [ids[3]]);
-      });
-    await vandalise(t.databaseUrl!);
-    await vandalise(target.url);
-    await expect(expectTargetEqualsSource(t.server.ctx.db, t.databaseUrl!, t.projectId)).rejects.toThrow();
+  it(
+    'repairs hand-made edits, deletions, un-deletions and resurrections, in the own database and in a target',
+    { timeout: 120_000 },
+    async () => {
+      const vandalise = async (url: string) =>
+        withClient(url, async (c) => {
+          await c.query(`UPDATE neon_auth.users_sync SET raw_json = jsonb_set(raw_json, '{display_name}', '"Mallory"') WHERE id = $1`, [
+            ids[0],
+          ]);
+          await c.query('UPDATE neon_auth.users_sync SET updated_at = now() WHERE id = $1', [ids[1]]);
+          await c.query('DELETE FROM neon_auth.users_sync WHERE id = $1', [ids[2]]);
+          await c.query('UPDATE neon_auth.users_sync SET deleted_at = NULL WHERE id = $1', [ids[4]]);
+          await c.query(
+            `INSERT INTO neon_auth.users_sync (raw_json) VALUES (jsonb_build_object('id', $1::text, 'display_name', 'ghost'))`,
+            [ids[5]],
+          );
+          // Not drift: last_active_at_millis moves on token refresh, which is not a user change.
+          await c.query(`UPDATE neon_auth.users_sync SET raw_json = jsonb_set(raw_json, '{last_active_at_millis}', '1') WHERE id = $1`, [
+            ids[3],
+          ]);
+        });
+      await vandalise(t.databaseUrl!);
+      await vandalise(target.url);
+      await expect(expectTargetEqualsSource(t.server.ctx.db, t.databaseUrl!, t.projectId)).rejects.toThrow();
 
-    const reports = await cli('sync', 'resync', '--project', t.projectId, '--json');
-    expect(reports).toEqual([
-      expect.objectContaining({ target: 'server', compared: 6, repaired: 5 }),
-      expect.objectContaining({ compared: 6, repaired: 5 }),
-    ]);
-    await expectTargetEqualsSource(t.server.ctx.db, t.databaseUrl!, t.projectId);
-    await expectTargetEqualsSource(t.server.ctx.db, target.url, t.projectId);
-    // A second run finds nothing to do.
-    expect((await cli('sync', 'resync', '--project', t.projectId, '--json')).map((r: { repaired: number }) => r.repaired)).toEqual([0, 0]);
-  });
+      const reports = await cli('sync', 'resync', '--project', t.projectId, '--json');
+      expect(reports).toEqual([
+        expect.objectContaining({ target: 'server', compared: 6, repaired: 5 }),
+        expect.objectContaining({ compared: 6, repaired: 5 }),
+      ]);
+      await expectTargetEqualsSource(t.server.ctx.db, t.databaseUrl!, t.projectId);
+      await expectTargetEqualsSource(t.server.ctx.db, target.url, t.projectId);
+      // A second run finds nothing to do.
+      expect((await cli('sync', 'resync', '--project', t.projectId, '--json')).map((r: { repaired: number }) => r.repaired)).toEqual([
+        0, 0,
+      ]);
+    },
+  );
 
   it('re-creates a dropped table and refills it (in a target, also the bookkeeping schema)', { timeout: 120_000 }, async () => {
     await t.server.sync.stop(); // so that the repair below is resync's, not the worker's self-healing
@@ -85,7 +102,10 @@ describe('resync', () => {
     onTestFinished(() => worker.stop());
     const later = await call(t, { projectId: t.projectId, keys: t.keys }, 'POST', '/users', { display_name: 'After repair' });
     await eventually(async () => {
-      const row = await withClient(target.url, async (c) => (await c.query('SELECT name FROM neon_auth.users_sync WHERE id = $1', [later.json.id])).rows[0]);
+      const row = await withClient(
+        target.url,
+        async (c) => (await c.query('SELECT name FROM neon_auth.users_sync WHERE id = $1', [later.json.id])).rows[0],
+      );
       expect(row?.name).toBe('After repair');
     });
   });
@@ -96,7 +116,9 @@ describe('resync', () => {
       expect.objectContaining({ target: 'server', mode: 'same-transaction', pending: 0, lagSeconds: 0 }),
       expect.objectContaining({ mode: 'outbox', pending: 0, lastError: null }),
     ]);
-    await expect(cli('sync', 'status', '--project', 'nope', '--json')).rejects.toMatchObject({ stderr: expect.stringContaining('No project with the ID "nope"') });
+    await expect(cli('sync', 'status', '--project', 'nope', '--json')).rejects.toMatchObject({
+      stderr: expect.stringContaining('No project with the ID "nope"'),
+    });
     await expect(cli('users', 'erase', '--project', t.projectId, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
       stderr: expect.stringMatching(/^authsync: The project has no user/),
     });

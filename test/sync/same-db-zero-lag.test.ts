@@ -43,7 +43,9 @@ describe('users_sync in the same database', () => {
       inserted += 1;
     }
     expect(inserted).toBe(100);
-    const { rows } = await app.query('SELECT count(*)::int AS n FROM todos t JOIN neon_auth.users_sync u ON u.id = t.user_id WHERE u.deleted_at IS NULL');
+    const { rows } = await app.query(
+      'SELECT count(*)::int AS n FROM todos t JOIN neon_auth.users_sync u ON u.id = t.user_id WHERE u.deleted_at IS NULL',
+    );
     expect(rows[0].n).toBe(100);
   });
 });

@@ -49,7 +49,14 @@ export function clientHeadersFor(p: { projectId: string; keys: ProjectKeys }): R
   };
 }
 
-export async function call(t: TestServer, p: SyncProject | { projectId: string; keys: ProjectKeys }, method: string, route: string, body?: unknown, client = false) {
+export async function call(
+  t: TestServer,
+  p: SyncProject | { projectId: string; keys: ProjectKeys },
+  method: string,
+  route: string,
+  body?: unknown,
+  client = false,
+) {
   const response = await fetch(`${t.apiUrl}${route}`, {
     method,
     headers: client ? clientHeadersFor(p) : serverHeadersFor(p),
@@ -82,14 +89,22 @@ export async function expectedRows(source: Database, projectId: string): Promise
   const expected = new Map<string, RowState>();
   const users = await source.query<UserRow>(`SELECT ${USER_COLUMNS} FROM authsync.users WHERE project_id = $1`, [projectId]);
   for (const u of users.rows) {
-    expected.set(u.id, { raw: strip(toServerUser(u)), updated_at: Number(u.version) === 1 ? null : u.updated_at.toISOString(), deleted_at: null });
+    expected.set(u.id, {
+      raw: strip(toServerUser(u)),
+      updated_at: Number(u.version) === 1 ? null : u.updated_at.toISOString(),
+      deleted_at: null,
+    });
   }
-  const tombs = await source.query<{ user_id: string; kind: string; raw_json: Record<string, unknown>; updated_at: Date | null; deleted_at: Date }>(
-    'SELECT user_id, kind, raw_json, updated_at, deleted_at FROM authsync.sync_tombstones WHERE project_id = $1',
-    [projectId],
-  );
+  const tombs = await source.query<{
+    user_id: string;
+    kind: string;
+    raw_json: Record<string, unknown>;
+    updated_at: Date | null;
+    deleted_at: Date;
+  }>('SELECT user_id, kind, raw_json, updated_at, deleted_at FROM authsync.sync_tombstones WHERE project_id = $1', [projectId]);
   for (const t of tombs.rows) {
-    if (t.kind === 'deleted') expected.set(t.user_id, { raw: strip(t.raw_json), updated_at: iso(t.updated_at), deleted_at: t.deleted_at.toISOString() });
+    if (t.kind === 'deleted')
+      expected.set(t.user_id, { raw: strip(t.raw_json), updated_at: iso(t.updated_at), deleted_at: t.deleted_at.toISOString() });
   }
   return expected;
 }
@@ -97,10 +112,12 @@ export async function expectedRows(source: Database, projectId: string): Promise
 /** The project's rows in a target (ids of the given project's users and tombstones). */
 export async function targetRows(url: string, ids: Iterable<string>): Promise<Map<string, RowState>> {
   return withClient(url, async (client) => {
-    const { rows } = await client.query<{ id: string; raw_json: Record<string, unknown>; updated_at: Date | null; deleted_at: Date | null }>(
-      'SELECT id, raw_json, updated_at, deleted_at FROM neon_auth.users_sync WHERE id = ANY($1)',
-      [[...ids]],
-    );
+    const { rows } = await client.query<{
+      id: string;
+      raw_json: Record<string, unknown>;
+      updated_at: Date | null;
+      deleted_at: Date | null;
+    }>('SELECT id, raw_json, updated_at, deleted_at FROM neon_auth.users_sync WHERE id = ANY($1)', [[...ids]]);
     return new Map(rows.map((r) => [r.id, { raw: strip(r.raw_json), updated_at: iso(r.updated_at), deleted_at: iso(r.deleted_at) }]));
   });
 }

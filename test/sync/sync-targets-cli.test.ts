@@ -40,7 +40,12 @@ describe('authsync sync targets', { timeout: 120_000 }, () => {
     await createUser('before-2@example.com');
     const added = await runCli(['sync', 'targets', 'add', ...common, '--target', target.url, '--json']);
     expect(added.code, added.stderr).toBe(0);
-    expect(JSON.parse(added.stdout)).toEqual({ projectId: t.projectId, target: databaseKey(target.url), purpose: 'sync_target', tableReady: true });
+    expect(JSON.parse(added.stdout)).toEqual({
+      projectId: t.projectId,
+      target: databaseKey(target.url),
+      purpose: 'sync_target',
+      tableReady: true,
+    });
 
     await eventually(() => expectTargetEqualsSource(t.server.ctx.db, target.url, t.projectId));
     const later = await createUser('after-add@example.com');
@@ -70,16 +75,23 @@ describe('authsync sync targets', { timeout: 120_000 }, () => {
       );
       expect(rows[0]!.n).toBe('0');
     });
-    const before = await withClient(target.url, async (c) => Number((await c.query('SELECT count(*) FROM neon_auth.users_sync')).rows[0].count));
+    const before = await withClient(target.url, async (c) =>
+      Number((await c.query('SELECT count(*) FROM neon_auth.users_sync')).rows[0].count),
+    );
     expect(before).toBe(3);
     const afterRemoval = await createUser('after-remove@example.com');
     // ...and with no external target left, the outbox is pruned down to nothing.
     await eventually(async () => {
-      const { rows } = await t.server.ctx.db.query<{ n: string }>('SELECT count(*)::text AS n FROM authsync.sync_outbox WHERE project_id = $1', [t.projectId]);
+      const { rows } = await t.server.ctx.db.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM authsync.sync_outbox WHERE project_id = $1',
+        [t.projectId],
+      );
       expect(rows[0]!.n).toBe('0');
     });
     expect((await targetRows(target.url, [afterRemoval])).size).toBe(0);
-    expect(await withClient(target.url, async (c) => Number((await c.query('SELECT count(*) FROM neon_auth.users_sync')).rows[0].count))).toBe(before);
+    expect(
+      await withClient(target.url, async (c) => Number((await c.query('SELECT count(*) FROM neon_auth.users_sync')).rows[0].count)),
+    ).toBe(before);
   });
 
   it('refuses the app database, an unknown target and a bad URL, with a clear message', async () => {
@@ -87,7 +99,16 @@ describe('authsync sync targets', { timeout: 120_000 }, () => {
     expect(own.code).toBe(1);
     expect(own.stderr).toContain("is the server's own database, which keeps users_sync for its projects: it is not an extra target.");
     const external = await createSyncProject(t, { externalApp: true });
-    const app = await runCli(['sync', 'targets', 'remove', '--project', external.projectId, ...common.slice(2), '--target', external.app!.url]);
+    const app = await runCli([
+      'sync',
+      'targets',
+      'remove',
+      '--project',
+      external.projectId,
+      ...common.slice(2),
+      '--target',
+      external.app!.url,
+    ]);
     expect(app.code).toBe(1);
     expect(app.stderr).toContain("is the project's app database, not an extra target: it cannot be removed.");
     await external.app!.drop();
@@ -97,7 +118,19 @@ describe('authsync sync targets', { timeout: 120_000 }, () => {
     const bad = await runCli(['sync', 'targets', 'add', ...common, '--target', 'not a url']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('"not a url" is not a database URL.');
-    const noProject = await runCli(['sync', 'targets', 'add', '--project', '00000000-0000-4000-8000-000000000000', '--target', target.url, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir]);
+    const noProject = await runCli([
+      'sync',
+      'targets',
+      'add',
+      '--project',
+      '00000000-0000-4000-8000-000000000000',
+      '--target',
+      target.url,
+      '--database-url',
+      t.databaseUrl!,
+      '--data-dir',
+      t.dataDir,
+    ]);
     expect(noProject.code).toBe(1);
     expect(noProject.stderr).toContain('No project with the ID');
   });

@@ -31,7 +31,8 @@ export const oauthToken = endpoint({
       throw errors.invalidOAuthClientIdOrSecret(body.client_id);
     }
     const session = await useSession(ctx.db, body.refresh_token);
-    const user = session && session.project_id === project.project.id ? await ctx.users.get(session.project_id, session.user_id) : undefined;
+    const user =
+      session && session.project_id === project.project.id ? await ctx.users.get(session.project_id, session.user_id) : undefined;
     if (!session || !user) throw errors.refreshTokenNotFoundOrExpired();
     await ctx.users.touchLastActive(user.id);
     return ok({

@@ -21,7 +21,8 @@ export const refreshCurrentSession = endpoint({
     const refreshToken = stackHeader(headers, 'refresh-token');
     if (refreshToken === undefined) throw errors.refreshTokenNotFoundOrExpired();
     const session = await useSession(ctx.db, refreshToken);
-    const user = session && session.project_id === auth.project.project.id ? await ctx.users.get(session.project_id, session.user_id) : undefined;
+    const user =
+      session && session.project_id === auth.project.project.id ? await ctx.users.get(session.project_id, session.user_id) : undefined;
     if (!session || !user) throw errors.refreshTokenNotFoundOrExpired();
     await ctx.users.touchLastActive(user.id);
     return ok({ access_token: await mintAccessToken(ctx, user, session.id) });
@@ -36,7 +37,12 @@ export const signOut = endpoint({
     if (!auth.token) throw errors.userAuthenticationRequired();
     const sessionId = auth.token.payload.refresh_token_id;
     if (typeof sessionId !== 'string') {
-      throw errors.accessTokenExpired({ expiredAtMillis: null, projectId: auth.project.project.id, userId: auth.token.payload.sub, refreshTokenId: null });
+      throw errors.accessTokenExpired({
+        expiredAtMillis: null,
+        projectId: auth.project.project.id,
+        userId: auth.token.payload.sub,
+        refreshTokenId: null,
+      });
     }
     if (!(await deleteSession(ctx.db, auth.project.project.id, sessionId))) throw errors.refreshTokenNotFoundOrExpired();
     return ok({ success: true });
@@ -49,7 +55,12 @@ export const createServerSession = endpoint({
   access: ['server', 'admin'],
   body: z.object({
     user_id: uuidField,
-    expires_in_millis: z.number().int().min(1000).max(10 * 365 * 24 * 3600 * 1000).optional(),
+    expires_in_millis: z
+      .number()
+      .int()
+      .min(1000)
+      .max(10 * 365 * 24 * 3600 * 1000)
+      .optional(),
     is_impersonation: z.boolean().optional(),
   }),
   handler: async ({ ctx, auth, body }) => {

@@ -14,7 +14,8 @@ export const listTeams = endpoint({
   access: ['client', 'server', 'admin'],
   query: z.object({ user_id: z.string().max(64).optional() }),
   handler: async ({ auth, query }) => {
-    if (auth.accessType === 'client' && query.user_id !== 'me') throw errors.schemaError('Request validation failed:\n  - query.user_id: client access may only list the teams of "me"');
+    if (auth.accessType === 'client' && query.user_id !== 'me')
+      throw errors.schemaError('Request validation failed:\n  - query.user_id: client access may only list the teams of "me"');
     if (query.user_id !== undefined) resolveUserId(auth, query.user_id);
     return ok({ items: [], is_paginated: false });
   },

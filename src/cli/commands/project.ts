@@ -41,7 +41,11 @@ export function registerProject(program: Command): void {
       .option('--json', 'print one JSON object'),
   ).action(async (options: CreateOptions) => {
     const config = configFrom(options);
-    const { project: created, keys, baseUrl } = await withContext(config, async (ctx) => {
+    const {
+      project: created,
+      keys,
+      baseUrl,
+    } = await withContext(config, async (ctx) => {
       const made = await createProject(ctx.db, ctx.box, {
         displayName: options.name,
         ...(options.id ? { id: options.id } : {}),
@@ -54,13 +58,16 @@ export function registerProject(program: Command): void {
         },
       });
       // neon_auth.users_sync in the app database and the sync targets; a target down now is set up by the server later.
-      await provisionProject(ctx, made.project.id).catch((error: Error) => process.stderr.write(`authsync: warning: ${provisioningWarning(error)}\n`));
+      await provisionProject(ctx, made.project.id).catch((error: Error) =>
+        process.stderr.write(`authsync: warning: ${provisioningWarning(error)}\n`),
+      );
       // What /sql will refuse or cannot prevent in the app database, said now rather than at the first request.
       const sql = new SqlService(ctx);
       const findings = await sqlDatabaseFindings(sql, made.project.id)
         .catch(() => undefined)
         .finally(() => sql.close());
-      if (findings && !findings.passwordPath.serve && config.sqlPasswordAuth === 'auto') process.stderr.write(`authsync: warning: ${findings.passwordPath.reason}.\n`);
+      if (findings && !findings.passwordPath.serve && config.sqlPasswordAuth === 'auto')
+        process.stderr.write(`authsync: warning: ${findings.passwordPath.reason}.\n`);
       if (findings?.endUsersCanSignal) process.stderr.write(`authsync: warning: ${findings.dbKey}: ${SIGNAL_WARNING}.\n`);
       return { ...made, baseUrl: await printedBaseUrl(ctx.db, config) };
     });
@@ -95,11 +102,18 @@ export function registerProject(program: Command): void {
     const updated = await withContext(configFrom(options), (ctx) =>
       updateProject(ctx.db, options.id.toLowerCase(), {
         ...(options.name !== undefined ? { displayName: options.name } : {}),
-        config: options.allowAnonymousOnAuthenticated !== undefined ? { sql_anonymous_tokens_as_authenticated: options.allowAnonymousOnAuthenticated } : {},
+        config:
+          options.allowAnonymousOnAuthenticated !== undefined
+            ? { sql_anonymous_tokens_as_authenticated: options.allowAnonymousOnAuthenticated }
+            : {},
       }),
     );
     if (!updated) throw new ProjectInputError(`There is no project ${options.id}.`);
-    const result = { projectId: updated.id, displayName: updated.displayName, allowAnonymousOnAuthenticated: updated.config.sql_anonymous_tokens_as_authenticated };
+    const result = {
+      projectId: updated.id,
+      displayName: updated.displayName,
+      allowAnonymousOnAuthenticated: updated.config.sql_anonymous_tokens_as_authenticated,
+    };
     if (options.json) printJson(result);
     else printFields(result);
   });
@@ -107,8 +121,16 @@ export function registerProject(program: Command): void {
   withDatabaseOptions(project.command('list').description('list projects').option('--json', 'print JSON')).action(
     async (options: DatabaseOptions & { json?: boolean }) => {
       const config = configFrom(options);
-      const { projects, baseUrl } = await withContext(config, async (ctx) => ({ projects: await listProjects(ctx.db), baseUrl: await printedBaseUrl(ctx.db, config) }));
-      const rows = projects.map((p) => ({ projectId: p.id, displayName: p.displayName, createdAt: p.createdAt.toISOString(), jwksUrl: jwksUrl(baseUrl, p.id) }));
+      const { projects, baseUrl } = await withContext(config, async (ctx) => ({
+        projects: await listProjects(ctx.db),
+        baseUrl: await printedBaseUrl(ctx.db, config),
+      }));
+      const rows = projects.map((p) => ({
+        projectId: p.id,
+        displayName: p.displayName,
+        createdAt: p.createdAt.toISOString(),
+        jwksUrl: jwksUrl(baseUrl, p.id),
+      }));
       if (options.json) printJson(rows);
       else for (const row of rows) process.stdout.write(`${row.projectId}  ${row.displayName}  (created ${row.createdAt})\n`);
     },

@@ -23,18 +23,23 @@ export function registerRls(program: Command): void {
 
   rls
     .command('install')
-    .description("install the RLS kit (roles authenticated/anonymous, schema auth, grants) into an app database")
-    .requiredOption('--database-url <url>', 'the app database, as its owner with CREATEROLE (a superuser once if a kit role has SUPERUSER, BYPASSRLS or REPLICATION to take away: see docs/rls.md)')
+    .description('install the RLS kit (roles authenticated/anonymous, schema auth, grants) into an app database')
+    .requiredOption(
+      '--database-url <url>',
+      'the app database, as its owner with CREATEROLE (a superuser once if a kit role has SUPERUSER, BYPASSRLS or REPLICATION to take away: see docs/rls.md)',
+    )
     .option('--data-dir <dir>', 'where the server secret is kept (env AUTHSYNC_DATA_DIR); the role passwords derive from it')
     .option('--extension-dir <dir>', "also write a no-op pg_session_jwt extension there (PostgreSQL's sharedir/extension)")
     .action(async (options: { databaseUrl: string; dataDir?: string; extensionDir?: string }) => {
       const config = configFrom({ ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
       const db = openPostgres(options.databaseUrl, { max: 1, applicationName: 'authsync-rls-install' });
       try {
-        await installKit(db, { serverSecret: readOrCreateSecret(config) }).catch((error: { code?: string; message: string; hint?: string }) => {
-          // A privilege the installer lacks: the message and PostgreSQL's hint (what to run instead), without a stack.
-          throw error.code === '42501' ? new Error(error.hint ? `${error.message}\n${error.hint}` : error.message) : error;
-        });
+        await installKit(db, { serverSecret: readOrCreateSecret(config) }).catch(
+          (error: { code?: string; message: string; hint?: string }) => {
+            // A privilege the installer lacks: the message and PostgreSQL's hint (what to run instead), without a stack.
+            throw error.code === '42501' ? new Error(error.hint ? `${error.message}\n${error.hint}` : error.message) : error;
+          },
+        );
         if (await endUsersCanSignalBackends(db)) process.stderr.write(`authsync: warning: ${SIGNAL_WARNING}.\n`);
       } finally {
         await db.close();
@@ -43,7 +48,9 @@ export function registerRls(program: Command): void {
       if (options.extensionDir) {
         for (const file of writeExtensionFiles(options.extensionDir)) process.stdout.write(`wrote ${file}\n`);
       } else {
-        process.stdout.write('CREATE EXTENSION pg_session_jwt works through /sql; for direct connections add --extension-dir "$(pg_config --sharedir)/extension".\n');
+        process.stdout.write(
+          'CREATE EXTENSION pg_session_jwt works through /sql; for direct connections add --extension-dir "$(pg_config --sharedir)/extension".\n',
+        );
       }
     });
 
@@ -54,7 +61,7 @@ export function registerRls(program: Command): void {
       .command('add')
       .description('accept tokens signed by the keys at a JWKS URL (ES256, RS256 or EdDSA)')
       .requiredOption('--project <id>', 'project ID')
-      .requiredOption('--jwks-url <url>', 'the provider\'s JWKS URL (https)')
+      .requiredOption('--jwks-url <url>', "the provider's JWKS URL (https)")
       .option('--audience <aud>', "require this value in the token's aud")
       .option('--json', 'print JSON'),
   ).action(async (options: ProviderOptions) => {
@@ -67,7 +74,11 @@ export function registerRls(program: Command): void {
   });
 
   withDatabaseOptions(
-    providers.command('list').description("list a project's providers").requiredOption('--project <id>', 'project ID').option('--json', 'print JSON'),
+    providers
+      .command('list')
+      .description("list a project's providers")
+      .requiredOption('--project <id>', 'project ID')
+      .option('--json', 'print JSON'),
   ).action(async (options: ProviderOptions) => {
     const list = await withContext(configFrom(options), async (ctx) => {
       await requireProject(ctx.db, options.project);

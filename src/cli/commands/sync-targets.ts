@@ -24,7 +24,8 @@ export function registerSyncTargets(sync: Command): void {
   ).action(async (options: TargetCommandOptions) => {
     const added = await withContext(configFrom(options), (ctx) => addSyncTarget(ctx, options.project, options.target));
     // A database that cannot be reached yet is set up (and filled) by the server when it can.
-    if (added.setupError !== undefined) process.stderr.write(`authsync: warning: could not prepare ${added.key} yet (${added.setupError}); the server retries.\n`);
+    if (added.setupError !== undefined)
+      process.stderr.write(`authsync: warning: could not prepare ${added.key} yet (${added.setupError}); the server retries.\n`);
     const result = { projectId: added.projectId, target: added.key, purpose: added.purpose, tableReady: added.setupError === undefined };
     if (options.json) return printJson(result);
     process.stdout.write(

@@ -33,7 +33,11 @@ export function registerSync(program: Command): void {
   const sync = program.command('sync').description('neon_auth.users_sync: status, repair, grants');
 
   withDatabaseOptions(
-    sync.command('status').description('per target: pending changes, lag, last applied, last error').option('--project <id>', 'one project').option('--json', 'print JSON'),
+    sync
+      .command('status')
+      .description('per target: pending changes, lag, last applied, last error')
+      .option('--project <id>', 'one project')
+      .option('--json', 'print JSON'),
   ).action(async (options: TargetOptions) => {
     const statuses = await withContext(configFrom(options), async (ctx) => {
       await selectTargets(ctx, { projectId: options.project });
@@ -74,7 +78,9 @@ export function registerSync(program: Command): void {
   withDatabaseOptions(
     sync
       .command('grant')
-      .description('give an app role USAGE on neon_auth and SELECT, REFERENCES on users_sync (re-runnable; kept when the table is re-created)')
+      .description(
+        'give an app role USAGE on neon_auth and SELECT, REFERENCES on users_sync (re-runnable; kept when the table is re-created)',
+      )
       .requiredOption('--project <id>', 'the project')
       .requiredOption('--role <role>', 'the database role of the app')
       .option('--target <url>', 'one database of the project (default: all)'),
@@ -90,7 +96,9 @@ export function registerSync(program: Command): void {
   withDatabaseOptions(
     sync
       .command('typed-view')
-      .description('create neon_auth.users_sync_typed: typed columns (email_verified, profile_image_url, is_anonymous, ...) over users_sync')
+      .description(
+        'create neon_auth.users_sync_typed: typed columns (email_verified, profile_image_url, is_anonymous, ...) over users_sync',
+      )
       .requiredOption('--project <id>', 'the project')
       .option('--target <url>', 'one database of the project (default: all)'),
   ).action(async (options: TargetOptions) => {

@@ -11,13 +11,16 @@ export function registerUsers(program: Command): void {
   withDatabaseOptions(
     users
       .command('erase')
-      .description('delete a user (live or already deleted) and remove its neon_auth.users_sync row everywhere; unlike a delete, ON DELETE CASCADE / SET NULL fire')
+      .description(
+        'delete a user (live or already deleted) and remove its neon_auth.users_sync row everywhere; unlike a delete, ON DELETE CASCADE / SET NULL fire',
+      )
       .requiredOption('--project <id>', 'the project')
       .argument('<user-id>', 'the user ID'),
   ).action(async (userId: string, options: DatabaseOptions & { project: string }) => {
     await withContext(configFrom(options), async (ctx) => {
       await selectTargets(ctx, { projectId: options.project });
-      if (!(await eraseUser(ctx, options.project.toLowerCase(), userId))) throw new SyncSetupError(`The project has no user with the ID "${userId}".`);
+      if (!(await eraseUser(ctx, options.project.toLowerCase(), userId)))
+        throw new SyncSetupError(`The project has no user with the ID "${userId}".`);
     });
     process.stdout.write(`erased ${userId}\n`);
   });

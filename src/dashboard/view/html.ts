@@ -11,7 +11,10 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 /** A date for tables: ISO-like, in UTC, readable at a glance. */
 export function formatDate(date: Date | null | undefined): string {
   if (!date) return '—';
-  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 export function yesNo(value: boolean): Html {
