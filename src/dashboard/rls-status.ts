@@ -5,7 +5,7 @@
 import type { AppContext } from '../context/app-context.js';
 import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { installedKitVersion } from '../rls/install.js';
-import { END_USER_ROLES } from '../rls/kit-sql.js';
+import { END_USER_ROLES } from '../rls/end-user-roles.js';
 import { sqlDatabaseFindings, type SqlDatabaseFindings } from '../sql/database-checks.js';
 import type { SqlService } from '../sql/service.js';
 

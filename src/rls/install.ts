@@ -3,20 +3,12 @@
  * the identity store and the Neon-documented grants. Idempotent; run for every project's app database at
  * provisioning and by `authsync rls install`.
  */
-import { createHmac } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
 import { quoteLiteral } from '../db/database.js';
 import { APPLY_PUBLIC_PROFILES_SQL } from '../sync/public-profiles.js';
 import { ensureUsersSyncTable } from '../sync/users-sync-table.js';
-import { END_USER_ROLES, KIT_SQL, KIT_VERSION, ROLES_SQL, UPGRADE_FROM_6_SQL, type EndUserRole } from './kit-sql.js';
-
-/**
- * The login password of an end-user role, derived from the server secret: every authsync server that shares the
- * secret computes the same one, and nobody else can. Clients never see it; they present tokens instead.
- */
-export function rolePassword(serverSecret: string, role: EndUserRole): string {
-  return createHmac('sha256', serverSecret).update(`authsync rls role password v1:${role}`).digest('base64url');
-}
+import { END_USER_ROLES, ROLES_SQL, rolePassword } from './end-user-roles.js';
+import { KIT_SQL, KIT_VERSION, UPGRADE_FROM_6_SQL } from './kit-sql.js';
 
 export interface InstallOptions {
   /** Server secret the role passwords derive from. */

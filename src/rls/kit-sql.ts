@@ -10,95 +10,16 @@
  * made with the key authsync registered for *this* backend and a `jti` greater than any seen on it.
  * `authsync_rls.end_request()` and DISCARD SEQUENCES only clear it. See docs/rls.md, "How identity is kept".
  *
- * Every statement is idempotent; the script runs at every provisioning.
+ * Every statement is idempotent; the script runs at every provisioning. The cluster-wide roles it grants to are
+ * created by end-user-roles.ts.
  */
-
-/** The roles whose sessions run client SQL. */
-export const END_USER_ROLES = ['authenticated', 'anonymous'] as const;
-export type EndUserRole = (typeof END_USER_ROLES)[number];
-
-/** NOLOGIN owner of the kit's schemas and SECURITY DEFINER functions. */
-export const KIT_OWNER_ROLE = 'authsync_rls_owner';
+import { KIT_OWNER_ROLE } from './end-user-roles.js';
 
 /** The last second PostgreSQL's to_timestamp() represents (9999-12-31 23:59:59 UTC): identities never expire later. */
 const MAX_EXPIRES_EPOCH = 253_402_300_799;
 
 /** Bumped whenever the script below changes; recorded in authsync_rls.kit. */
 export const KIT_VERSION = 7;
-
-/**
- * One cluster-wide role of the kit, created or brought to the attributes the kit needs. Attributes are read from
- * pg_roles first and altered only where they differ: on PostgreSQL 15 even naming SUPERUSER, BYPASSRLS or REPLICATION
- * in ALTER ROLE (to turn them off) needs a superuser, so a CREATEROLE installer passes when the roles are new or already
- * right. A role that holds one of those powers stops a non-superuser installer with a message naming the power and
- * the one-time fix. `endUser`: also never CREATEDB, CREATEROLE or REPLICATION (sessions of end users run client SQL).
- */
-export function ensureRoleSql(role: string, { login, endUser }: { login: boolean; endUser: boolean }): string {
-  const created = endUser
-    ? `${login ? 'LOGIN' : 'NOLOGIN'} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT`
-    : `${login ? 'LOGIN' : 'NOLOGIN'} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT`;
-  return `DO $role$
-DECLARE
-  r record;
-  superuser_only text;
-  changes text;
-BEGIN
-  SELECT * INTO r FROM pg_catalog.pg_roles WHERE rolname = '${role}';
-  IF NOT FOUND THEN
-    CREATE ROLE ${role} ${created};
-    RETURN;
-  END IF;
-  -- Powers that only a superuser may take away.
-  superuser_only := concat_ws(', ', CASE WHEN r.rolsuper THEN 'SUPERUSER' END, CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END${
-    endUser
-      ? `,
-    CASE WHEN r.rolreplication THEN 'REPLICATION' END`
-      : ''
-  });
-  IF superuser_only <> '' AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
-    RAISE EXCEPTION 'authsync: role ${role} has %; taking it away needs SUPERUSER, which % does not have', superuser_only, current_user
-      USING ERRCODE = '42501',
-        HINT = 'Run once as a superuser: authsync rls install --database-url <a superuser''s URL of this database>. Later installs need only CREATEROLE.';
-  END IF;
-  changes := concat_ws(' ',
-    CASE WHEN r.rolsuper THEN 'NOSUPERUSER' END,
-    CASE WHEN r.rolbypassrls THEN 'NOBYPASSRLS' END,
-    CASE WHEN r.rolcanlogin <> ${login} THEN '${login ? 'LOGIN' : 'NOLOGIN'}' END${
-      endUser
-        ? `,
-    CASE WHEN r.rolreplication THEN 'NOREPLICATION' END,
-    CASE WHEN r.rolcreatedb THEN 'NOCREATEDB' END,
-    CASE WHEN r.rolcreaterole THEN 'NOCREATEROLE' END`
-        : ''
-    });
-  IF changes <> '' THEN
-    EXECUTE 'ALTER ROLE ${role} ' || changes;
-  END IF;
-END
-$role$;`;
-}
-
-/**
- * Cluster-wide roles. Needs CREATEROLE (or superuser); roles that existed before keep their members, but never the
- * powers that would bypass the policies (taking those away needs a superuser: see ensureRoleSql).
- */
-export const ROLES_SQL = `
-${ensureRoleSql(KIT_OWNER_ROLE, { login: false, endUser: false })}
-${ensureRoleSql('authenticated', { login: true, endUser: true })}
-${ensureRoleSql('anonymous', { login: true, endUser: true })}
--- The owner sees its end-user backends in pg_stat_get_activity (backend_start), so it is a member of them.
--- (Membership goes this way only: the end-user roles gain nothing.)
-GRANT authenticated TO ${KIT_OWNER_ROLE};
-GRANT anonymous TO ${KIT_OWNER_ROLE};
--- A non-superuser installer must be able to hand objects to the owner role.
-DO $member$
-BEGIN
-  IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
-    EXECUTE format('GRANT ${KIT_OWNER_ROLE} TO %I', current_user);
-  END IF;
-END
-$member$;
-`;
 
 /**
  * One of the identity readers (kit version 6; see the comment above them in KIT_SQL): the session's currval() of the

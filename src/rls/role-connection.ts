@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/database.js';
-import type { EndUserRole } from './kit-sql.js';
+import type { EndUserRole } from './end-user-roles.js';
 import { repairEndUserRole, RoleAlteredError, ROLE_SETTINGS_EXIST_SQL } from './role-repair.js';
 import { SessionKey } from './session-key.js';
 

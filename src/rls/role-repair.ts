@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Queryable } from '../db/database.js';
 import { quoteIdent, quoteLiteral } from '../db/database.js';
 import { retryConcurrentUpdate } from './install.js';
-import type { EndUserRole } from './kit-sql.js';
+import type { EndUserRole } from './end-user-roles.js';
 
 /** The role had settings of its own at login (the connection was closed; repairEndUserRole removes them). */
 export class RoleAlteredError extends Error {}

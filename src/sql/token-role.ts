@@ -5,7 +5,7 @@
  * every visitor. Neon's default JWKS does not hold anonymous users' keys, so there the token is refused too.
  */
 import type { AppContext } from '../context/app-context.js';
-import type { EndUserRole } from '../rls/kit-sql.js';
+import type { EndUserRole } from '../rls/end-user-roles.js';
 import type { VerifiedClaims } from '../rls/verify-token.js';
 import { badRequest } from './neon-errors.js';
 

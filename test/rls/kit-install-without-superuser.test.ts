@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.js';
 import { installKit } from '../../src/rls/install.js';
-import { ensureRoleSql } from '../../src/rls/kit-sql.js';
+import { ensureRoleSql } from '../../src/rls/end-user-roles.js';
 import { runCli } from '../cli/run-cli.js';
 import { adminQuery, databaseUrl } from '../helpers/databases.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';

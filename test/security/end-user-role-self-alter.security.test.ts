@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createProject } from '../../src/projects/projects.js';
 import { provisionProject } from '../../src/provisioning/provision.js';
-import { rolePassword } from '../../src/rls/install.js';
+import { rolePassword } from '../../src/rls/end-user-roles.js';
 import { readOrCreateSecret } from '../../src/server/secret.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
