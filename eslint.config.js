@@ -43,6 +43,13 @@ export default tseslint.config(
     ignores: ['src/config/**'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportSpecifier[imported.name='useCheapPasswordHashingForTests']",
+          message: 'Cheap password hashing is for tests only.',
+        },
+      ],
     },
   },
   {

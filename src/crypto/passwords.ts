@@ -1,5 +1,6 @@
 /**
- * Password hashing: argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1). Imported bcrypt hashes
+ * Password hashing: argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1; `password-cost.ts`, which tests lower for
+ * their own process). Imported bcrypt hashes
  * ($2a/$2b/$2y) are verified and replaced by argon2id at the next successful sign-in.
  *
  * Hash jobs (argon2id and bcrypt alike, both native) run on libuv's threadpool, never on the event loop; at most
@@ -9,9 +10,9 @@
 import os from 'node:os';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import { argon2Params } from './password-cost.js';
 
-/** Algorithm 2 = argon2id (a const enum in @node-rs/argon2'''s types, so spelled out here). */
-export const ARGON2_PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+export { ARGON2_PARAMS } from './password-cost.js';
 
 const BCRYPT_PATTERN = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
 
@@ -35,11 +36,23 @@ class Semaphore {
 const hashing = new Semaphore(Math.max(1, os.availableParallelism()));
 
 export function hashPassword(password: string): Promise<string> {
-  return hashing.run(() => argonHash(password, ARGON2_PARAMS));
+  const params = argon2Params();
+  return hashing.run(() => argonHash(password, params));
 }
 
-/** A valid argon2id hash of a random password: verifying against it costs what a real check costs. */
-let dummyHash: Promise<string> | undefined;
+/** `$argon2id$v=19$m=…,t=…,p=…$`: the prefix of a hash made at the current parameters. */
+function currentPrefix(): string {
+  const { memoryCost, timeCost, parallelism } = argon2Params();
+  return `$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}$`;
+}
+
+/** A valid argon2id hash of a random password at the current parameters: verifying against it costs what a real check costs. */
+let dummy: { prefix: string; hash: Promise<string> } | undefined;
+
+function dummyHash(): Promise<string> {
+  if (dummy?.prefix !== currentPrefix()) dummy = { prefix: currentPrefix(), hash: hashPassword(`dummy-${Math.random()}`) };
+  return dummy.hash;
+}
 
 export interface PasswordCheck {
   ok: boolean;
@@ -53,8 +66,8 @@ export interface PasswordCheck {
  */
 export async function checkPassword(password: string, stored: string | null | undefined): Promise<PasswordCheck> {
   if (!stored) {
-    dummyHash ??= hashPassword(`dummy-${Math.random()}`);
-    await hashing.run(async () => argonVerify(await dummyHash!, password));
+    const hash = await dummyHash();
+    await hashing.run(() => argonVerify(hash, password));
     return { ok: false };
   }
   if (isBcryptHash(stored)) {
@@ -64,10 +77,7 @@ export async function checkPassword(password: string, stored: string | null | un
     return ok ? { ok, rehash: await hashPassword(password) } : { ok };
   }
   const ok = await hashing.run(() => argonVerify(stored, password).catch(() => false));
-  if (
-    ok &&
-    !stored.startsWith(`$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},t=${ARGON2_PARAMS.timeCost},p=${ARGON2_PARAMS.parallelism}$`)
-  ) {
+  if (ok && !stored.startsWith(currentPrefix())) {
     return { ok, rehash: await hashPassword(password) };
   }
   return { ok };

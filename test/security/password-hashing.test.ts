@@ -3,12 +3,16 @@
  * sign-in and are replaced by argon2id; a sign-in for an unknown e-mail (or a user without a password) runs
  * one full argon2id verification against a hash of the same cost, instead of answering at once. That last
  * property is checked by counting the verifications the server performs, not by timing.
+ *
+ * Every other test file hashes at argon2's minimum cost (test/setup/cheap-password-hashing.ts); this one puts the
+ * production cost back before its server starts, and checks that a hash weaker than the current cost is replaced.
  */
 import type * as Argon2 from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ARGON2_PARAMS, argon2Params, TEST_ARGON2_PARAMS, useCheapPasswordHashingForTests } from '../../src/crypto/password-cost.js';
 import { api, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
-import { expectKnownError, signIn, signUp, uniqueEmail, userRow } from '../api/support.js';
+import { expectKnownError, signIn, signUp, uniqueEmail, userRow, type SignedUp } from '../api/support.js';
 
 /** Every argon2 verification the server runs, with the hash it verified against. */
 const verifications = vi.hoisted(() => [] as string[]);
@@ -26,12 +30,19 @@ vi.mock('@node-rs/argon2', async (importOriginal) => {
 
 const ARGON2ID = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{16,}\$[A-Za-z0-9+/]{32,}$/;
 
+const CHEAP_ARGON2ID = /^\$argon2id\$v=19\$m=8,t=1,p=1\$/;
+
 describe('password hashing', () => {
   let t: TestServer;
   beforeAll(async () => {
+    // The setup file made hashing cheap for this process; the tests of hashing run at the production cost.
+    expect(argon2Params()).toBe(TEST_ARGON2_PARAMS);
+    useCheapPasswordHashingForTests(false);
+    expect(argon2Params()).toEqual({ algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
     t = await startTestServer({ mode: 'postgres' });
   });
   afterAll(async () => {
+    useCheapPasswordHashingForTests(false);
     await t?.stop();
   });
 
@@ -78,6 +89,29 @@ describe('password hashing', () => {
       expect(sessions.rows.length).toBe(2);
     });
   }
+
+  it('replaces an argon2id hash weaker than the current cost at the next sign-in', async () => {
+    useCheapPasswordHashingForTests(true);
+    let alice: SignedUp;
+    try {
+      alice = await signUp(t, undefined, 'weak hash password 1');
+    } finally {
+      useCheapPasswordHashingForTests(false);
+    }
+    const weak = (await userRow(t, alice.userId))!.password_hash as string;
+    expect(weak).toMatch(CHEAP_ARGON2ID);
+    expect(argon2Params()).toBe(ARGON2_PARAMS);
+
+    // A wrong password leaves it alone; the right one signs in and stores a hash at the production cost.
+    expectKnownError(await signIn(t, alice.email, 'wrong password 1'), 'EMAIL_PASSWORD_MISMATCH', 400);
+    expect((await userRow(t, alice.userId))!.password_hash).toBe(weak);
+    expect((await signIn(t, alice.email, 'weak hash password 1')).status).toBe(200);
+    const upgraded = (await userRow(t, alice.userId))!.password_hash as string;
+    expect(upgraded).toMatch(ARGON2ID);
+    // A hash at the current cost is kept as it is.
+    expect((await signIn(t, alice.email, 'weak hash password 1')).status).toBe(200);
+    expect((await userRow(t, alice.userId))!.password_hash).toBe(upgraded);
+  });
 
   it('refuses hashes that are not bcrypt with a usable cost', async () => {
     for (const hash of [
