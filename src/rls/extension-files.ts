@@ -19,7 +19,7 @@ trusted = true
 export const SCRIPT_FILE = `-- authsync: pg_session_jwt compatibility shim. Checks that the authsync RLS kit is installed; creates nothing.
 DO $check$
 BEGIN
-  IF to_regclass('authsync_rls.kit') IS NULL OR to_regprocedure('auth.jwt_session_init(text)') IS NULL THEN
+  IF to_regprocedure('authsync_rls.use_identity(bytea, bigint)') IS NULL OR to_regprocedure('auth.jwt_session_init(text)') IS NULL THEN
     RAISE EXCEPTION 'pg_session_jwt is provided by the authsync RLS kit, which is not installed in this database'
       USING HINT = 'Run: authsync rls install --database-url <this database''s URL>';
   END IF;

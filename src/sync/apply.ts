@@ -25,7 +25,8 @@ export async function applyChanges(
 
 /**
  * The statement: $1 the changes (a JSON array), $2 the project. Also run inside the target-side function
- * authsync_sync.apply_outbox_batch (target-schema.ts), so the worker's batch is one round trip.
+ * authsync_sync.apply_outbox_batch (written out in migrations/users-sync/), so the worker's batch is one round trip: a
+ * change here needs a migration that replaces the function.
  */
 export function applySql(newer: '>' | '>='): string {
   return `WITH input AS (
