@@ -19,7 +19,8 @@ const LAYERS = [
   ['projects', 'users'],
   ['rate-limit', 'http'],
   ['db', 'crypto'],
-  ['config', 'errors'],
+  ['config'],
+  ['errors'],
 ];
 const layerPolicies = LAYERS.flatMap((layer, index) =>
   layer.map((name) => ({

@@ -4,8 +4,8 @@
  * 4xx is sent as 200 with the real status in `x-stack-actual-status`, as the SDK asks.
  */
 import type { Logger } from 'pino';
-import { KnownError, TextError, errors } from '../errors/known-errors.js';
-import { RateLimitedError } from '../rate-limit/rate-limited.js';
+import { AppError } from '../errors/app-error.js';
+import { KnownError, errors } from '../errors/known-errors.js';
 
 export const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
@@ -59,22 +59,27 @@ export function textResponse(status: number, text: string, options: ResponseOpti
   return new Response(text, { status, headers });
 }
 
-/** Any thrown value → a response. Unknown errors are logged and answered 500 without details. */
+/**
+ * Any thrown value → a response: the Stack face's one error mapper. A known error is Stack's JSON; any other
+ * AppError is plain text with its status and public message (with `Retry-After` when it has one: a 429 the SDK
+ * waits out and retries); anything else is logged with its stack and answered 500 without details.
+ */
 export function errorResponse(error: unknown, options: ResponseOptions, log: Logger): Response {
-  if (error instanceof KnownError) {
-    return jsonResponse({ status: error.status, body: error.toBody(), headers: { 'x-stack-known-error': error.code } }, options);
+  if (error instanceof KnownError) return knownErrorResponse(error, options);
+  if (error instanceof AppError) {
+    const retry: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+    return textResponse(error.status, error.message, options, retry);
   }
-  // A 429 is plain text with Retry-After and no known-error code, which the SDK waits out and retries.
-  if (error instanceof RateLimitedError)
-    return textResponse(429, error.message, options, { 'retry-after': String(error.retryAfterSeconds) });
-  if (error instanceof TextError) return textResponse(error.status, error.message, options);
   if (isInvalidInputFromDatabase(error)) {
     // A value that passed validation but that PostgreSQL still refuses (e.g. a NUL byte in text): the client's fault.
-    const known = errors.schemaError(`Invalid request: ${(error as Error).message}`);
-    return jsonResponse({ status: known.status, body: known.toBody(), headers: { 'x-stack-known-error': known.code } }, options);
+    return knownErrorResponse(errors.schemaError(`Invalid request: ${(error as Error).message}`), options);
   }
   log.error({ err: error, requestId: options.requestId }, 'unhandled error');
   return textResponse(500, 'Internal server error', options);
+}
+
+function knownErrorResponse(error: KnownError, options: ResponseOptions): Response {
+  return jsonResponse({ status: error.status, body: error.toBody(), headers: { 'x-stack-known-error': error.code } }, options);
 }
 
 /** PostgreSQL's "data exception" class (22xxx): invalid text representation, bad encoding, value too long... */

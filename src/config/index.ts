@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { AppError } from '../errors/app-error.js';
 
 /**
  * A rate limit written `N/WINDOW` (`30/5m`, `10/1m`, `100/1h`, `5/30s`): a bucket of N tokens refilled at N per
@@ -178,8 +179,6 @@ export interface ConfigFlags {
   allowEmbeddedSqlOnNetwork?: boolean;
 }
 
-export class ConfigError extends Error {}
-
 /** Builds the configuration from flags and an environment (default: `process.env`). */
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const raw = {
@@ -218,7 +217,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw new AppError('INVALID_CONFIGURATION', 400, `Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const value = parsed.data;
   const hostForUrl = value.host.includes(':') ? `[${value.host}]` : value.host;

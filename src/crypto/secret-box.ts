@@ -4,9 +4,13 @@
  * bearer secrets, which are hashed). Format: `v1.<iv>.<ciphertext>.<tag>`, each base64url.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AppError } from '../errors/app-error.js';
 import { deriveKey } from './secrets.js';
 
-export class SecretBoxError extends Error {}
+/** A sealed value that does not open: malformed, or sealed under another server secret. */
+export const SEALED_VALUE_UNREADABLE = 'SEALED_VALUE_UNREADABLE';
+
+const unreadable = (message: string) => new AppError(SEALED_VALUE_UNREADABLE, 500, message);
 
 export class SecretBox {
   private readonly key: Buffer;
@@ -24,14 +28,13 @@ export class SecretBox {
 
   open(sealed: string): string {
     const [version, iv, body, tag] = sealed.split('.');
-    if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined)
-      throw new SecretBoxError('Unknown sealed value format');
+    if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined) throw unreadable('Unknown sealed value format');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretBoxError('Cannot decrypt: the server secret is not the one this value was sealed with');
+      throw unreadable('Cannot decrypt: the server secret is not the one this value was sealed with');
     }
   }
 }

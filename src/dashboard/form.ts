@@ -1,15 +1,16 @@
 /**
- * Reading submitted forms and turning expected failures into messages for the page. An error that is not
- * one of these is a bug and goes on to the server's error handler.
+ * Reading submitted forms and turning failures the user can fix into messages for the page, through the one message
+ * mapper the CLI shares (errors/user-message.ts). Anything else is a bug and goes on to the server's error handler,
+ * which logs it with its stack and answers a generic 500.
  */
 import type { Context } from 'hono';
-import { ZodError } from 'zod';
-import { KnownError, TextError } from '../errors/known-errors.js';
-import { ProjectInputError } from '../projects/projects.js';
-import { ProviderInputError } from '../rls/providers.js';
+import { AppError } from '../errors/app-error.js';
+import { userMessage } from '../errors/user-message.js';
 
-/** A failure caused by what the user typed; its message is shown on the page. */
-export class DashboardInputError extends Error {}
+/** A failure caused by what the user typed in a dashboard form; its message is shown on the page. */
+export function inputError(message: string): AppError {
+  return new AppError('DASHBOARD_INPUT', 400, message);
+}
 
 export type Form = Record<string, string>;
 
@@ -23,27 +24,13 @@ export async function readForm(c: Context): Promise<Form> {
   return form;
 }
 
-/** The message to show for an expected failure, or undefined for a bug. */
-export function inputErrorMessage(error: unknown): string | undefined {
-  if (
-    error instanceof DashboardInputError ||
-    error instanceof ProjectInputError ||
-    error instanceof ProviderInputError ||
-    error instanceof TextError
-  )
-    return error.message;
-  if (error instanceof KnownError) return error.message;
-  if (error instanceof ZodError) return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
-  return undefined;
-}
-
 /** Runs `action`; an expected failure becomes a message, anything else is rethrown. */
 export async function attempt<T>(action: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   try {
     return { ok: true, value: await action() };
   } catch (error) {
-    const message = inputErrorMessage(error);
-    if (message === undefined) throw error;
-    return { ok: false, error: message };
+    const shown = userMessage(error);
+    if (!shown.expected) throw error;
+    return { ok: false, error: shown.message };
   }
 }

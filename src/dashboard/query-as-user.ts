@@ -7,13 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context/app-context.js';
 import { mintAccessToken } from '../auth/access-tokens.js';
 import { getAppDatabase } from '../projects/databases.js';
-import { SqlHttpError } from '../sql/neon-errors.js';
 import { projectSqlUrls } from '../sql/project-urls.js';
 import { parseSqlRequest } from '../sql/request.js';
 import type { Field } from '../sql/results.js';
 import type { SqlService } from '../sql/service.js';
 import type { UserRow } from '../users/user-object.js';
-import { DashboardInputError } from './form.js';
+import { inputError } from './form.js';
 
 /** The panel runs reads only: one statement, in a read-only transaction. */
 const READ = /^\s*(SELECT|WITH|TABLE|VALUES)\b/i;
@@ -25,8 +24,8 @@ export interface QueryTable {
 }
 
 export async function queryAsUser(ctx: AppContext, service: SqlService, user: UserRow, sql: string): Promise<QueryTable> {
-  if (!READ.test(sql)) throw new DashboardInputError('Only a SELECT (or WITH … SELECT) can be run here.');
-  if (sql.length > 10_000) throw new DashboardInputError('That query is too long for this panel.');
+  if (!READ.test(sql)) throw inputError('Only a SELECT (or WITH … SELECT) can be run here.');
+  if (sql.length > 10_000) throw inputError('That query is too long for this panel.');
   const app = await getAppDatabase(ctx.db, ctx.box, user.project_id);
   const urls = projectSqlUrls(ctx.config, user.project_id, app.url);
   // Anonymous users' tokens go to the `anonymous` role, as the Neon docs' anonymous@ URL does.
@@ -37,11 +36,7 @@ export async function queryAsUser(ctx: AppContext, service: SqlService, user: Us
   // Rows come back as /sql answers them (JSON text): arrays of the text values, read back here.
   const headers: Record<string, string> = { 'neon-batch-read-only': 'true', 'neon-array-mode': 'true', 'neon-raw-text-output': 'true' };
   const request = parseSqlRequest(JSON.stringify({ queries: [{ query: sql, params: [] }] }), (name) => headers[name]);
-  try {
-    const [result] = await service.run({ connectionString, authorization: `Bearer ${token}`, request });
-    return { fields: result!.fields, rows: result!.rows.map((row) => JSON.parse(row) as (string | null)[]) };
-  } catch (error) {
-    if (error instanceof SqlHttpError && error.status < 500) throw new DashboardInputError(error.message);
-    throw error;
-  }
+  // /sql's own refusals (a PostgreSQL error, a refused token...) are AppErrors: the page shows their message.
+  const [result] = await service.run({ connectionString, authorization: `Bearer ${token}`, request });
+  return { fields: result!.fields, rows: result!.rows.map((row) => JSON.parse(row) as (string | null)[]) };
 }

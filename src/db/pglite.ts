@@ -7,10 +7,9 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import lockfile from 'proper-lockfile';
+import { AppError } from '../errors/app-error.js';
 import { channelName, type Channel, type ChannelNames } from './channels.js';
 import type { Database, QueryResult, Queryable, Row } from './database.js';
-
-export class DataDirLockedError extends Error {}
 
 /** The PGlite instance behind a Database, for the /sql endpoint's embedded mode (which needs raw text results). */
 const pgliteHandles = new WeakMap<Database, PGlite>();
@@ -96,7 +95,9 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   } catch (error) {
     if ((error as { code?: string }).code !== 'ELOCKED') throw error;
     const pid = readPid(pidPath);
-    throw new DataDirLockedError(
+    throw new AppError(
+      'DATA_DIR_LOCKED',
+      409,
       `The data directory ${dataDir} is in use by another authsync process${pid ? ` (pid ${pid})` : ''}. ` +
         'PGlite allows one process per directory: stop that process, use another --data-dir, or point both at a PostgreSQL server with --database-url.',
     );

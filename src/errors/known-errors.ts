@@ -1,20 +1,23 @@
 /**
- * The error catalogue. Every error the API answers with is built here: known errors travel as
+ * The error catalogue of the Stack API. Every error the API answers with is built here: known errors travel as
  * `{code, error, details}` with the `x-stack-known-error` header (the Stack SDK decodes them by code and
  * rebuilds them from `details`), other errors as plain text. Codes are limited to those the oldest supported
- * SDK knows. Handlers throw; `api/respond.ts` turns the error into a response.
+ * SDK knows. Both are kinds of AppError; handlers throw, `api/respond.ts` turns the error into a response.
  */
+import { AppError, type AppErrorOptions } from './app-error.js';
+
 export type AccessType = 'client' | 'server' | 'admin';
 
-export class KnownError extends Error {
+/** A Stack known error: its code is one the SDK decodes, its details are Stack's. */
+export class KnownError extends AppError {
   constructor(
-    readonly code: string,
-    readonly status: number,
+    code: string,
+    status: number,
     message: string,
     /** Omitted from the body only for codes that carry no details. */
-    readonly details?: Record<string, unknown>,
+    details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(code, status, message, details === undefined ? {} : { details });
     this.name = 'KnownError';
   }
 
@@ -25,13 +28,13 @@ export class KnownError extends Error {
   }
 }
 
-/** An error answered as plain text, as the real server does for errors that are not known errors. */
-export class TextError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
+/**
+ * An error answered as plain text, as the real server does for errors that are not known errors. Its code is
+ * authsync's own and never goes on the wire (the SDK would take an unknown code for an outdated SDK).
+ */
+export class TextError extends AppError {
+  constructor(code: string, status: number, message: string, options: Omit<AppErrorOptions, 'details'> = {}) {
+    super(code, status, message, options);
     this.name = 'TextError';
   }
 }

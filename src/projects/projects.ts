@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.js';
 import { hashSecret, newProjectKey } from '../crypto/secrets.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { AppError } from '../errors/app-error.js';
 import { parseProjectConfig, projectConfigSchema, type ProjectConfig } from './project-config.js';
 import { addProjectDatabase } from './databases.js';
 import { createSigningKey } from './signing-keys.js';
@@ -46,7 +47,10 @@ export function isProjectId(value: string): boolean {
   return UUID_PATTERN.test(value);
 }
 
-export class ProjectInputError extends Error {}
+/** A project's settings the user gave and must fix (a malformed ID, a name too long, a taken ID...). */
+export function projectInputError(message: string): AppError {
+  return new AppError('PROJECT_INPUT', 400, message);
+}
 
 /** Creates a project with its keys and signing keys. The keys are returned once and stored only as hashes. */
 export async function createProject(
@@ -55,9 +59,9 @@ export async function createProject(
   input: CreateProjectInput,
 ): Promise<{ project: Project; keys: ProjectKeys }> {
   const id = (input.id ?? randomUUID()).toLowerCase();
-  if (!isProjectId(id)) throw new ProjectInputError(`The project ID "${input.id}" is not a UUID.`);
+  if (!isProjectId(id)) throw projectInputError(`The project ID "${input.id}" is not a UUID.`);
   const displayName = input.displayName.trim();
-  if (displayName.length < 1 || displayName.length > 256) throw new ProjectInputError('The project name must have 1 to 256 characters.');
+  if (displayName.length < 1 || displayName.length > 256) throw projectInputError('The project name must have 1 to 256 characters.');
   const keys: ProjectKeys = {
     publishableClientKey: input.keys?.publishableClientKey ?? newProjectKey('publishable_client'),
     secretServerKey: input.keys?.secretServerKey ?? newProjectKey('secret_server'),
@@ -65,12 +69,12 @@ export async function createProject(
   };
   for (const [name, value] of Object.entries(keys)) {
     if (value.length < 16 || value.length > 256 || /\s/.test(value))
-      throw new ProjectInputError(`The ${name} must have 16 to 256 characters and no spaces.`);
+      throw projectInputError(`The ${name} must have 16 to 256 characters and no spaces.`);
   }
   const config = projectConfigSchema.parse(input.config ?? {});
   const project = await db.transaction(async (tx) => {
     const existing = await tx.query('SELECT 1 FROM authsync.projects WHERE id = $1', [id]);
-    if (existing.rowCount > 0) throw new ProjectInputError(`A project with the ID ${id} already exists.`);
+    if (existing.rowCount > 0) throw projectInputError(`A project with the ID ${id} already exists.`);
     const { rows } = await tx.query<{ created_at: Date }>(
       'INSERT INTO authsync.projects (id, display_name, config) VALUES ($1, $2, $3) RETURNING created_at',
       [id, displayName, JSON.stringify(config)],
@@ -164,7 +168,7 @@ export async function updateProject(
     const current = await getProject(tx, id);
     if (!current) return undefined;
     const displayName = patch.displayName?.trim() ?? current.displayName;
-    if (displayName.length < 1 || displayName.length > 256) throw new ProjectInputError('The project name must have 1 to 256 characters.');
+    if (displayName.length < 1 || displayName.length > 256) throw projectInputError('The project name must have 1 to 256 characters.');
     const config = projectConfigSchema.parse({ ...current.config, ...patch.config });
     await tx.query('UPDATE authsync.projects SET display_name = $2, config = $3, updated_at = now() WHERE id = $1', [
       id,

@@ -4,26 +4,30 @@
  * every step is idempotent.
  */
 import type { AppContext } from '../context/app-context.js';
+import { AppError, hasCode } from '../errors/app-error.js';
 import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { installKit, kitIsCurrent } from '../rls/install.js';
 import { ensureTarget } from '../sync/target-schema.js';
 
-/** A step of provisioning that failed: which one, in which database, and PostgreSQL's message with its hint. */
-export class ProvisioningError extends Error {
-  constructor(
-    readonly step: 'users_sync' | 'rls_kit',
-    readonly database: string,
-    cause: unknown,
-  ) {
-    const { message, hint } = cause as { message?: string; hint?: string };
-    super(`${message ?? String(cause)}${hint ? ` (${hint})` : ''}`, { cause });
-    this.name = 'ProvisioningError';
-  }
+type Step = 'users_sync' | 'rls_kit';
+
+const PROVISIONING_FAILED = 'PROVISIONING_FAILED';
+
+/**
+ * A step of provisioning that failed: which one and in which database (`details`), and the database's message with
+ * its hint. Shown to the operator, whose database it is.
+ */
+function provisioningFailed(step: Step, database: string, cause: unknown): AppError {
+  const { message, hint } = cause as { message?: string; hint?: string };
+  return new AppError(PROVISIONING_FAILED, 500, `${message ?? String(cause)}${hint ? ` (${hint})` : ''}`, {
+    details: { step, database },
+    cause,
+  });
 }
 
 export async function provisionProject(ctx: AppContext, projectId: string): Promise<void> {
   for (const target of await listProjectDatabases(ctx.db, ctx.box, projectId)) {
-    let step: ProvisioningError['step'] = 'users_sync';
+    let step: Step = 'users_sync';
     try {
       await withProjectDatabase(ctx, target, async (db) => {
         await ensureTarget(db);
@@ -32,18 +36,19 @@ export async function provisionProject(ctx: AppContext, projectId: string): Prom
         await installKit(db, { serverSecret: ctx.serverSecret, setPasswords: db.kind !== 'pglite' });
       });
     } catch (error) {
-      throw new ProvisioningError(step, target.key, error);
+      throw provisioningFailed(step, target.key, error);
     }
   }
 }
 
 /** What a user is told when provisioning a new project failed: the step, the database and what happens next. */
 export function provisioningWarning(error: Error): string {
-  if (!(error instanceof ProvisioningError))
+  if (!hasCode(error, PROVISIONING_FAILED))
     return `could not prepare the project's databases yet (${error.message}); the server retries at start.`;
-  return error.step === 'rls_kit'
-    ? `could not install the RLS kit in the app database ${error.database} (${error.message}); users_sync is ready there; the server retries the kit at start and /sql on first use.`
-    : `could not prepare users_sync in the database ${error.database} yet (${error.message}); the server retries.`;
+  const { step, database } = error.details as { step: Step; database: string };
+  return step === 'rls_kit'
+    ? `could not install the RLS kit in the app database ${database} (${error.message}); users_sync is ready there; the server retries the kit at start and /sql on first use.`
+    : `could not prepare users_sync in the database ${database} yet (${error.message}); the server retries.`;
 }
 
 /**

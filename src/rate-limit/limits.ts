@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Config, RateLimit } from '../config/index.js';
 import { deriveKey } from '../crypto/secrets.js';
-import { RateLimitedError } from './rate-limited.js';
+import { rateLimited } from './rate-limited.js';
 import type { TokenBuckets } from './token-buckets.js';
 
 interface Check {
@@ -80,7 +80,7 @@ export class RateLimits {
     const check = this.perAddress('sql-password', address, this.config.rateLimitSqlPassword, true);
     if (!this.config.rateLimitsEnabled || !check.limit) return;
     const peeked = await this.buckets.peek(check.bucket, check.limit);
-    if (!peeked.allowed) throw new RateLimitedError(peeked.retryAfterSeconds, 'failed logins');
+    if (!peeked.allowed) throw rateLimited(peeked.retryAfterSeconds, 'failed logins');
   }
 
   /** Counts a failed /sql password login of an address. */
@@ -101,7 +101,7 @@ export class RateLimits {
       if (!result.allowed) {
         await Promise.all(taken.map((t) => this.buckets.giveBack(t.bucket, t.limit)));
         if (result.refusedInARow === 1) this.log.warn({ bucket: check.bucket }, 'rate limit reached');
-        throw new RateLimitedError(result.retryAfterSeconds, what);
+        throw rateLimited(result.retryAfterSeconds, what);
       }
       taken.push({ ...check, limit: check.limit });
     }

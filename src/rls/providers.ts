@@ -1,6 +1,7 @@
 /** A project's external JWKS providers for /sql (`authsync rls providers …`). */
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
 import { notifyProjectChange } from '../projects/projects.js';
 
 export interface RlsProvider {
@@ -11,7 +12,10 @@ export interface RlsProvider {
   createdAt: Date;
 }
 
-export class ProviderInputError extends Error {}
+/** A JWKS URL that cannot be a provider: the user's to fix. */
+function providerInput(message: string): AppError {
+  return new AppError('PROVIDER_INPUT', 400, message);
+}
 
 /** https, or http to a loopback address (for development and tests). No credentials, no fragment. */
 export function checkJwksUrl(value: string): string {
@@ -19,12 +23,12 @@ export function checkJwksUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ProviderInputError(`"${value}" is not a URL.`);
+    throw providerInput(`"${value}" is not a URL.`);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    throw new ProviderInputError('A JWKS URL must use https (http only for 127.0.0.1/localhost).');
-  if (url.username || url.password) throw new ProviderInputError('A JWKS URL must not contain credentials.');
+    throw providerInput('A JWKS URL must use https (http only for 127.0.0.1/localhost).');
+  if (url.username || url.password) throw providerInput('A JWKS URL must not contain credentials.');
   url.hash = '';
   return url.toString();
 }

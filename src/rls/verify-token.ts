@@ -1,5 +1,5 @@
 /**
- * Verifies the bearer token of a /sql request for one project, with Neon's rules and messages (TokenRejectedError):
+ * Verifies the bearer token of a /sql request for one project, with Neon's rules and messages (a refusal is TOKEN_REJECTED):
  * `kid` required; ES256, RS256 or EdDSA only (the key decides, the token's `alg` must match it); the project's own
  * keys (both audiences) first, then its external JWKS providers; `aud` checked when the provider names one (our own
  * keys: the key's audience); `exp` required, `exp`/`nbf` with 30 s leeway; the project's own keys also pin `iss` to
@@ -13,6 +13,7 @@
 import { compactVerify } from 'jose';
 import type { AppContext } from '../context/app-context.js';
 import { decodeJws, verifyEs256Signature } from '../crypto/es256.js';
+import { AppError } from '../errors/app-error.js';
 import { audienceFor, issuerFor } from '../auth/access-tokens.js';
 import { ACCEPTED_ALGORITHMS, type JwksCache } from './jwks-cache.js';
 import { listProviders, type RlsProvider } from './providers.js';
@@ -28,8 +29,12 @@ const INVALID_ENCODING = 'Provided authentication token is not a valid JWT encod
  */
 const MAX_EXP = 253_402_300_799;
 
-/** A token refused, with Neon's message for it; the /sql endpoint answers it as a 400 (sql/neon-errors.ts). */
-export class TokenRejectedError extends Error {}
+export const TOKEN_REJECTED = 'TOKEN_REJECTED';
+
+/** A token refused, with Neon's message for it: a 400 in Neon's shape on /sql (sql/neon-errors.ts). */
+function tokenRejected(message: string): AppError {
+  return new AppError(TOKEN_REJECTED, 400, message);
+}
 
 export interface VerifiedClaims {
   payload: Record<string, unknown>;
@@ -68,21 +73,20 @@ export class TokenVerifier {
 
   private async verifyNow(token: string, projectId: string): Promise<VerifiedClaims> {
     const jws = decodeJws(token);
-    if (!jws) throw new TokenRejectedError(INVALID_ENCODING);
+    if (!jws) throw tokenRejected(INVALID_ENCODING);
     const { header, payload } = jws;
     checkClaimTypes(payload);
-    if (typeof header.alg !== 'string') throw new TokenRejectedError(INVALID_ENCODING);
-    if (typeof header.kid !== 'string') throw new TokenRejectedError('missing key id');
-    if (!(ACCEPTED_ALGORITHMS as readonly string[]).includes(header.alg)) throw new TokenRejectedError('signature algorithm not supported');
+    if (typeof header.alg !== 'string') throw tokenRejected(INVALID_ENCODING);
+    if (typeof header.kid !== 'string') throw tokenRejected('missing key id');
+    if (!(ACCEPTED_ALGORITHMS as readonly string[]).includes(header.alg)) throw tokenRejected('signature algorithm not supported');
     const kid = header.kid;
 
     const own = await this.ctx.directory.verifyingKey(kid);
     if (own && own.projectId === projectId && (own.publishUntil === null || own.publishUntil.getTime() > Date.now())) {
-      if (header.alg !== 'ES256') throw new TokenRejectedError('signature algorithm not supported');
-      if (!verifyEs256Signature(jws, own.key)) throw new TokenRejectedError('invalid JWT signature');
+      if (header.alg !== 'ES256') throw tokenRejected('signature algorithm not supported');
+      if (!verifyEs256Signature(jws, own.key)) throw tokenRejected('invalid JWT signature');
       checkAudience(payload, audienceFor(projectId, own.audience));
-      if (payload.iss !== issuerFor(this.ctx.config.baseUrl, projectId, own.audience))
-        throw new TokenRejectedError('invalid JWT token issuer');
+      if (payload.iss !== issuerFor(this.ctx.config.baseUrl, projectId, own.audience)) throw tokenRejected('invalid JWT token issuer');
       checkTimes(payload);
       return { payload, source: 'own', anonymous: own.audience === 'anonymous' || payload.is_anonymous === true };
     }
@@ -90,17 +94,17 @@ export class TokenVerifier {
     for (const provider of await this.providerList(projectId)) {
       const key = await this.jwks.find(provider.jwksUrl, kid);
       if (!key) continue;
-      if (key.alg !== header.alg) throw new TokenRejectedError('signature algorithm not supported');
+      if (key.alg !== header.alg) throw tokenRejected('signature algorithm not supported');
       try {
         await compactVerify(token, key.key, { algorithms: [key.alg] });
       } catch {
-        throw new TokenRejectedError('invalid JWT signature');
+        throw tokenRejected('invalid JWT signature');
       }
       if (provider.audience !== null) checkAudience(payload, provider.audience);
       checkTimes(payload);
       return { payload, source: provider.jwksUrl, anonymous: payload.is_anonymous === true };
     }
-    throw new TokenRejectedError('jwk not found');
+    throw tokenRejected('jwk not found');
   }
 
   private providerList(projectId: string): Promise<RlsProvider[]> {
@@ -120,20 +124,19 @@ function checkClaimTypes(p: Record<string, unknown>): void {
     (aud === undefined || typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) &&
     ['exp', 'nbf'].every((k) => p[k] === undefined || (Number.isInteger(p[k]) && (p[k] as number) >= 0 && (p[k] as number) <= MAX_EXP)) &&
     ['iss', 'sub', 'jti', 'sid'].every((k) => p[k] === undefined || typeof p[k] === 'string');
-  if (!ok) throw new TokenRejectedError(INVALID_ENCODING);
+  if (!ok) throw tokenRejected(INVALID_ENCODING);
   // A token without exp would be good forever (and its identity row kept for a day after each first use).
-  if (p.exp === undefined) throw new TokenRejectedError('JWT token has no expiration time (exp)');
+  if (p.exp === undefined) throw tokenRejected('JWT token has no expiration time (exp)');
 }
 
 function checkAudience(p: Record<string, unknown>, audience: string): void {
   const aud = p.aud;
   const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-  if (!list.includes(audience)) throw new TokenRejectedError('invalid JWT token audience');
+  if (!list.includes(audience)) throw tokenRejected('invalid JWT token audience');
 }
 
 function checkTimes(p: Record<string, unknown>): void {
   const now = Date.now() / 1000;
-  if (typeof p.exp === 'number' && now >= p.exp + LEEWAY_SECONDS) throw new TokenRejectedError(`JWT token has expired (exp=${p.exp})`);
-  if (typeof p.nbf === 'number' && p.nbf >= now + LEEWAY_SECONDS)
-    throw new TokenRejectedError(`JWT token is not yet ready to use (nbf=${p.nbf})`);
+  if (typeof p.exp === 'number' && now >= p.exp + LEEWAY_SECONDS) throw tokenRejected(`JWT token has expired (exp=${p.exp})`);
+  if (typeof p.nbf === 'number' && p.nbf >= now + LEEWAY_SECONDS) throw tokenRejected(`JWT token is not yet ready to use (nbf=${p.nbf})`);
 }

@@ -7,14 +7,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import type { SecretBox } from '../crypto/secret-box.js';
-import { SecretBoxError } from '../crypto/secret-box.js';
+import { SEALED_VALUE_UNREADABLE, type SecretBox } from '../crypto/secret-box.js';
 import type { Database } from '../db/database.js';
+import { AppError, hasCode } from '../errors/app-error.js';
 
 const CHECK_KEY = 'secret_check';
 const CHECK_VALUE = 'authsync-secret-check';
-
-export class SecretMismatchError extends Error {}
 
 export function readOrCreateSecret(config: Pick<Config, 'secret' | 'dataDir'>): string {
   if (config.secret) return config.secret;
@@ -42,9 +40,11 @@ export async function checkSecret(db: Database, box: SecretBox, source: string):
   try {
     if (box.open(sealed) === CHECK_VALUE) return;
   } catch (error) {
-    if (!(error instanceof SecretBoxError)) throw error;
+    if (!hasCode(error, SEALED_VALUE_UNREADABLE)) throw error;
   }
-  throw new SecretMismatchError(
+  throw new AppError(
+    'SECRET_MISMATCH',
+    500,
     `The server secret (${source}) is not the one this database was set up with, so its signing keys cannot be read. ` +
       'Start with the original secret (AUTHSYNC_SECRET, or the file <data-dir>/secret).',
   );

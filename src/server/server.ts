@@ -5,6 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context/app-context.js';
 import { recordBaseUrl } from '../context/base-url.js';
+import { AppError } from '../errors/app-error.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
 import { jwksUrl } from '../projects/signing-keys.js';
 import { provisionAppDatabasesAtStart } from '../provisioning/provision.js';
@@ -46,7 +47,14 @@ export async function startServer(config: Config, options: { createDefaultProjec
       },
       () => resolve(s),
     );
-    s.once('error', reject);
+    // A port taken or not allowed is the operator's to fix: a coded error with Node's reason.
+    s.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
+          ? new AppError('CANNOT_LISTEN', 500, `Cannot listen on ${config.host}:${config.port}: ${error.message}`, { cause: error })
+          : error,
+      ),
+    );
   });
   // /sql goes straight to its Node handler; everything else through the web-standard app.
   const [appListener] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];

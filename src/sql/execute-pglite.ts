@@ -9,7 +9,7 @@ import type { PGlite, Results } from '@electric-sql/pglite';
 import { SessionKey } from '../rls/session-key.js';
 import { quoteIdent } from '../db/database.js';
 import { collectorFor, startTransactionSql } from './execute-pg.js';
-import { requestDeadlineExceeded, SqlHttpError } from './neon-errors.js';
+import { badRequest, requestDeadlineExceeded } from './neon-errors.js';
 import type { SqlRequest } from './request.js';
 import { ResponseBudget, responseTooLarge, type QueryOutcome, type RowCollector } from './results.js';
 
@@ -80,7 +80,7 @@ async function inTransaction(pglite: PGlite, request: SqlRequest, identity: Embe
       );
       const now = check.rows[0];
       if (!now || now.role !== identity.role || now.uid !== expectedUser) {
-        throw new SqlHttpError(400, 'the query changed the role or identity of the session (not allowed on /sql)');
+        throw badRequest('the query changed the role or identity of the session (not allowed on /sql)');
       }
     }
     if (switchRole) await tx.exec('RESET ROLE');

@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Queryable } from '../db/database.js';
-import { SqlHttpError } from './neon-errors.js';
+import type { AppError } from '../errors/app-error.js';
+import { badRequest } from './neon-errors.js';
 
 /** How long a probe's answer and a role's check are trusted. */
 const PROBE_TTL_MS = 60_000;
@@ -34,9 +35,8 @@ const POWERFUL_ROLE_SQL = `SELECT r.rolsuper OR r.rolreplication OR EXISTS (
     SELECT FROM pg_catalog.pg_roles s WHERE (s.rolsuper OR s.rolreplication) AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) AS powerful
   FROM pg_catalog.pg_roles r WHERE r.rolname = $1`;
 
-export function refusedRole(role: string): SqlHttpError {
-  return new SqlHttpError(
-    400,
+export function refusedRole(role: string): AppError {
+  return badRequest(
     `authsync: /sql does not log in as ${role}: it is a superuser or replication role (or may become one with SET ROLE). Use the app database's owner role, or a token.`,
   );
 }
@@ -74,7 +74,7 @@ export class PasswordPathGuard {
    */
   async check(target: ProbeTarget, role: string, privileged: Queryable): Promise<void> {
     const status = await this.status(target);
-    if (!status.serve) throw new SqlHttpError(400, `authsync: ${status.reason}.`);
+    if (!status.serve) throw badRequest(`authsync: ${status.reason}.`);
     if (await this.cached(this.roles, `${target.dbKey}|${role}`, ROLE_TTL_MS, () => isPowerfulRole(privileged, role)))
       throw refusedRole(role);
   }

@@ -1,6 +1,6 @@
 /** A /sql request: body (single query or batch, Neon's untagged format) and the Neon-* headers. */
 import type { IncomingMessage } from 'node:http';
-import { badRequest, SqlHttpError } from './neon-errors.js';
+import { badRequest, sqlError } from './neon-errors.js';
 import type { QueryOutcome } from './results.js';
 
 export interface SqlQuery {
@@ -88,13 +88,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The request body is larger than /sql accepts: 413. */
+function requestTooLarge(limit: number) {
+  return sqlError('SQL_REQUEST_TOO_LARGE', 413, `request is too large (max is ${limit} bytes)`);
+}
+
 /**
  * Reads a body straight from Node's request stream, up to `limit` bytes; beyond it, Neon's 413. (Cheaper than the
  * web `Request` body: no stream adapters per request.) The HTTP server drains whatever is left unread.
  */
 export function readIncomingBody(incoming: IncomingMessage, limit = MAX_REQUEST_BYTES): Promise<string> {
   const declared = Number(incoming.headers['content-length'] ?? '0');
-  if (declared > limit) return Promise.reject(new SqlHttpError(413, `request is too large (max is ${limit} bytes)`));
+  if (declared > limit) return Promise.reject(requestTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -108,7 +113,7 @@ export function readIncomingBody(incoming: IncomingMessage, limit = MAX_REQUEST_
       if (size > limit) {
         done();
         incoming.pause();
-        reject(new SqlHttpError(413, `request is too large (max is ${limit} bytes)`));
+        reject(requestTooLarge(limit));
         return;
       }
       chunks.push(chunk);

@@ -4,8 +4,9 @@
  * raw mode (what the driver asks for) they stay strings, otherwise Neon's conversion applies. Serialised by hand so
  * that object rows can repeat a column name, as Neon's do.
  */
+import type { AppError } from '../errors/app-error.js';
 import { parseArrayLiteral } from './array-literal.js';
-import { SqlHttpError } from './neon-errors.js';
+import { sqlError } from './neon-errors.js';
 
 export interface Field {
   name: string;
@@ -33,8 +34,8 @@ export interface RowFormat {
 /** Largest response, as Neon. */
 export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-export function responseTooLarge(): SqlHttpError {
-  return new SqlHttpError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`);
+export function responseTooLarge(): AppError {
+  return sqlError('SQL_RESPONSE_TOO_LARGE', 507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`);
 }
 
 /**

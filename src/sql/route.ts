@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context/app-context.js';
 import { clientAddressOf, isLoopback } from '../http/peer.js';
-import { SqlHttpError } from './neon-errors.js';
+import type { AppError } from '../errors/app-error.js';
+import { badRequest, neonErrorReply } from './neon-errors.js';
 import { parseSqlRequest, readIncomingBody } from './request.js';
 import { serializeResult } from './results.js';
 import type { SqlService } from './service.js';
@@ -31,7 +32,7 @@ export function handleSql(ctx: AppContext, service: SqlService, req: IncomingMes
   if (req.method === 'OPTIONS') return void res.writeHead(200, CORS_HEADERS).end();
   if (req.method !== 'POST') return void res.writeHead(400, BASE_HEADERS).end('"query is not supported"');
   const refusal = embeddedRefusal(ctx);
-  if (refusal) return sendError(res, refusal);
+  if (refusal) return sendError(ctx, res, refusal);
   void runSql(ctx, service, req, res);
 }
 
@@ -62,29 +63,20 @@ async function runSql(ctx: AppContext, service: SqlService, req: IncomingMessage
     }
     res.writeHead(200, headers).end(request.batch ? `{"results":[${serialized.join(',')}]}` : serialized[0]);
   } catch (error) {
-    if (error instanceof SqlHttpError) return sendError(res, error);
-    ctx.log.error({ err: error }, '/sql failed');
-    sendError(res, new SqlHttpError(500, 'internal error'));
+    sendError(ctx, res, error);
   }
 }
 
-function sendError(res: ServerResponse, error: SqlHttpError): void {
+function sendError(ctx: AppContext, res: ServerResponse, error: unknown): void {
+  const reply = neonErrorReply(error, ctx.log);
   if (res.headersSent || res.destroyed) return;
-  // Cancellation answers with Neon's two-key body.
-  const body =
-    error.fields?.code === '08P01' && error.message.startsWith('Query cancelled')
-      ? { message: error.message, code: '08P01' }
-      : error.body();
-  const headers =
-    error.retryAfterSeconds === undefined ? BASE_HEADERS : { ...BASE_HEADERS, 'retry-after': String(error.retryAfterSeconds) };
-  res.writeHead(error.status, headers).end(JSON.stringify(body));
+  res.writeHead(reply.status, { ...BASE_HEADERS, ...reply.headers }).end(reply.body);
 }
 
 /** Embedded mode is not a security boundary: refuse /sql on a non-loopback interface unless explicitly allowed. */
-function embeddedRefusal(ctx: AppContext): SqlHttpError | undefined {
+function embeddedRefusal(ctx: AppContext): AppError | undefined {
   if (ctx.db.kind !== 'pglite' || ctx.config.allowEmbeddedSqlOnNetwork || isLoopback(ctx.config.host)) return undefined;
-  return new SqlHttpError(
-    400,
+  return badRequest(
     '/sql is disabled: the embedded database cannot isolate SQL sessions, and this server listens on a network address. Use PostgreSQL (--database-url), listen on 127.0.0.1, or set AUTHSYNC_ALLOW_EMBEDDED_SQL_ON_NETWORK=true.',
   );
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../context/app-context.js';
 import { pgliteHandle } from '../db/pglite.js';
-import { RateLimitedError } from '../rate-limit/rate-limited.js';
+import { AppError } from '../errors/app-error.js';
 import { installKit, kitIsCurrent } from '../rls/install.js';
 import { IdentityStore } from '../rls/identity-store.js';
 import { JwksCache } from '../rls/jwks-cache.js';
@@ -17,7 +17,7 @@ import { parseConnectionString, type ConnectionInfo } from './connection-string.
 import { abortConnection } from './cancel.js';
 import { collectorFor, executeOnClient, inOneWrite, runQuery } from './execute-pg.js';
 import { executeEmbedded } from './execute-pglite.js';
-import { badRequest, fromPgError, fromRlsError, isPgError, requestDeadlineExceeded, SqlHttpError } from './neon-errors.js';
+import { badRequest, fromPgError, isPgError, queryCancelled, requestDeadlineExceeded, sqlError } from './neon-errors.js';
 import { InFlightLimit } from './in-flight.js';
 import { MessageGuard } from './message-guard.js';
 import { ConnectionPools, RESET_SESSION_SQL, resetSession } from './pools.js';
@@ -105,14 +105,13 @@ export class SqlService {
     if (!(END_USER_ROLES as readonly string[]).includes(info.user)) throw badRequest('jwk not found');
     if (target.projectId === undefined) throw badRequest('several projects use this database: address it as <project-id>.<host>');
     const role = info.user as EndUserRole;
-    const verified = await this.verifier.verify(token, target.projectId).catch((error: unknown) => {
-      throw fromRlsError(error);
-    });
+    // A refused token is an AppError with Neon's message (a 400); anything else is unexpected.
+    const verified = await this.verifier.verify(token, target.projectId);
     await checkTokenRole(this.ctx, target.projectId, role, verified);
     const { payload } = verified;
     await this.ensureKit(target).catch((error: unknown) => {
       this.ctx.log.error({ err: error }, 'installing the RLS kit failed');
-      throw new SqlHttpError(500, 'could not set up the JWT authorization database extension');
+      throw sqlError('SQL_KIT_UNAVAILABLE', 500, 'could not set up the JWT authorization database extension');
     });
     if (target.embedded) return this.runEmbedded(call, target, role, payload);
     const leave = this.inFlight.enter(
@@ -162,9 +161,7 @@ export class SqlService {
       throw badRequest('missing authentication credentials: required password');
     if (target.embedded) return this.runEmbedded(call, target, info.user, undefined);
     // An address whose failed logins used up its bucket is refused before trying another password.
-    await this.ctx.limits.checkSqlPassword(call.clientAddress).catch((error: unknown) => {
-      throw error instanceof RateLimitedError ? new SqlHttpError(429, error.message, undefined, error.retryAfterSeconds) : error;
-    });
+    await this.ctx.limits.checkSqlPassword(call.clientAddress);
     // Closed while the database accepts any password (or by configuration); never a superuser or replication role.
     await this.passwordPath.check(target, info.user, target.privileged);
     const key = `${target.dbKey}|${info.user}|${createHash('sha256').update(info.password).digest('base64url')}`;
@@ -183,7 +180,7 @@ export class SqlService {
         return { client, role: info.user, pid: (client as unknown as { processID?: number }).processID ?? 0, resetSql: RESET_SESSION_SQL };
       })
       .catch(async (error: unknown) => {
-        if (error instanceof SqlHttpError) throw error;
+        if (error instanceof AppError) throw error;
         // A refused login (wrong password, unknown role) takes a token from the address's bucket.
         if (isPgError(error) && (error.code === '28P01' || error.code === '28000'))
           await this.ctx.limits.sqlPasswordFailed(call.clientAddress);
@@ -262,12 +259,12 @@ export class SqlService {
       healthy = true;
       return results;
     } catch (error) {
-      if (stopped === 'cancelled') throw new SqlHttpError(400, 'Query cancelled, connection was terminated', { code: '08P01' });
+      if (stopped === 'cancelled') throw queryCancelled();
       if (stopped === 'too large') throw responseTooLarge();
       if (stopped === 'deadline') throw requestDeadlineExceeded();
-      if (error instanceof SqlHttpError) throw error;
+      if (error instanceof AppError) throw error;
       if (isPgError(error)) throw fromPgError(error);
-      throw new SqlHttpError(500, (error as Error).message);
+      throw error;
     } finally {
       clearTimeout(deadline);
       guard.unwatch();
@@ -317,14 +314,14 @@ export class SqlService {
     claims: Record<string, unknown> | undefined,
   ): Promise<QueryOutcome[]> {
     const pglite = pgliteHandle(this.ctx.db);
-    if (!pglite) throw new SqlHttpError(500, 'embedded database unavailable');
+    if (!pglite) throw sqlError('SQL_EMBEDDED_UNAVAILABLE', 500, 'embedded database unavailable');
     try {
       await this.interceptExtension(call.request, target);
       return await executeEmbedded(pglite, call.request, { role, ...(claims ? { claims } : {}) }, this.requestDeadlineMs(role));
     } catch (error) {
-      if (error instanceof SqlHttpError) throw error;
+      if (error instanceof AppError) throw error;
       if (isPgError(error)) throw fromPgError(error);
-      throw new SqlHttpError(500, (error as Error).message);
+      throw error;
     }
   }
 
@@ -345,8 +342,10 @@ interface Identity {
   forget(): void;
 }
 
-function identityError(error: unknown): SqlHttpError {
-  return new SqlHttpError(500, `could not set the session identity: ${(error as Error).message}`);
+/** PostgreSQL refused to install the identity (its message is authsync's own, from the kit): 500 with it; else unexpected. */
+function identityError(error: unknown): unknown {
+  if (!isPgError(error)) return error;
+  return sqlError('SQL_IDENTITY_NOT_SET', 500, `could not set the session identity: ${error.message}`);
 }
 
 function bearerToken(authorization: string | undefined): string | undefined {
@@ -357,12 +356,13 @@ function bearerToken(authorization: string | undefined): string | undefined {
 }
 
 /** Errors while connecting: a wrong password or database is the client's (400); anything else is ours (500). */
-function connectError(error: unknown, role: string): SqlHttpError {
-  if (error instanceof SqlHttpError) return error;
+function connectError(error: unknown, role: string): unknown {
+  if (error instanceof AppError) return error;
   if (isPgError(error)) {
     if (error.code === '28P01' || error.code === '28000') return badRequest(`password authentication failed for user '${role}'`);
     if (error.code === '3D000') return fromPgError(error);
     return fromPgError(error, 500);
   }
-  return new SqlHttpError(500, `could not connect to the database: ${(error as Error).message}`);
+  // Not PostgreSQL's answer (a refused connection, a DNS failure...): logged, and answered as an internal error.
+  return error;
 }

@@ -4,15 +4,19 @@
  * granted again whenever authsync re-creates the table. Re-runnable.
  */
 import type { Database } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
 import { APPLY_PUBLIC_PROFILES_SQL, PUBLIC_PROFILES_OPTION, REVOKE_PUBLIC_PROFILES_SQL } from './public-profiles.js';
 import { ensureTarget, grantSql } from './target-schema.js';
 
-export class SyncSetupError extends Error {}
+/** A sync setup the user must fix (an unknown role, project or target, a malformed URL). */
+export function syncSetupError(message: string): AppError {
+  return new AppError('SYNC_SETUP', 400, message);
+}
 
 export async function grantAppRole(target: Database, role: string): Promise<void> {
   await ensureTarget(target);
   const { rowCount } = await target.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-  if (rowCount === 0) throw new SyncSetupError(`The role "${role}" does not exist in that database. Create it first (CREATE ROLE ...).`);
+  if (rowCount === 0) throw syncSetupError(`The role "${role}" does not exist in that database. Create it first (CREATE ROLE ...).`);
   await target.transaction(async (tx) => {
     await tx.query('INSERT INTO authsync_sync.grants (role) VALUES ($1) ON CONFLICT DO NOTHING', [role]);
     const typed = await tx.query("SELECT 1 FROM authsync_sync.options WHERE name = 'typed_view'");

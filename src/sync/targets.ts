@@ -12,7 +12,7 @@ import {
   type ProjectDatabase,
 } from '../projects/databases.js';
 import { getProject, isProjectId, notifyProjectChange } from '../projects/projects.js';
-import { SyncSetupError } from './grants.js';
+import { syncSetupError } from './grants.js';
 import { ensureTarget } from './target-schema.js';
 
 export async function selectTargets(
@@ -25,7 +25,7 @@ export async function selectTargets(
     const key = targetKey(options.targetUrl);
     targets = targets.filter((t) => t.key === key);
     if (targets.length === 0)
-      throw new SyncSetupError(`${key} is not a users_sync database of ${options.projectId ? 'that project' : 'any project'}.`);
+      throw syncSetupError(`${key} is not a users_sync database of ${options.projectId ? 'that project' : 'any project'}.`);
   }
   return targets;
 }
@@ -70,11 +70,10 @@ export async function removeSyncTarget(ctx: AppContext, projectIdInput: string, 
   await ctx.db.transaction(async (tx) => {
     const removed = await deleteSyncTarget(tx, projectId, key);
     if (!removed && ctx.config.databaseUrl !== undefined && key === databaseKey(ctx.config.databaseUrl)) {
-      throw new SyncSetupError(`${key} is the server's own database, which keeps users_sync for its projects: it is not an extra target.`);
+      throw syncSetupError(`${key} is the server's own database, which keeps users_sync for its projects: it is not an extra target.`);
     }
-    if (!removed) throw new SyncSetupError(`${key} is not a users_sync database of that project (authsync sync status lists them).`);
-    if (removed.purpose === 'app')
-      throw new SyncSetupError(`${key} is the project's app database, not an extra target: it cannot be removed.`);
+    if (!removed) throw syncSetupError(`${key} is not a users_sync database of that project (authsync sync status lists them).`);
+    if (removed.purpose === 'app') throw syncSetupError(`${key} is the project's app database, not an extra target: it cannot be removed.`);
     await notifyProjectChange(tx, projectId);
   });
   return { projectId, key };
@@ -83,7 +82,7 @@ export async function removeSyncTarget(ctx: AppContext, projectIdInput: string, 
 /** The project a command names, lower-cased; a clear error when there is none. */
 async function requireProject(ctx: AppContext, id: string): Promise<string> {
   const projectId = id.toLowerCase();
-  if (!isProjectId(projectId) || !(await getProject(ctx.db, projectId))) throw new SyncSetupError(`No project with the ID "${id}".`);
+  if (!isProjectId(projectId) || !(await getProject(ctx.db, projectId))) throw syncSetupError(`No project with the ID "${id}".`);
   return projectId;
 }
 
@@ -92,13 +91,13 @@ function targetKey(url: string): string {
   try {
     return databaseKey(url);
   } catch {
-    throw new SyncSetupError(`"${url}" is not a database URL.`);
+    throw syncSetupError(`"${url}" is not a database URL.`);
   }
 }
 
 function postgresTargetKey(url: string): string {
   const key = targetKey(url);
   const { protocol } = new URL(url);
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw new SyncSetupError(`"${url}" is not a database URL (postgres://…).`);
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw syncSetupError(`"${url}" is not a database URL (postgres://…).`);
   return key;
 }

@@ -14,7 +14,7 @@ import type { UserFields } from './user-store.js';
 /** Checks a create or an update against the current user (undefined for a create) and computes its columns. */
 export async function toUserFields(input: UserInput, current?: UserRow): Promise<UserFields> {
   if (input.password !== undefined && input.password_hash !== undefined) {
-    throw new TextError(400, 'Send either password or password_hash, not both.');
+    throw new TextError('PASSWORD_AND_HASH', 400, 'Send either password or password_hash, not both.');
   }
   if (input.password_hash !== undefined && !isBcryptHash(input.password_hash)) {
     throw errors.schemaError('password_hash must be a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to 16).');
@@ -28,7 +28,7 @@ export async function toUserFields(input: UserInput, current?: UserRow): Promise
         ? null
         : normalizeEmail(input.primary_email);
   if (email === null && (input.primary_email_auth_enabled === true || input.primary_email_verified === true)) {
-    throw new TextError(400, 'primary_email_auth_enabled and primary_email_verified need a primary_email.');
+    throw new TextError('PRIMARY_EMAIL_REQUIRED', 400, 'primary_email_auth_enabled and primary_email_verified need a primary_email.');
   }
   if (input.is_anonymous === true && current && !current.is_anonymous) {
     throw errors.schemaError('A user cannot become anonymous again: is_anonymous may only be set to false.');

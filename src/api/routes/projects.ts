@@ -22,7 +22,7 @@ const jwksQuery = z.object({ include_anonymous: booleanQuery.optional(), include
 
 async function jwks(ctx: AppContext, projectId: string, includeAnonymous: boolean) {
   const project = await ctx.directory.getProject(projectId.toLowerCase());
-  if (!project) throw new TextError(404, 'Project not found');
+  if (!project) throw new TextError('PROJECT_NOT_FOUND', 404, 'Project not found');
   const audiences: Audience[] = includeAnonymous ? ['default', 'anonymous'] : ['default'];
   const keys = await listPublishedKeys(ctx.db, project.project.id, audiences);
   // Verifiers (jose's createRemoteJWKSet) refetch on an unknown kid, so a short cache is safe after rotation.

@@ -27,7 +27,8 @@ export const listUsers = endpoint({
     team_id: uuidField.optional(),
   }),
   handler: async ({ ctx, auth, query }) => {
-    if (query.only_anonymous && !query.include_anonymous) throw new TextError(400, 'only_anonymous=true needs include_anonymous=true.');
+    if (query.only_anonymous && !query.include_anonymous)
+      throw new TextError('ONLY_ANONYMOUS_WITHOUT_ANONYMOUS', 400, 'only_anonymous=true needs include_anonymous=true.');
     // Teams do not exist yet: no user is a member of any team.
     const page = query.team_id
       ? { items: [], nextCursor: null }

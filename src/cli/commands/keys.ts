@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { getProject, rotateProjectKey, type ProjectKeyKind } from '../../projects/projects.js';
 import { rotateSigningKeys } from '../../projects/signing-keys.js';
+import { cliInputError, noSuchProject } from '../input-errors.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
 import { withContext } from '../with-context.js';
@@ -24,11 +25,11 @@ export function registerKeys(program: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (options: DatabaseOptions & { project: string; kind: string; json?: boolean }) => {
     const kind = KINDS[options.kind];
-    if (!kind) throw new Error(`Unknown key kind "${options.kind}"; use one of ${Object.keys(KINDS).join(', ')}.`);
+    if (!kind) throw cliInputError(`Unknown key kind "${options.kind}"; use one of ${Object.keys(KINDS).join(', ')}.`);
     const config = configFrom(options);
     const result = await withContext(config, async (ctx) => {
       const project = await getProject(ctx.db, options.project);
-      if (!project) throw new Error(`No project with the ID ${options.project}.`);
+      if (!project) throw noSuchProject(options.project);
       if (kind === 'signing') {
         // Keep the old keys published for one access-token lifetime plus a margin for clock skew.
         const kids = await rotateSigningKeys(ctx.db, ctx.box, project.id, config.accessTokenTtlSeconds + 300);

@@ -1,7 +1,7 @@
 /** `authsync project create|list|update`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { printedBaseUrl } from '../../context/base-url.js';
-import { createProject, isProjectId, listProjects, ProjectInputError, updateProject } from '../../projects/projects.js';
+import { createProject, isProjectId, listProjects, projectInputError, updateProject } from '../../projects/projects.js';
 import { provisionProject, provisioningWarning } from '../../provisioning/provision.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
 import { SIGNAL_WARNING, sqlDatabaseFindings } from '../../sql/database-checks.js';
@@ -98,7 +98,7 @@ export function registerProject(program: Command): void {
       )
       .option('--json', 'print the project as JSON'),
   ).action(async (options: DatabaseOptions & { id: string; name?: string; allowAnonymousOnAuthenticated?: boolean; json?: boolean }) => {
-    if (!isProjectId(options.id)) throw new ProjectInputError(`The project ID "${options.id}" is not a UUID.`);
+    if (!isProjectId(options.id)) throw projectInputError(`The project ID "${options.id}" is not a UUID.`);
     const updated = await withContext(configFrom(options), (ctx) =>
       updateProject(ctx.db, options.id.toLowerCase(), {
         ...(options.name !== undefined ? { displayName: options.name } : {}),
@@ -108,7 +108,7 @@ export function registerProject(program: Command): void {
             : {},
       }),
     );
-    if (!updated) throw new ProjectInputError(`There is no project ${options.id}.`);
+    if (!updated) throw projectInputError(`There is no project ${options.id}.`);
     const result = {
       projectId: updated.id,
       displayName: updated.displayName,

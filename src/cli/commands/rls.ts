@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { openPostgres } from '../../db/postgres.js';
 import { writeExtensionFiles } from '../../rls/extension-files.js';
 import { endUsersCanSignalBackends, installKit } from '../../rls/install.js';
-import { addProvider, listProviders, ProviderInputError, removeProvider } from '../../rls/providers.js';
+import { addProvider, listProviders, removeProvider } from '../../rls/providers.js';
 import { getProject } from '../../projects/projects.js';
 import { readOrCreateSecret } from '../../server/secret.js';
 import { SIGNAL_WARNING } from '../../sql/database-checks.js';
+import { AppError } from '../../errors/app-error.js';
+import { cliInputError, noSuchProject } from '../input-errors.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
 import { withContext } from '../with-context.js';
@@ -37,7 +39,10 @@ export function registerRls(program: Command): void {
         await installKit(db, { serverSecret: readOrCreateSecret(config) }).catch(
           (error: { code?: string; message: string; hint?: string }) => {
             // A privilege the installer lacks: the message and PostgreSQL's hint (what to run instead), without a stack.
-            throw error.code === '42501' ? new Error(error.hint ? `${error.message}\n${error.hint}` : error.message) : error;
+            if (error.code !== '42501') throw error;
+            throw new AppError('INSUFFICIENT_PRIVILEGE', 403, error.hint ? `${error.message}\n${error.hint}` : error.message, {
+              cause: error,
+            });
           },
         );
         if (await endUsersCanSignalBackends(db)) process.stderr.write(`authsync: warning: ${SIGNAL_WARNING}.\n`);
@@ -67,7 +72,7 @@ export function registerRls(program: Command): void {
   ).action(async (options: ProviderOptions) => {
     const added = await withContext(configFrom(options), async (ctx) => {
       await requireProject(ctx.db, options.project);
-      return addProvider(ctx.db, options.project, options.jwksUrl!, options.audience).catch(plainError);
+      return addProvider(ctx.db, options.project, options.jwksUrl!, options.audience);
     });
     if (options.json) printJson({ projectId: added.projectId, jwksUrl: added.jwksUrl, audience: added.audience });
     else process.stdout.write(`Added ${added.jwksUrl}${added.audience ? ` (audience ${added.audience})` : ''}\n`);
@@ -98,18 +103,13 @@ export function registerRls(program: Command): void {
   ).action(async (options: ProviderOptions) => {
     const removed = await withContext(configFrom(options), async (ctx) => {
       await requireProject(ctx.db, options.project);
-      return removeProvider(ctx.db, options.project, options.jwksUrl!).catch(plainError);
+      return removeProvider(ctx.db, options.project, options.jwksUrl!);
     });
-    if (!removed) throw new Error(`Project ${options.project} has no provider ${options.jwksUrl}.`);
+    if (!removed) throw cliInputError(`Project ${options.project} has no provider ${options.jwksUrl}.`);
     process.stdout.write(`Removed ${options.jwksUrl}\n`);
   });
 }
 
 async function requireProject(db: Parameters<typeof getProject>[0], projectId: string): Promise<void> {
-  if (!(await getProject(db, projectId))) throw new Error(`No project with the ID ${projectId}.`);
-}
-
-/** Input errors print as a message, without a stack. */
-function plainError(error: unknown): never {
-  throw error instanceof ProviderInputError ? new Error(error.message) : error;
+  if (!(await getProject(db, projectId))) throw noSuchProject(projectId);
 }

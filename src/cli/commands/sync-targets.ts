@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { addSyncTarget, removeSyncTarget } from '../../sync/targets.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
-import { withSyncContext as withContext } from './sync-context.js';
+import { withContext } from '../with-context.js';
 
 interface TargetCommandOptions extends DatabaseOptions {
   project: string;

@@ -8,7 +8,7 @@ import { syncStatus } from '../../sync/status.js';
 import { selectTargets } from '../../sync/targets.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
-import { withSyncContext as withContext } from './sync-context.js';
+import { withContext } from '../with-context.js';
 import { registerSyncTargets } from './sync-targets.js';
 
 interface TargetOptions extends DatabaseOptions {

@@ -1,10 +1,10 @@
 /** `authsync users erase`: delete a user and remove its users_sync row, so ON DELETE foreign keys fire. */
 import type { Command } from 'commander';
 import { eraseUser } from '../../sync/erase.js';
-import { SyncSetupError } from '../../sync/grants.js';
+import { syncSetupError } from '../../sync/grants.js';
 import { selectTargets } from '../../sync/targets.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
-import { withSyncContext as withContext } from './sync-context.js';
+import { withContext } from '../with-context.js';
 
 export function registerUsers(program: Command): void {
   const users = program.command('users').description('manage users');
@@ -20,7 +20,7 @@ export function registerUsers(program: Command): void {
     await withContext(configFrom(options), async (ctx) => {
       await selectTargets(ctx, { projectId: options.project });
       if (!(await eraseUser(ctx, options.project.toLowerCase(), userId)))
-        throw new SyncSetupError(`The project has no user with the ID "${userId}".`);
+        throw syncSetupError(`The project has no user with the ID "${userId}".`);
     });
     process.stdout.write(`erased ${userId}\n`);
   });

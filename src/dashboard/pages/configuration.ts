@@ -9,7 +9,7 @@ import { rotateProjectKey, updateProject, type Project } from '../../projects/pr
 import { rotateSigningKeys } from '../../projects/signing-keys.js';
 import { appEnv, envBlock } from '../app-env.js';
 import type { DashboardEnv } from '../env.js';
-import { attempt, DashboardInputError, readForm } from '../form.js';
+import { attempt, inputError, readForm } from '../form.js';
 import { projectPath } from '../paths.js';
 import type { DashboardSession } from '../sessions.js';
 import { actionForm, copyBlock, copyField, csrfField, type Messages } from '../view/components.js';
@@ -61,8 +61,8 @@ export function registerConfiguration(app: Hono<DashboardEnv>, ctx: AppContext):
     const domain = (await readForm(c)).domain?.trim() ?? '';
     const result = await attempt(async () => {
       if (!/^https?:\/\/[^/\s]+$/i.test(domain))
-        throw new DashboardInputError('A trusted domain is an origin such as https://app.example.com (scheme and host, no path).');
-      if (project.config.domains.some((d) => d.domain === domain)) throw new DashboardInputError(`${domain} is already trusted.`);
+        throw inputError('A trusted domain is an origin such as https://app.example.com (scheme and host, no path).');
+      if (project.config.domains.some((d) => d.domain === domain)) throw inputError(`${domain} is already trusted.`);
       return updateProject(ctx.db, project.id, { config: { domains: [...project.config.domains, { domain, handler_path: '/handler' }] } });
     });
     return result.ok ? done(c, 'domain-added') : failed(c, result.error);

@@ -11,7 +11,7 @@ import { SIGNAL_WARNING } from '../../sql/database-checks.js';
 import type { SqlService } from '../../sql/service.js';
 import type { UserRow } from '../../users/user-object.js';
 import type { DashboardEnv } from '../env.js';
-import { attempt, DashboardInputError, readForm, type Form } from '../form.js';
+import { attempt, inputError, readForm, type Form } from '../form.js';
 import { projectPath } from '../paths.js';
 import { queryAsUser, type QueryTable } from '../query-as-user.js';
 import { rlsStatus } from '../rls-status.js';
@@ -76,11 +76,11 @@ async function pickUser(ctx: AppContext, projectId: string, form: Form): Promise
     const { items } = await ctx.users.list(projectId, { query: typed, limit: 2, includeAnonymous: true, includeRestricted: true });
     const exact = items.filter((u) => u.id === typed.toLowerCase() || u.primary_email === typed.toLowerCase());
     const found = exact.length === 1 ? exact : items;
-    if (found.length !== 1) throw new DashboardInputError(`“${typed}” does not name exactly one user: give the user’s ID or full e-mail.`);
+    if (found.length !== 1) throw inputError(`“${typed}” does not name exactly one user: give the user’s ID or full e-mail.`);
     return found[0]!;
   }
   const user = form.user_id ? await ctx.users.get(projectId, form.user_id) : undefined;
-  if (!user) throw new DashboardInputError('Choose a user to query as.');
+  if (!user) throw inputError('Choose a user to query as.');
   return user;
 }
 

@@ -2,9 +2,10 @@
 import type { Hono } from 'hono';
 import type { AppContext } from '../../context/app-context.js';
 import { hashesEqual, hashSecret } from '../../crypto/secrets.js';
+import { hasCode } from '../../errors/app-error.js';
 import { clientAddress } from '../../http/peer.js';
 import type { Attempt } from '../../rate-limit/limits.js';
-import { RateLimitedError } from '../../rate-limit/rate-limited.js';
+import { RATE_LIMITED } from '../../rate-limit/rate-limited.js';
 import { isAdminSecret } from '../admin-secret.js';
 import type { DashboardEnv } from '../env.js';
 import { readForm } from '../form.js';
@@ -65,9 +66,10 @@ export function registerSignIn(app: Hono<DashboardEnv>, ctx: AppContext): void {
     try {
       attempt = await ctx.limits.dashboardSignIn(address, secret);
     } catch (error) {
-      if (!(error instanceof RateLimitedError)) throw error;
-      c.header('retry-after', String(error.retryAfterSeconds));
-      return c.html(signInPage({ error: `Too many failed sign-in attempts. Try again in ${error.retryAfterSeconds} seconds.` }), 429);
+      if (!hasCode(error, RATE_LIMITED)) throw error;
+      const seconds = error.retryAfterSeconds ?? 1;
+      c.header('retry-after', String(seconds));
+      return c.html(signInPage({ error: `Too many failed sign-in attempts. Try again in ${seconds} seconds.` }), 429);
     }
     let scope: { projectId: string | null } | undefined;
     if (secret.length > 0 && secret.length <= 512) {
