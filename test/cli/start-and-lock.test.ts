@@ -1,6 +1,6 @@
 /**
  * `authsync start` on the embedded database: the default project is printed on the first start only; a
- * second process on the same data directory fails with the DataDirLockedError message and exit code 1 while
+ * second process on the same data directory fails with the DATA_DIR_LOCKED message and exit code 1 while
  * the first keeps serving; after SIGKILL of the holder a restart succeeds; invalid configuration is a clear
  * message and exit code 1.
  */
