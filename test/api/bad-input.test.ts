@@ -3,21 +3,11 @@
  * overlong and invalid values, NUL bytes (which PostgreSQL refuses in text and jsonb), bad UUIDs and huge
  * bodies. After every rejected write the user rows are checked to be unchanged.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, clientHeaders, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { expect, it } from 'vitest';
+import { api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { countRows, expectKnownError, raw, signUp, uniqueEmail, userRow, withToken } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
-
-describe.each(modes)('bad input on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode, env: { AUTHSYNC_MAX_BODY_BYTES: '65536' } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('bad input on %s', { env: { AUTHSYNC_MAX_BODY_BYTES: '65536' } }, (t) => {
   /** Runs a rejected write and checks that no user was added or removed. */
   async function rejected(
     run: () => Promise<{ status: number; headers: Headers; json: Record<string, unknown> }>,

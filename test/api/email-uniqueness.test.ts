@@ -3,21 +3,11 @@
  * and USER_EMAIL_ALREADY_EXISTS (never a 500); the details name the (normalised) address on every path;
  * addresses not used for sign-in may repeat.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { expect, it } from 'vitest';
+import { api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { countRows, expectKnownError, uniqueEmail } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
-
-describe.each(modes)('e-mail uniqueness on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('e-mail uniqueness on %s', (t) => {
   it('concurrent sign-ups with one address: exactly one user, the rest 409', async () => {
     const email = uniqueEmail('race');
     const before = await countRows(t, 'users');

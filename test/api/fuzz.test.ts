@@ -3,12 +3,11 @@
  * random header combinations and tokens. Nothing may answer 5xx, and every known error must be well formed
  * (header = body code, a string message). The seed is printed on failure so a case can be replayed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { apiEndpoints } from '../../src/api/routes/index.js';
-import { startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { describeOnEachStore } from '../helpers/server.js';
 import { signUp } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
 const REQUESTS_PER_ENDPOINT = 25;
 
 /** mulberry32: a tiny seeded PRNG, so a failing case can be replayed. */
@@ -22,20 +21,15 @@ function prng(seed: number) {
   };
 }
 
-describe.each(modes)('fuzzing every endpoint on %s', (mode) => {
-  let t: TestServer;
+describeOnEachStore('fuzzing every endpoint on %s', (t) => {
   let token: string;
   let refreshToken: string;
   let userId: string;
   beforeAll(async () => {
-    t = await startTestServer({ mode });
     const user = await signUp(t);
     token = user.accessToken;
     refreshToken = user.refreshToken;
     userId = user.userId;
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('never answers 5xx', { timeout: 240_000 }, async () => {

@@ -4,21 +4,11 @@
  * CORS, and the plain-text 404s.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, clientHeaders, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { expect, it } from 'vitest';
+import { api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { expectKnownError, raw, signUp, withToken } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
-
-describe.each(modes)('known errors on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('known errors on %s', (t) => {
   it('header equals body code, with the exact details of each code', async () => {
     const pid = t.projectId;
     const cases: Array<[string, Record<string, string>, string, number, Record<string, unknown> | 'none']> = [

@@ -4,21 +4,11 @@
  * `GET /api/v1/users/me` with server access, the secret server key and the user's token.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { expect, it } from 'vitest';
+import { describeOnEachStore } from '../helpers/server.js';
 import { signUp } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
-
-describe.each(modes)('Legacy Neon Auth backend snippets on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('Legacy Neon Auth backend snippets on %s', (t) => {
   it('the README jose snippet gives payload.sub = the user id', async () => {
     const alice = await signUp(t);
     const accessToken = alice.accessToken;

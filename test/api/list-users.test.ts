@@ -3,11 +3,9 @@
  * next_cursor = first item of the next page), and `query`: case-insensitive substring of display name or
  * e-mail, or an exact id.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { beforeAll, expect, it } from 'vitest';
+import { api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { expectKnownError } from './support.js';
-
-const modes: StorageMode[] = ['postgres', 'pglite'];
 
 interface Listed {
   items: Array<{ id: string; display_name: string | null; primary_email: string | null; signed_up_at_millis: number }>;
@@ -15,11 +13,9 @@ interface Listed {
   pagination: { next_cursor: string | null };
 }
 
-describe.each(modes)('GET /users on %s', (mode) => {
-  let t: TestServer;
+describeOnEachStore('GET /users on %s', (t) => {
   const ids: string[] = [];
   beforeAll(async () => {
-    t = await startTestServer({ mode });
     const people = [
       ['Alice Archer', 'alice@example.com'],
       ['Bob Baker', 'bob@Example.org'],
@@ -33,9 +29,6 @@ describe.each(modes)('GET /users on %s', (mode) => {
       expect(res.status, res.text).toBe(201);
       ids.push(res.json.id as string);
     }
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   const list = async (query = '') => {

@@ -3,22 +3,12 @@
  * /auth/sessions/current/refresh with x-stack-refresh-token, POST /auth/sessions (server), GET
  * /teams?user_id=me, POST /analytics/events/batch.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createProject } from '../../src/projects/projects.js';
-import { api, clientHeaders, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { decodePayload, expectKnownError, signUp, withToken } from './support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
-
-describe.each(modes)('sessions and stubs on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('sessions and stubs on %s', (t) => {
   it('POST /auth/sessions/current/refresh mints an access token for the refresh token’s session', async () => {
     const alice = await signUp(t);
     const res = await api(t, 'POST', '/auth/sessions/current/refresh', {

@@ -1,16 +1,26 @@
 /**
  * A real authsync server for a test file: on a fresh PostgreSQL database or a fresh PGlite directory,
  * listening on a free port, with one project whose keys the test can use.
+ *
+ * - `useTestServer()`: a server for the enclosing describe block (or file), started before its tests, stopped after.
+ * - `describeOnEachStore()`: a describe block once per store (PostgreSQL, PGlite), each with its own server.
+ * - `startSecondServer()`: another server on a test server's database, as behind a load balancer.
+ * - `startTestServer()`: the server itself, for a test that starts and stops it on its own.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createProject, type ProjectKeys } from '../../src/projects/projects.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { createTestDatabase } from './databases.js';
+import { seedPgliteDataDir } from './pglite-template.js';
 
 export type StorageMode = 'postgres' | 'pglite';
+
+/** Every store a server runs on: what both must do alike is tested on each. */
+export const STORES: readonly StorageMode[] = ['postgres', 'pglite'];
 
 export interface TestServer {
   server: RunningServer;
@@ -42,15 +52,24 @@ function apiRateLimitsOff(env: Record<string, string> = {}): Record<string, stri
   return Object.fromEntries(names.map((name) => [name, 'off']));
 }
 
+/** The configuration of a test server: a free port on 127.0.0.1, no logs, the API's rate limits off unless `env` sets them. */
+function testConfig(
+  store: { dataDir: string; databaseUrl: string | undefined; baseUrl?: string },
+  env: Record<string, string> | undefined,
+): Config {
+  const { dataDir, databaseUrl, baseUrl } = store;
+  return loadConfig(
+    { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...(databaseUrl ? { databaseUrl } : {}), ...(baseUrl ? { baseUrl } : {}) },
+    { ...apiRateLimitsOff(env), ...env },
+  );
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const mode = options.mode ?? 'postgres';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-test-'));
   const database = mode === 'postgres' ? await createTestDatabase() : undefined;
-  const config: Config = loadConfig(
-    { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', ...(database ? { databaseUrl: database.url } : {}) },
-    { ...apiRateLimitsOff(options.env), ...options.env },
-  );
-  const server = await startServer(config, { createDefaultProject: false });
+  if (mode === 'pglite') await seedPgliteDataDir(dataDir);
+  const server = await startServer(testConfig({ dataDir, databaseUrl: database?.url }, options.env), { createDefaultProject: false });
   const { project, keys } = await createProject(server.ctx.db, server.ctx.box, { displayName: 'Test project' });
   return {
     server,
@@ -67,6 +86,57 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test server for the enclosing describe block, or for the file when called at its top level: started in `beforeAll`
+ * (before the block's own `beforeAll` hooks), stopped in `afterAll`. The object returned is filled in once the server
+ * has started, so read it inside tests and hooks, not while the block is being declared.
+ */
+export function useTestServer(options: TestServerOptions = {}): TestServer {
+  const t = {} as TestServer;
+  let started: TestServer | undefined;
+  beforeAll(async () => {
+    started = await startTestServer(options);
+    Object.assign(t, started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return t;
+}
+
+/**
+ * A describe block for each store, PostgreSQL then PGlite, each with its own server (`useTestServer`, with `options`):
+ * `name` names the store with `%s`, as in `describe.each`; `body` declares the block's tests against `t`.
+ */
+export function describeOnEachStore(name: string, body: (t: TestServer, mode: StorageMode) => void): void;
+export function describeOnEachStore(
+  name: string,
+  options: Omit<TestServerOptions, 'mode'>,
+  body: (t: TestServer, mode: StorageMode) => void,
+): void;
+export function describeOnEachStore(
+  name: string,
+  ...args: [(t: TestServer, mode: StorageMode) => void] | [Omit<TestServerOptions, 'mode'>, (t: TestServer, mode: StorageMode) => void]
+): void {
+  const [options, body] = args.length === 1 ? [{}, args[0]] : args;
+  describe.each(STORES)(name, (mode) => {
+    const t = useTestServer({ ...options, mode });
+    body(t, mode);
+  });
+}
+
+/**
+ * Another server on a PostgreSQL test server's database and data directory (so the same server secret, and tokens
+ * valid on both), as a load balancer would spread them; the caller stops it before stopping `t`. `env` is the
+ * second server's whole environment, with the same defaults as `startTestServer`'s.
+ */
+export function startSecondServer(t: TestServer, options: { env?: Record<string, string>; baseUrl?: string } = {}): Promise<RunningServer> {
+  if (!t.databaseUrl) throw new Error('A second server shares a PostgreSQL database; PGlite has one process.');
+  return startServer(testConfig({ dataDir: t.dataDir, databaseUrl: t.databaseUrl, baseUrl: options.baseUrl }, options.env), {
+    createDefaultProject: false,
+  });
 }
 
 /** Headers of a client-access request to the test project. */

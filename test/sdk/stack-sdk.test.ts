@@ -3,29 +3,20 @@
  * serves (2.8.39 sends x-stack-* headers, 2.8.108 only x-hexclave-*), on PostgreSQL and on PGlite.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as sdk2839 from 'stack-js-2839';
 import * as sdk28108 from 'stack-js-28108';
-import { startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { describeOnEachStore, type TestServer } from '../helpers/server.js';
 
 type Sdk = typeof sdk28108;
 const versions: Array<[string, Sdk]> = [
   ['2.8.39', sdk2839 as unknown as Sdk],
   ['2.8.108', sdk28108],
 ];
-const modes: StorageMode[] = ['postgres', 'pglite'];
 // Outside browsers the SDK needs the e-mail verification callback URL spelled out.
 const CALLBACK = { verificationCallbackUrl: 'http://localhost:3000/handler/email-verification' };
 
-describe.each(modes)('Stack SDK on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('Stack SDK on %s', (t) => {
   describe.each(versions)('@stackframe/js %s', (_version, sdk) => {
     const clientApp = () =>
       new sdk.StackClientApp({

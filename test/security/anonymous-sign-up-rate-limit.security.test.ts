@@ -4,22 +4,16 @@
  * counted in the shared database, so a burst of concurrent requests creates exactly that many users; the rest get 429
  * with Retry-After and create nothing. Other addresses (behind a trusted proxy) are not affected.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, clientHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { expect, it } from 'vitest';
+import { api, clientHeaders, describeOnEachStore, type TestServer } from '../helpers/server.js';
 import { countRows } from '../api/support.js';
 
 const anonymousSignUp = (t: TestServer, address?: string) =>
   api(t, 'POST', '/auth/anonymous/sign-up', { headers: clientHeaders(t, address ? { 'x-forwarded-for': address } : {}) });
 
-describe.each<StorageMode>(['postgres', 'pglite'])('anonymous sign-up on %s with the default limit (30 per address per hour)', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode, env: { AUTHSYNC_RATE_LIMITS: 'on', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+const defaultLimits = { AUTHSYNC_RATE_LIMITS: 'on', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' };
 
+describeOnEachStore('anonymous sign-up on %s with the default limit (30 per address per hour)', { env: defaultLimits }, (t) => {
   it('creates exactly 30 users out of 80 concurrent requests from one address, and refuses the rest with 429', async () => {
     const answers = await Promise.all(Array.from({ length: 80 }, () => anonymousSignUp(t, '198.51.100.7')));
     const statuses = answers.map((res) => res.status);

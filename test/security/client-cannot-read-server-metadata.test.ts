@@ -4,11 +4,9 @@
  * returned to a client; tokens carry no metadata; a client PATCH with server-only fields is SCHEMA_ERROR and
  * changes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { beforeAll, expect, it } from 'vitest';
+import { api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { decodePayload, expectKnownError, PASSWORD, signIn, uniqueEmail, userRow, withToken } from '../api/support.js';
-
-const modes: StorageMode[] = ['postgres', 'pglite'];
 
 const CLIENT_FIELDS = [
   'id',
@@ -36,13 +34,11 @@ const CLIENT_FIELDS = [
 
 const SECRET = 'server-only-8c1f';
 
-describe.each(modes)('client cannot read server metadata on %s', (mode) => {
-  let t: TestServer;
+describeOnEachStore('client cannot read server metadata on %s', (t) => {
   let email: string;
   let userId: string;
   let accessToken: string;
   beforeAll(async () => {
-    t = await startTestServer({ mode });
     email = uniqueEmail('meta');
     const created = await api(t, 'POST', '/users', {
       headers: serverHeaders(t),
@@ -61,9 +57,6 @@ describe.each(modes)('client cannot read server metadata on %s', (mode) => {
     const session = await signIn(t, email);
     expect(session.status).toBe(200);
     accessToken = session.json.access_token as string;
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('GET /users/me with client access has exactly the client fields', async () => {

@@ -3,21 +3,16 @@
  * than the bucket holds), the bucket refills continuously, a refusal takes nothing, a token given back never fills a
  * bucket past its capacity, and pruning deletes only full buckets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { TokenBuckets } from '../../src/rate-limit/token-buckets.js';
-import { startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { describeOnEachStore } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each<StorageMode>(['postgres', 'pglite'])('token buckets on %s', (mode) => {
-  let t: TestServer;
+describeOnEachStore('token buckets on %s', (t) => {
   let buckets: TokenBuckets;
   beforeAll(async () => {
-    t = await startTestServer({ mode });
     buckets = new TokenBuckets(t.server.ctx.db);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('hands out at most the capacity to 100 concurrent takes', async () => {

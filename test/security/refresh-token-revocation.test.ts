@@ -4,21 +4,11 @@
  * A revoked token then gets 401 REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED, with the header, on /auth/oauth/token
  * (no override: the SDK reads the real status) and on /auth/sessions/current/refresh.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, clientHeaders, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { expect, it } from 'vitest';
+import { api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { decodePayload, expectKnownError, raw, signIn, signUp, withToken } from '../api/support.js';
 
-const modes: StorageMode[] = ['postgres', 'pglite'];
-
-describe.each(modes)('refresh-token revocation on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('refresh-token revocation on %s', (t) => {
   /** The SDK's refresh request: form-encoded, no x-stack-* headers. */
   const refresh = (refreshToken: string, clientId = t.projectId, clientSecret = t.keys.publishableClientKey) =>
     raw(t, 'POST', '/auth/oauth/token', {

@@ -3,13 +3,11 @@
  * refresh token, a secret server or super secret admin key, a password, or the private part (`d`) of a
  * signing key in plaintext. The publishable client key is kept only sealed (and hashed).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { rotateProjectKey } from '../../src/projects/projects.js';
 import { rotateSigningKeys } from '../../src/projects/signing-keys.js';
-import { api, serverHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import { api, describeOnEachStore, serverHeaders, type TestServer } from '../helpers/server.js';
 import { raw, signIn, signUp } from '../api/support.js';
-
-const modes: StorageMode[] = ['postgres', 'pglite'];
 
 /** Every row of every user table in the database, as JSON text. */
 async function dumpDatabase(t: TestServer): Promise<string> {
@@ -27,15 +25,7 @@ async function dumpDatabase(t: TestServer): Promise<string> {
   return dump;
 }
 
-describe.each(modes)('secrets at rest on %s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
+describeOnEachStore('secrets at rest on %s', (t) => {
   it('the database holds no plaintext bearer secret, password or private key', async () => {
     const secrets: Record<string, string> = {
       'secret server key': t.keys.secretServerKey,

@@ -8,9 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sdk28108 from 'stack-js-28108';
-import { loadConfig } from '../../src/config/index.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { api, clientHeaders, startTestServer, type StorageMode, type TestServer } from '../helpers/server.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { api, clientHeaders, describeOnEachStore, startSecondServer, startTestServer, type TestServer } from '../helpers/server.js';
 import { expectKnownError, signUp, uniqueEmail } from '../api/support.js';
 
 const RIGHT = 'correct horse battery';
@@ -37,20 +36,15 @@ function expectRateLimited(res: { status: number; headers: Headers; text: string
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each<StorageMode>(['postgres', 'pglite'])('password sign-in on %s, 3 guesses per account per 20 s', (mode) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({
-      mode,
-      // A token every 6.7 s: slow enough that none comes back while a loaded machine runs a test's guesses, short
-      // enough to wait for.
-      env: { AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/20s', AUTHSYNC_RATE_LIMIT_SIGN_IN: '100/1m', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' },
-    });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+// A token every 6.7 s: slow enough that none comes back while a loaded machine runs a test's guesses, short enough to
+// wait for.
+const perAccount = {
+  AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/20s',
+  AUTHSYNC_RATE_LIMIT_SIGN_IN: '100/1m',
+  AUTHSYNC_TRUSTED_PROXY_HOPS: '1',
+};
 
+describeOnEachStore('password sign-in on %s, 3 guesses per account per 20 s', { env: perAccount }, (t) => {
   it('refuses guesses beyond the limit with 429 and Retry-After, the right password too, until the wait is over', async () => {
     const { email } = await signUp(t);
     for (let i = 0; i < 3; i++) expectKnownError(await signInFrom(t, email, `wrong password ${i}`), 'EMAIL_PASSWORD_MISMATCH', 400);
@@ -120,10 +114,7 @@ describe('password sign-in on two servers sharing one database, 3 guesses per ac
   beforeAll(async () => {
     t = await startTestServer({ env });
     // The second server: same database and data directory (so the same server secret), as behind a load balancer.
-    second = await startServer(
-      loadConfig({ port: 0, host: '127.0.0.1', dataDir: t.dataDir, logLevel: 'silent', databaseUrl: t.databaseUrl! }, env),
-      { createDefaultProject: false },
-    );
+    second = await startSecondServer(t, { env });
     b = { apiUrl: `${second.url}/api/v1`, projectId: t.projectId, keys: t.keys };
   });
   afterAll(async () => {
