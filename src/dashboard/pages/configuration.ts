@@ -112,100 +112,65 @@ async function configurationPage(
     tab: 'configuration',
     ...m,
     body: html`<h1>${project.displayName}</h1>
-      ${
-        newSecretServerKey
-          ? html`<section class="once" aria-labelledby="new-ssk">
-              <h2 id="new-ssk">New secret server key: shown this once</h2>
-              ${copyField('new-secret-server-key', 'Secret server key', newSecretServerKey)}
-              <p>It is already in the env block below. The old key stopped working.</p>
-            </section>`
-          : ''
-      }
-      <section class="card" aria-labelledby="connect">
-        <h2 id="connect">Connect an app</h2>
-        ${copyField('project-id', 'Project ID', env.projectId)}
-        ${copyField('publishable-client-key', 'Publishable client key', env.publishableClientKey ?? '')}
-        ${copyField('jwks-url', 'JWKS URL', env.jwksUrl)}
-        <p class="muted">
-          Paste the JWKS URL where a backend or an RLS provider asks for one; tokens carry the project ID as <code>aud</code>.
-        </p>
-        ${copyBlock('env-block', 'Environment for your app', envBlock(env, newSecretServerKey))}
-      </section>
-      <section class="card" aria-labelledby="name-title">
-        <h2 id="name-title">Name</h2>
-        <form method="post" action="${action('/rename')}" class="row">
-          ${csrfField(session)}
-          <div>
-            <label for="project-name">Project name</label
-            ><input type="text" id="project-name" name="name" required maxlength="256" value="${project.displayName}" />
-          </div>
-          <button type="submit">Rename</button>
-        </form>
-      </section>
-      <section class="card" aria-labelledby="signup-title">
-        <h2 id="signup-title">Sign-up</h2>
-        <form method="post" action="${action('/settings')}" class="row">
-          ${csrfField(session)}
-          <label class="inline"
-            ><input type="checkbox" name="sign_up_enabled" ${project.config.sign_up_enabled ? 'checked' : ''} /> New users may sign
-            up</label
-          >
-          <button type="submit">Save</button>
-        </form>
-      </section>
-      <section class="card" aria-labelledby="sql-title">
-        <h2 id="sql-title">Anonymous users on /sql</h2>
-        <p>
-          Anonymous users’ tokens run as the role <code>anonymous</code>. Anyone can create an anonymous user, so letting them act as
-          <code>authenticated</code> opens every policy written <code>TO authenticated</code> to every visitor.
-        </p>
-        <form method="post" action="${action('/sql-settings')}" class="row">
-          ${csrfField(session)}
-          <label class="inline"
-            ><input
-              type="checkbox"
-              name="sql_anonymous_tokens_as_authenticated"
-              ${project.config.sql_anonymous_tokens_as_authenticated ? 'checked' : ''}
-            />
-            Accept anonymous users’ tokens for the role <code>authenticated</code> too</label
-          >
-          <button type="submit">Save</button>
-        </form>
-      </section>
-      <section class="card" aria-labelledby="domains-title">
-        <h2 id="domains-title">Trusted domains</h2>
-        ${
-          project.config.domains.length === 0
-            ? html`<p class="muted">None yet.${project.config.allow_localhost ? ' Redirects to localhost are allowed.' : ''}</p>`
-            : html`<ul>
-                ${project.config.domains.map(
-                  (d) =>
-                    html`<li class="row">
-                      <code>${d.domain}</code>
-                      ${actionForm(session, action('/domains/remove'), `Remove ${d.domain}`, { hidden: { domain: d.domain }, danger: true })}
-                    </li>`,
-                )}
-              </ul>`
-        }
-        <form method="post" action="${action('/domains')}" class="row">
-          ${csrfField(session)}
-          <div>
-            <label for="domain">Add a domain</label
-            ><input type="url" id="domain" name="domain" placeholder="https://app.example.com" required />
-          </div>
-          <button type="submit">Add domain</button>
-        </form>
-      </section>
-      <section class="card" aria-labelledby="keys-title">
-        <h2 id="keys-title">Keys</h2>
-        <p>
-          Rotating the secret server key shows the new key once; apps using the old key stop working at once. Rotating the signing keys
-          keeps the old public keys in the JWKS until the tokens they signed have expired.
-        </p>
-        <div class="actions">
-          ${actionForm(session, action('/rotate-secret-server-key'), 'Rotate secret server key', { confirm: 'Rotate the secret server key? Apps using the current key stop working at once.', danger: true })}
-          ${actionForm(session, action('/rotate-signing-keys'), 'Rotate signing keys', { confirm: 'Rotate the signing keys?' })}
-        </div>
-      </section>`,
+${
+  newSecretServerKey
+    ? html`<section class="once" aria-labelledby="new-ssk">
+  <h2 id="new-ssk">New secret server key: shown this once</h2>
+  ${copyField('new-secret-server-key', 'Secret server key', newSecretServerKey)}
+  <p>It is already in the env block below. The old key stopped working.</p>
+</section>`
+    : ''
+}
+<section class="card" aria-labelledby="connect">
+  <h2 id="connect">Connect an app</h2>
+  ${copyField('project-id', 'Project ID', env.projectId)}
+  ${copyField('publishable-client-key', 'Publishable client key', env.publishableClientKey ?? '')}
+  ${copyField('jwks-url', 'JWKS URL', env.jwksUrl)}
+  <p class="muted">Paste the JWKS URL where a backend or an RLS provider asks for one; tokens carry the project ID as <code>aud</code>.</p>
+  ${copyBlock('env-block', 'Environment for your app', envBlock(env, newSecretServerKey))}
+</section>
+<section class="card" aria-labelledby="name-title">
+  <h2 id="name-title">Name</h2>
+  <form method="post" action="${action('/rename')}" class="row">${csrfField(session)}
+    <div><label for="project-name">Project name</label><input type="text" id="project-name" name="name" required maxlength="256" value="${project.displayName}"></div>
+    <button type="submit">Rename</button></form>
+</section>
+<section class="card" aria-labelledby="signup-title">
+  <h2 id="signup-title">Sign-up</h2>
+  <form method="post" action="${action('/settings')}" class="row">${csrfField(session)}
+    <label class="inline"><input type="checkbox" name="sign_up_enabled" ${project.config.sign_up_enabled ? 'checked' : ''}> New users may sign up</label>
+    <button type="submit">Save</button></form>
+</section>
+<section class="card" aria-labelledby="sql-title">
+  <h2 id="sql-title">Anonymous users on /sql</h2>
+  <p>Anonymous users’ tokens run as the role <code>anonymous</code>. Anyone can create an anonymous user, so letting them act as
+  <code>authenticated</code> opens every policy written <code>TO authenticated</code> to every visitor.</p>
+  <form method="post" action="${action('/sql-settings')}" class="row">${csrfField(session)}
+    <label class="inline"><input type="checkbox" name="sql_anonymous_tokens_as_authenticated" ${project.config.sql_anonymous_tokens_as_authenticated ? 'checked' : ''}> Accept anonymous users’ tokens for the role <code>authenticated</code> too</label>
+    <button type="submit">Save</button></form>
+</section>
+<section class="card" aria-labelledby="domains-title">
+  <h2 id="domains-title">Trusted domains</h2>
+  ${
+    project.config.domains.length === 0
+      ? html`<p class="muted">None yet.${project.config.allow_localhost ? ' Redirects to localhost are allowed.' : ''}</p>`
+      : html`<ul>${project.config.domains.map(
+          (d) => html`<li class="row"><code>${d.domain}</code>
+        ${actionForm(session, action('/domains/remove'), `Remove ${d.domain}`, { hidden: { domain: d.domain }, danger: true })}</li>`,
+        )}</ul>`
+  }
+  <form method="post" action="${action('/domains')}" class="row">${csrfField(session)}
+    <div><label for="domain">Add a domain</label><input type="url" id="domain" name="domain" placeholder="https://app.example.com" required></div>
+    <button type="submit">Add domain</button></form>
+</section>
+<section class="card" aria-labelledby="keys-title">
+  <h2 id="keys-title">Keys</h2>
+  <p>Rotating the secret server key shows the new key once; apps using the old key stop working at once.
+  Rotating the signing keys keeps the old public keys in the JWKS until the tokens they signed have expired.</p>
+  <div class="actions">
+    ${actionForm(session, action('/rotate-secret-server-key'), 'Rotate secret server key', { confirm: 'Rotate the secret server key? Apps using the current key stop working at once.', danger: true })}
+    ${actionForm(session, action('/rotate-signing-keys'), 'Rotate signing keys', { confirm: 'Rotate the signing keys?' })}
+  </div>
+</section>`,
   });
 }

@@ -8,8 +8,6 @@ export function errorPage(title: string, message: string, session?: DashboardSes
   return page({
     title,
     ...(session ? { session } : {}),
-    body: html`<h1>${title}</h1>
-      <p role="alert">${message}</p>
-      <p><a href="${DASHBOARD}">Back to the dashboard</a></p>`,
+    body: html`<h1>${title}</h1><p role="alert">${message}</p><p><a href="${DASHBOARD}">Back to the dashboard</a></p>`,
   });
 }

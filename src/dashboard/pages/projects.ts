@@ -45,51 +45,34 @@ async function projectsPage(
     session,
     error: state.error,
     body: html`<h1>Projects</h1>
-      <section class="card" aria-labelledby="new-project">
-        <h2 id="new-project">Create a project</h2>
-        <form method="post" action="${DASHBOARD}/projects" class="row">
-          ${csrfField(session)}
-          <div>
-            <label for="project-name">Name</label
-            ><input type="text" id="project-name" name="name" required maxlength="256" value="${state.name ?? ''}" />
-          </div>
-          <button type="submit" class="primary">Create project</button>
-        </form>
-      </section>
-      <div class="table-wrap">
-        <table class="responsive">
-          <caption class="muted">
-            ${all.length} project${all.length === 1 ? '' : 's'}${pages > 1 ? `, page ${current} of ${pages}` : ''}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Project ID</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${shown.map(projectRow)}
-          </tbody>
-        </table>
-      </div>
-      ${
-        pages > 1
-          ? html`<nav class="pager" aria-label="Pages of projects">
-              ${current > 1 ? html`<a href="?page=${current - 1}" rel="prev">Previous page</a>` : ''}
-              ${current < pages ? html`<a href="?page=${current + 1}" rel="next">Next page</a>` : ''}
-            </nav>`
-          : ''
-      }`,
+<section class="card" aria-labelledby="new-project">
+  <h2 id="new-project">Create a project</h2>
+  <form method="post" action="${DASHBOARD}/projects" class="row">
+    ${csrfField(session)}
+    <div><label for="project-name">Name</label><input type="text" id="project-name" name="name" required maxlength="256" value="${state.name ?? ''}"></div>
+    <button type="submit" class="primary">Create project</button>
+  </form>
+</section>
+<div class="table-wrap"><table class="responsive">
+  <caption class="muted">${all.length} project${all.length === 1 ? '' : 's'}${pages > 1 ? `, page ${current} of ${pages}` : ''}</caption>
+  <thead><tr><th scope="col">Name</th><th scope="col">Project ID</th><th scope="col">Created</th></tr></thead>
+  <tbody>${shown.map(projectRow)}</tbody>
+</table></div>
+${
+  pages > 1
+    ? html`<nav class="pager" aria-label="Pages of projects">
+  ${current > 1 ? html`<a href="?page=${current - 1}" rel="prev">Previous page</a>` : ''}
+  ${current < pages ? html`<a href="?page=${current + 1}" rel="next">Next page</a>` : ''}</nav>`
+    : ''
+}`,
   });
 }
 
 function projectRow(project: Project): Html {
   return html`<tr>
-    <td data-label="Name"><a href="${projectPath(project.id, '/configuration')}">${project.displayName}</a></td>
-    <td data-label="Project ID"><code>${project.id}</code></td>
-    <td data-label="Created">${formatDate(project.createdAt)}</td>
-  </tr>`;
+  <td data-label="Name"><a href="${projectPath(project.id, '/configuration')}">${project.displayName}</a></td>
+  <td data-label="Project ID"><code>${project.id}</code></td>
+  <td data-label="Created">${formatDate(project.createdAt)}</td></tr>`;
 }
 
 function createdPage(session: DashboardSession, project: Project, keys: ProjectKeys): Html {
@@ -98,13 +81,13 @@ function createdPage(session: DashboardSession, project: Project, keys: ProjectK
     session,
     notice: `Created the project ${project.displayName}.`,
     body: html`<h1>${project.displayName}</h1>
-      <section class="once" aria-labelledby="keys-once">
-        <h2 id="keys-once">Store these keys now: they are shown this once</h2>
-        ${copyField('created-project-id', 'Project ID', project.id)}
-        ${copyField('created-pck', 'Publishable client key', keys.publishableClientKey)}
-        ${copyField('created-ssk', 'Secret server key', keys.secretServerKey)}
-        ${copyField('created-sak', 'Super secret admin key', keys.superSecretAdminKey)}
-      </section>
-      <p><a href="${projectPath(project.id, '/configuration')}">Go to the project’s configuration</a></p>`,
+<section class="once" aria-labelledby="keys-once">
+  <h2 id="keys-once">Store these keys now: they are shown this once</h2>
+  ${copyField('created-project-id', 'Project ID', project.id)}
+  ${copyField('created-pck', 'Publishable client key', keys.publishableClientKey)}
+  ${copyField('created-ssk', 'Secret server key', keys.secretServerKey)}
+  ${copyField('created-sak', 'Super secret admin key', keys.superSecretAdminKey)}
+</section>
+<p><a href="${projectPath(project.id, '/configuration')}">Go to the project’s configuration</a></p>`,
   });
 }

@@ -21,25 +21,15 @@ function signInPage(options: { error?: string; notice?: string }) {
     title: 'Sign in',
     ...options,
     body: html`<div class="signin">
-      <h1>Sign in to authsync</h1>
-      <form method="post" action="${DASHBOARD}/sign-in">
-        <label for="secret">Admin secret or project admin key</label>
-        <input
-          type="password"
-          id="secret"
-          name="secret"
-          autocomplete="current-password"
-          required
-          autofocus
-          aria-describedby="secret-help"
-        />
-        <p id="secret-help" class="muted">
-          The instance admin secret (printed once at the first start, or <code>AUTHSYNC_ADMIN_SECRET</code>) opens every project. A
-          project's super secret admin key (<code>sak_…</code>) opens that project only.
-        </p>
-        <button type="submit" class="primary">Sign in</button>
-      </form>
-    </div>`,
+<h1>Sign in to authsync</h1>
+<form method="post" action="${DASHBOARD}/sign-in">
+  <label for="secret">Admin secret or project admin key</label>
+  <input type="password" id="secret" name="secret" autocomplete="current-password" required autofocus aria-describedby="secret-help">
+  <p id="secret-help" class="muted">The instance admin secret (printed once at the first start, or <code>AUTHSYNC_ADMIN_SECRET</code>) opens every
+  project. A project's super secret admin key (<code>sak_…</code>) opens that project only.</p>
+  <button type="submit" class="primary">Sign in</button>
+</form>
+</div>`,
   });
 }
 

@@ -89,69 +89,45 @@ function userPage(
     tab: 'users',
     ...m,
     body: html`<p><a href="${projectPath(project.id, '/users')}">← All users</a></p>
-      <h1>${title}</h1>
-      ${copyField('user-id', 'User ID', id)}
-      ${user ? editForm(session, base, user) : html`<p>This user was deleted: it no longer signs in, and only its users_sync row remains.</p>`}
-      <section class="card" aria-labelledby="sync-title">
-        <h2 id="sync-title">In neon_auth.users_sync</h2>
-        ${syncRow(sync)}
-      </section>
-      <section class="card" aria-labelledby="danger-title">
-        <h2 id="danger-title">Delete</h2>
-        <p>
-          <strong>Delete</strong> is the legacy soft delete: the user can no longer sign in; its users_sync row stays with
-          <code>deleted_at</code> set, so <code>ON DELETE CASCADE</code> foreign keys do <em>not</em> fire. <strong>Erase</strong> removes
-          the users_sync row too, so they do.
-        </p>
-        <div class="actions">
-          ${user ? actionForm(session, `${base}/delete`, 'Delete user', { confirm: 'Delete this user? It can no longer sign in; users_sync keeps the row with deleted_at set.', danger: true }) : ''}
-          ${sync.state === 'found' || user ? actionForm(session, `${base}/erase`, 'Erase user', { confirm: 'Erase this user? Its users_sync row is removed and foreign keys to it cascade. This cannot be undone.', danger: true }) : ''}
-        </div>
-      </section>`,
+<h1>${title}</h1>
+${copyField('user-id', 'User ID', id)}
+${user ? editForm(session, base, user) : html`<p>This user was deleted: it no longer signs in, and only its users_sync row remains.</p>`}
+<section class="card" aria-labelledby="sync-title">
+  <h2 id="sync-title">In neon_auth.users_sync</h2>
+  ${syncRow(sync)}
+</section>
+<section class="card" aria-labelledby="danger-title">
+  <h2 id="danger-title">Delete</h2>
+  <p><strong>Delete</strong> is the legacy soft delete: the user can no longer sign in; its users_sync row stays with
+  <code>deleted_at</code> set, so <code>ON DELETE CASCADE</code> foreign keys do <em>not</em> fire.
+  <strong>Erase</strong> removes the users_sync row too, so they do.</p>
+  <div class="actions">
+    ${user ? actionForm(session, `${base}/delete`, 'Delete user', { confirm: 'Delete this user? It can no longer sign in; users_sync keeps the row with deleted_at set.', danger: true }) : ''}
+    ${sync.state === 'found' || user ? actionForm(session, `${base}/erase`, 'Erase user', { confirm: 'Erase this user? Its users_sync row is removed and foreign keys to it cascade. This cannot be undone.', danger: true }) : ''}
+  </div>
+</section>`,
   });
 }
 
 function editForm(session: DashboardSession, action: string, user: UserRow): Html {
   return html`<dl class="row">
-      <div>
-        <dt>Signed up</dt>
-        <dd>${formatDate(user.signed_up_at)}</dd>
-      </div>
-      <div>
-        <dt>Last active</dt>
-        <dd>${formatDate(user.last_active_at)}</dd>
-      </div>
-      <div>
-        <dt>Anonymous</dt>
-        <dd>${yesNo(user.is_anonymous)}</dd>
-      </div>
-      <div>
-        <dt>Password</dt>
-        <dd>${yesNo(user.password_hash !== null)}</dd>
-      </div>
-    </dl>
-    <section class="card" aria-labelledby="edit-title">
-      <h2 id="edit-title">Edit</h2>
-      <form method="post" action="${action}">
-        ${csrfField(session)} <label for="edit-email">E-mail</label
-        ><input type="email" id="edit-email" name="primary_email" value="${user.primary_email ?? ''}" autocomplete="off" />
-        <label for="edit-name">Display name</label
-        ><input type="text" id="edit-name" name="display_name" maxlength="256" value="${user.display_name ?? ''}" autocomplete="off" />
-        <label for="edit-password">New password (leave empty to keep)</label
-        ><input type="password" id="edit-password" name="password" autocomplete="new-password" />
-        <p>
-          <label class="inline"
-            ><input type="checkbox" name="primary_email_auth_enabled" ${user.primary_email_auth_enabled ? 'checked' : ''} /> May sign in
-            with this e-mail</label
-          >
-          <label class="inline"
-            ><input type="checkbox" name="primary_email_verified" ${user.primary_email_verified ? 'checked' : ''} /> E-mail verified</label
-          >
-          ${user.password_hash !== null ? html`<label class="inline"><input type="checkbox" name="remove_password" /> Remove the password</label>` : ''}
-        </p>
-        <button type="submit" class="primary">Save</button>
-      </form>
-    </section>`;
+  <div><dt>Signed up</dt><dd>${formatDate(user.signed_up_at)}</dd></div>
+  <div><dt>Last active</dt><dd>${formatDate(user.last_active_at)}</dd></div>
+  <div><dt>Anonymous</dt><dd>${yesNo(user.is_anonymous)}</dd></div>
+  <div><dt>Password</dt><dd>${yesNo(user.password_hash !== null)}</dd></div>
+</dl>
+<section class="card" aria-labelledby="edit-title">
+  <h2 id="edit-title">Edit</h2>
+  <form method="post" action="${action}">${csrfField(session)}
+    <label for="edit-email">E-mail</label><input type="email" id="edit-email" name="primary_email" value="${user.primary_email ?? ''}" autocomplete="off">
+    <label for="edit-name">Display name</label><input type="text" id="edit-name" name="display_name" maxlength="256" value="${user.display_name ?? ''}" autocomplete="off">
+    <label for="edit-password">New password (leave empty to keep)</label><input type="password" id="edit-password" name="password" autocomplete="new-password">
+    <p><label class="inline"><input type="checkbox" name="primary_email_auth_enabled" ${user.primary_email_auth_enabled ? 'checked' : ''}> May sign in with this e-mail</label>
+    <label class="inline"><input type="checkbox" name="primary_email_verified" ${user.primary_email_verified ? 'checked' : ''}> E-mail verified</label>
+    ${user.password_hash !== null ? html`<label class="inline"><input type="checkbox" name="remove_password"> Remove the password</label>` : ''}</p>
+    <button type="submit" class="primary">Save</button>
+  </form>
+</section>`;
 }
 
 function syncRow(sync: UsersSyncLookup): Html {
@@ -159,15 +135,8 @@ function syncRow(sync: UsersSyncLookup): Html {
   if (sync.state === 'absent') return html`<p>No row: the user is not in users_sync (erased, or not synced yet).</p>`;
   const { row } = sync;
   return html`<dl class="row">
-      <div>
-        <dt>updated_at</dt>
-        <dd>${formatDate(row.updated_at)}</dd>
-      </div>
-      <div>
-        <dt>deleted_at</dt>
-        <dd data-testid="deleted-at">${formatDate(row.deleted_at)}</dd>
-      </div>
-    </dl>
-    <label for="raw-json">raw_json</label>
-    <pre id="raw-json" tabindex="0">${JSON.stringify(row.raw_json, null, 2)}</pre>`;
+  <div><dt>updated_at</dt><dd>${formatDate(row.updated_at)}</dd></div>
+  <div><dt>deleted_at</dt><dd data-testid="deleted-at">${formatDate(row.deleted_at)}</dd></div></dl>
+  <label for="raw-json">raw_json</label>
+  <pre id="raw-json" tabindex="0">${JSON.stringify(row.raw_json, null, 2)}</pre>`;
 }

@@ -82,7 +82,7 @@ async function usersPage(
     });
     table = activeTable(project, items);
     pager = html`${query.cursor ? html`<a href="${base}?${params({})}">First page</a>` : ''}
-    ${nextCursor ? html`<a href="${base}?${params({ cursor: nextCursor })}" rel="next">Next page</a>` : ''}`;
+      ${nextCursor ? html`<a href="${base}?${params({ cursor: nextCursor })}" rel="next">Next page</a>` : ''}`;
   } else {
     const { items, more } = await listDeletedUsers(ctx, project.id, {
       ...(query.q ? { query: query.q } : {}),
@@ -91,7 +91,7 @@ async function usersPage(
     });
     table = deletedTable(project, items);
     pager = html`${query.offset > 0 ? html`<a href="${base}?${params({ offset: String(Math.max(0, query.offset - PAGE_SIZE)) })}" rel="prev">Previous page</a>` : ''}
-    ${more ? html`<a href="${base}?${params({ offset: String(query.offset + PAGE_SIZE) })}" rel="next">Next page</a>` : ''}`;
+      ${more ? html`<a href="${base}?${params({ offset: String(query.offset + PAGE_SIZE) })}" rel="next">Next page</a>` : ''}`;
   }
   return page({
     title: `Users · ${project.displayName}`,
@@ -100,98 +100,56 @@ async function usersPage(
     tab: 'users',
     ...m,
     body: html`<h1>Users</h1>
-      <form method="get" action="${base}" role="search" class="row" aria-label="Search users">
-        <div><label for="q">Search by e-mail, name or ID</label><input type="search" id="q" name="q" value="${query.q}" /></div>
-        <div>
-          <label for="show">Show</label
-          ><select id="show" name="show">
-            <option value="active" ${query.show === 'active' ? 'selected' : ''}>Users</option>
-            <option value="deleted" ${query.show === 'deleted' ? 'selected' : ''}>Deleted users</option>
-          </select>
-        </div>
-        <button type="submit">Search</button>
-      </form>
-      <div class="table-wrap" aria-live="polite">${table}</div>
-      <nav class="pager" aria-label="Pages of users">${pager}</nav>
-      <section class="card" aria-labelledby="new-user">
-        <h2 id="new-user">Create a user</h2>
-        <form method="post" action="${base}">
-          ${csrfField(session)} <label for="new-email">E-mail</label
-          ><input type="email" id="new-email" name="primary_email" value="${form.primary_email ?? ''}" autocomplete="off" />
-          <label for="new-name">Display name</label
-          ><input type="text" id="new-name" name="display_name" maxlength="256" value="${form.display_name ?? ''}" autocomplete="off" />
-          <label for="new-password">Password (optional)</label
-          ><input type="password" id="new-password" name="password" autocomplete="new-password" />
-          <p>
-            <label class="inline"><input type="checkbox" name="primary_email_auth_enabled" checked /> May sign in with this e-mail</label>
-            <label class="inline"><input type="checkbox" name="primary_email_verified" /> E-mail verified</label>
-          </p>
-          <button type="submit" class="primary">Create user</button>
-        </form>
-      </section>`,
+<form method="get" action="${base}" role="search" class="row" aria-label="Search users">
+  <div><label for="q">Search by e-mail, name or ID</label><input type="search" id="q" name="q" value="${query.q}"></div>
+  <div><label for="show">Show</label><select id="show" name="show">
+    <option value="active" ${query.show === 'active' ? 'selected' : ''}>Users</option>
+    <option value="deleted" ${query.show === 'deleted' ? 'selected' : ''}>Deleted users</option></select></div>
+  <button type="submit">Search</button>
+</form>
+<div class="table-wrap" aria-live="polite">${table}</div>
+<nav class="pager" aria-label="Pages of users">${pager}</nav>
+<section class="card" aria-labelledby="new-user">
+  <h2 id="new-user">Create a user</h2>
+  <form method="post" action="${base}">${csrfField(session)}
+    <label for="new-email">E-mail</label><input type="email" id="new-email" name="primary_email" value="${form.primary_email ?? ''}" autocomplete="off">
+    <label for="new-name">Display name</label><input type="text" id="new-name" name="display_name" maxlength="256" value="${form.display_name ?? ''}" autocomplete="off">
+    <label for="new-password">Password (optional)</label><input type="password" id="new-password" name="password" autocomplete="new-password">
+    <p><label class="inline"><input type="checkbox" name="primary_email_auth_enabled" checked> May sign in with this e-mail</label>
+    <label class="inline"><input type="checkbox" name="primary_email_verified"> E-mail verified</label></p>
+    <button type="submit" class="primary">Create user</button>
+  </form>
+</section>`,
   });
 }
 
 function activeTable(project: Project, users: UserRow[]): Html {
   if (users.length === 0) return html`<p>No users found.</p>`;
-  return html`<table class="responsive">
-    <caption class="muted">
-      Newest first
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">E-mail</th>
-        <th scope="col">Name</th>
-        <th scope="col">Signed up</th>
-        <th scope="col">Last active</th>
-        <th scope="col">Verified</th>
-        <th scope="col">Anonymous</th>
-        <th scope="col">Deleted</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${users.map(
-        (u) =>
-          html`<tr>
-            <td data-label="E-mail"><a href="${projectPath(project.id, `/users/${u.id}`)}">${u.primary_email ?? '(no e-mail)'}</a></td>
-            <td data-label="Name">${u.display_name ?? ''}</td>
-            <td data-label="Signed up">${formatDate(u.signed_up_at)}</td>
-            <td data-label="Last active">${formatDate(u.last_active_at)}</td>
-            <td data-label="Verified">${yesNo(u.primary_email_verified)}</td>
-            <td data-label="Anonymous">${yesNo(u.is_anonymous)}</td>
-            <td data-label="Deleted">${yesNo(false)}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return html`<table class="responsive"><caption class="muted">Newest first</caption>
+<thead><tr><th scope="col">E-mail</th><th scope="col">Name</th><th scope="col">Signed up</th><th scope="col">Last active</th>
+<th scope="col">Verified</th><th scope="col">Anonymous</th><th scope="col">Deleted</th></tr></thead>
+<tbody>${users.map(
+    (u) => html`<tr>
+  <td data-label="E-mail"><a href="${projectPath(project.id, `/users/${u.id}`)}">${u.primary_email ?? '(no e-mail)'}</a></td>
+  <td data-label="Name">${u.display_name ?? ''}</td>
+  <td data-label="Signed up">${formatDate(u.signed_up_at)}</td>
+  <td data-label="Last active">${formatDate(u.last_active_at)}</td>
+  <td data-label="Verified">${yesNo(u.primary_email_verified)}</td>
+  <td data-label="Anonymous">${yesNo(u.is_anonymous)}</td>
+  <td data-label="Deleted">${yesNo(false)}</td></tr>`,
+  )}</tbody></table>`;
 }
 
 function deletedTable(project: Project, users: DeletedUser[]): Html {
   if (users.length === 0) return html`<p>No deleted users found.</p>`;
-  return html`<table class="responsive">
-    <caption class="muted">
-      Most recently deleted first
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">E-mail</th>
-        <th scope="col">Name</th>
-        <th scope="col">Signed up</th>
-        <th scope="col">Deleted</th>
-        <th scope="col">In users_sync</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${users.map(
-        (u) =>
-          html`<tr>
-            <td data-label="E-mail"><a href="${projectPath(project.id, `/users/${u.id}`)}">${u.email ?? '(no e-mail)'}</a></td>
-            <td data-label="Name">${u.name ?? ''}</td>
-            <td data-label="Signed up">${formatDate(u.signedUpAt)}</td>
-            <td data-label="Deleted">${formatDate(u.deletedAt)}</td>
-            <td data-label="In users_sync">${u.kind === 'erased' ? 'erased (row removed)' : 'soft-deleted (deleted_at set)'}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return html`<table class="responsive"><caption class="muted">Most recently deleted first</caption>
+<thead><tr><th scope="col">E-mail</th><th scope="col">Name</th><th scope="col">Signed up</th><th scope="col">Deleted</th><th scope="col">In users_sync</th></tr></thead>
+<tbody>${users.map(
+    (u) => html`<tr>
+  <td data-label="E-mail"><a href="${projectPath(project.id, `/users/${u.id}`)}">${u.email ?? '(no e-mail)'}</a></td>
+  <td data-label="Name">${u.name ?? ''}</td>
+  <td data-label="Signed up">${formatDate(u.signedUpAt)}</td>
+  <td data-label="Deleted">${formatDate(u.deletedAt)}</td>
+  <td data-label="In users_sync">${u.kind === 'erased' ? 'erased (row removed)' : 'soft-deleted (deleted_at set)'}</td></tr>`,
+  )}</tbody></table>`;
 }

@@ -4,24 +4,20 @@ import { html, type Html } from './html.js';
 
 /** The hidden field every state-changing form carries. */
 export function csrfField(session: DashboardSession): Html {
-  return html`<input type="hidden" name="_csrf" value="${session.csrfToken}" />`;
+  return html`<input type="hidden" name="_csrf" value="${session.csrfToken}">`;
 }
 
 /** A read-only value with a label and a copy button (the button needs the script; the field is selectable without it). */
 export function copyField(id: string, label: string, value: string): Html {
   return html`<label for="${id}">${label}</label>
-    <div class="copy">
-      <input type="text" id="${id}" value="${value}" readonly />
-      <button type="button" data-copy="${id}" aria-label="Copy ${label}">Copy</button>
-    </div>`;
+    <div class="copy"><input type="text" id="${id}" value="${value}" readonly>
+    <button type="button" data-copy="${id}" aria-label="Copy ${label}">Copy</button></div>`;
 }
 
 /** A multi-line value (an env block, JSON) with a copy button. */
 export function copyBlock(id: string, label: string, value: string): Html {
-  return html`<div class="row">
-      <h2 id="${id}-title">${label}</h2>
-      <button type="button" data-copy="${id}" aria-label="Copy ${label}">Copy</button>
-    </div>
+  return html`<div class="row"><h2 id="${id}-title">${label}</h2>
+    <button type="button" data-copy="${id}" aria-label="Copy ${label}">Copy</button></div>
     <pre id="${id}" aria-labelledby="${id}-title" tabindex="0">${value}</pre>`;
 }
 
@@ -34,9 +30,8 @@ export function actionForm(
 ): Html {
   return html`<form method="post" action="${action}" ${options.confirm ? html`data-confirm="${options.confirm}"` : ''}>
     ${csrfField(session)}
-    ${Object.entries(options.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
-    <button type="submit" class="${options.danger ? 'danger' : ''}">${label}</button>
-  </form>`;
+    ${Object.entries(options.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+    <button type="submit" class="${options.danger ? 'danger' : ''}">${label}</button></form>`;
 }
 
 export interface Messages {
