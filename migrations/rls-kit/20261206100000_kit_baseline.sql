@@ -233,11 +233,6 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsync_rls FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea, bytea) TO CURRENT_USER;
-GRANT EXECUTE ON FUNCTION authsync_rls.forget_backend(integer) TO CURRENT_USER;
-GRANT EXECUTE ON FUNCTION authsync_rls.add_identities(jsonb) TO CURRENT_USER;
-
 CREATE SCHEMA IF NOT EXISTS auth AUTHORIZATION authsync_rls_owner;
 
 CREATE OR REPLACE FUNCTION auth.init() RETURNS void
@@ -448,6 +443,13 @@ BEGIN
   END LOOP;
 END
 $owner$;
+
+-- After the owner is set (above), so the installer's grants are recorded alike on a new database and on one whose
+-- kit functions the owner already had (an upgrade).
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA authsync_rls FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea, bytea) TO CURRENT_USER;
+GRANT EXECUTE ON FUNCTION authsync_rls.forget_backend(integer) TO CURRENT_USER;
+GRANT EXECUTE ON FUNCTION authsync_rls.add_identities(jsonb) TO CURRENT_USER;
 
 REVOKE ALL ON FUNCTION authsync_rls.register_backend(integer, timestamptz, name, bytea, bytea, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authsync_rls.forget_backend(integer) FROM PUBLIC;

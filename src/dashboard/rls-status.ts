@@ -14,7 +14,8 @@ export interface RlsDatabaseStatus {
   purpose: 'app' | 'sync_target';
   roles: string[];
   authFunctions: boolean;
-  kitVersion: number | undefined;
+  /** The last kit migration applied (its file name without .sql). */
+  kitVersion: string | undefined;
   error?: string;
 }
 

@@ -9,8 +9,7 @@
 import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionAppDatabasesAtStart } from '../../src/provisioning/provision.js';
-import { installKit, installedKitVersion } from '../../src/rls/install.js';
-import { KIT_VERSION } from '../../src/rls/kit-sql.js';
+import { installKit, kitIsCurrent } from '../../src/rls/install.js';
 import { readOrCreateSecret } from '../../src/server/secret.js';
 import { grantAppRole } from '../../src/sync/grants.js';
 import { ensureTarget } from '../../src/sync/target-schema.js';
@@ -49,9 +48,15 @@ function publicProfiles(...flags: string[]) {
   return runCli(['sync', 'public-profiles', '--project', t.projectId, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir, ...flags]);
 }
 
-/** A kit-6 database as authsync left it: the old grant, and version 6 recorded. */
+/**
+ * A kit-6 database as authsync left it, before the kit lived in migrations: the old grant, version 6 recorded in
+ * authsync_rls.kit, and no record of the kit's migrations.
+ */
 async function downgradeToKit6(): Promise<void> {
-  await t.server.ctx.db.exec(`GRANT SELECT ON neon_auth.users_sync TO authenticated, anonymous; UPDATE authsync_rls.kit SET version = 6`);
+  await t.server.ctx.db.exec(`GRANT SELECT ON neon_auth.users_sync TO authenticated, anonymous;
+    CREATE TABLE authsync_rls.kit (version integer NOT NULL, installed_at timestamptz NOT NULL DEFAULT now());
+    INSERT INTO authsync_rls.kit (version) VALUES (6);
+    DROP SCHEMA authsync_kit CASCADE`);
 }
 
 describe('users_sync is private to end users by default', () => {
@@ -66,7 +71,7 @@ describe('users_sync is private to end users by default', () => {
     await downgradeToKit6();
     expect(await asAlice`SELECT count(*)::int AS n FROM neon_auth.users_sync`).toEqual([{ n: 3 }]);
     await provisionAppDatabasesAtStart(t.server.ctx);
-    expect(await installedKitVersion(t.server.ctx.db)).toBe(KIT_VERSION);
+    expect(await kitIsCurrent(t.server.ctx.db)).toBe(true);
     await refusal(asVisitor.query(PRIVATE_READ));
     await refusal(asAlice.query(PRIVATE_READ));
   });
