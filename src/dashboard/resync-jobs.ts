@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context/app-context.js';
+import { connectionFailure } from '../db/connection-failure.js';
 import type { Queryable } from '../db/database.js';
+import { userMessage } from '../errors/user-message.js';
 import { listProjectDatabases, withProjectDatabase } from '../projects/databases.js';
 import { resyncTarget } from '../sync/resync.js';
 
@@ -146,7 +148,8 @@ export class ResyncJobs {
       job.message = `Resync finished: compared ${job.done} users in ${targets.length} database${targets.length === 1 ? '' : 's'}, repaired ${job.repaired}.`;
     } catch (error) {
       job.state = 'failed';
-      job.message = `Resync failed: ${error instanceof Error ? error.message : String(error)}`;
+      // The page shows what the admin can act on (a target that cannot be reached, with the reason); a bug only as such.
+      job.message = `Resync failed: ${userMessage(connectionFailure(error) ?? error).message}`;
       this.ctx.log.warn({ err: error, projectId: job.projectId }, 'dashboard resync failed');
     } finally {
       clearInterval(heartbeat);

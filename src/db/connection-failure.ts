@@ -1,7 +1,7 @@
 /**
- * A database that cannot be reached or refuses the login, as the one who configured it should read it. Only the CLI
- * uses this: it runs against the operator's own databases, so their address and PostgreSQL's reason are theirs to see.
- * (An API or /sql client gets an internal error instead, and the server's log the cause.)
+ * A database that cannot be reached or refuses the login, as the one who configured it should read it. Only the
+ * operator's faces use this (the CLI, the dashboard's resync report): the databases are theirs, so the address and
+ * PostgreSQL's reason are theirs to see. (An API or /sql client gets an internal error instead, and the log the cause.)
  */
 import { AppError } from '../errors/app-error.js';
 
