@@ -25,6 +25,7 @@ import { loadConfig } from '../src/config/index.js';
 import { createProject } from '../src/projects/projects.js';
 import { startServer } from '../src/server/server.js';
 import { installKit } from '../src/rls/install.js';
+import { endUserLogin } from '../src/rls/end-user-roles.js';
 import { openEndUserConnection, RESET_END_USER_SQL } from '../src/rls/role-connection.js';
 import { projectSqlUrls } from '../src/sql/project-urls.js';
 import { runQuery } from '../src/sql/execute-pg.js';
@@ -233,7 +234,12 @@ try {
   // 2. Per-row policy cost, on one end-user connection, forced sequential scan.
   const where = new URL(url.toString());
   const conn = await openEndUserConnection(
-    { host: where.hostname, port: Number(where.port || 5432), database: dbName, user: 'authenticated', password: 'unused' },
+    {
+      host: where.hostname,
+      port: Number(where.port || 5432),
+      database: dbName,
+      login: endUserLogin(server.ctx.serverSecret, 'authenticated'),
+    },
     server.ctx.db,
   );
   // 2a. PostgreSQL's side of a /sql request, statement by statement, one at a time (each a round trip over loopback, so

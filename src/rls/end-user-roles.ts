@@ -4,6 +4,8 @@
  * database's schema is brought up to date, and never by a database's migrations.
  */
 import { createHmac } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import { quoteIdent, quoteLiteral } from '../db/database.js';
 
 /** The roles whose sessions run client SQL. */
 export const END_USER_ROLES = ['authenticated', 'anonymous'] as const;
@@ -65,6 +67,10 @@ BEGIN
     CASE WHEN r.rolcreaterole THEN 'NOCREATEROLE' END`
         : ''
     });
+  -- A role that stops logging in also loses its password (kit version 7's end-user roles had one).
+  IF r.rolcanlogin AND NOT ${login} THEN
+    changes := concat_ws(' ', changes, 'PASSWORD NULL');
+  END IF;
   IF changes <> '' THEN
     EXECUTE 'ALTER ROLE ${role} ' || changes;
   END IF;
@@ -73,17 +79,49 @@ $role$;`;
 }
 
 /**
- * Cluster-wide roles. Needs CREATEROLE (or superuser); roles that existed before keep their members, but never the
- * powers that would bypass the policies (taking those away needs a superuser: see ensureRoleSql).
+ * The role an authsync instance logs in as to run an end user's SQL as `role`. `authenticated` and `anonymous`
+ * themselves are NOLOGIN group roles (apps grant to them and write policies `TO authenticated`); each instance logs
+ * in as its own member of them, named after its server secret, and its sessions start with `SET ROLE` to the group
+ * role (`-c role=…` in the startup packet, which the session reset returns to). Instances sharing a secret (scale-out)
+ * share the login roles; an instance with another secret on the same cluster has its own, so neither resets the
+ * other's passwords. The name reveals nothing of the secret (an HMAC of it).
  */
-export const ROLES_SQL = `
+export interface EndUserLogin {
+  /** The group role the session runs as (current_user). */
+  role: EndUserRole;
+  /** The login role (session_user): `authsync_<tag>_<role>`. */
+  user: string;
+  password: string;
+}
+
+export function endUserLogin(serverSecret: string, role: EndUserRole): EndUserLogin {
+  const tag = createHmac('sha256', serverSecret).update('authsync end-user login role v1').digest('hex').slice(0, 12);
+  return { role, user: `authsync_${tag}_${role}`, password: rolePassword(serverSecret, role) };
+}
+
+/**
+ * The cluster-wide roles, brought to what the kit needs. Needs CREATEROLE (or superuser); roles that existed before
+ * keep their members, but never the powers that would bypass the policies (taking those away needs a superuser: see
+ * ensureRoleSql). With a server secret, also this instance's login roles (none on PGlite, where nobody logs in).
+ * `authenticated` and `anonymous` were LOGIN roles up to kit version 7; they become NOLOGIN and lose their password.
+ */
+export function rolesSql(logins: readonly EndUserLogin[] = []): string {
+  return `
 ${ensureRoleSql(KIT_OWNER_ROLE, { login: false, endUser: false })}
-${ensureRoleSql('authenticated', { login: true, endUser: true })}
-${ensureRoleSql('anonymous', { login: true, endUser: true })}
--- The owner sees its end-user backends in pg_stat_get_activity (backend_start), so it is a member of them.
--- (Membership goes this way only: the end-user roles gain nothing.)
+${ensureRoleSql('authenticated', { login: false, endUser: true })}
+${ensureRoleSql('anonymous', { login: false, endUser: true })}
+-- The owner may act for the end-user roles (authsync_rls's readers never need it, but kits up to version 7 granted it).
 GRANT authenticated TO ${KIT_OWNER_ROLE};
 GRANT anonymous TO ${KIT_OWNER_ROLE};
+${logins
+  .map(
+    (login) => `${ensureRoleSql(login.user, { login: true, endUser: true })}
+GRANT ${login.role} TO ${login.user};
+-- The owner sees this instance's end-user backends in pg_stat_get_activity (backend_start), so it is a member of the
+-- login role. (Membership goes this way only: the login role gains nothing.)
+GRANT ${login.user} TO ${KIT_OWNER_ROLE};`,
+  )
+  .join('\n')}
 -- A non-superuser installer must be able to hand objects to the owner role.
 DO $member$
 BEGIN
@@ -93,3 +131,29 @@ BEGIN
 END
 $member$;
 `;
+}
+
+/**
+ * Creates or repairs the cluster-wide roles and sets this instance's login passwords (they derive from the server
+ * secret). Roles are shared by every database of the cluster: two databases provisioned at once may update the same
+ * role rows, so each step retries a lost race.
+ */
+export async function ensureEndUserRoles(db: Queryable, options: { serverSecret: string; logins: boolean }): Promise<void> {
+  const logins = options.logins ? END_USER_ROLES.map((role) => endUserLogin(options.serverSecret, role)) : [];
+  await retryConcurrentUpdate(() => db.exec(rolesSql(logins)));
+  for (const login of logins) {
+    await retryConcurrentUpdate(() => db.exec(`ALTER ROLE ${quoteIdent(login.user)} PASSWORD ${quoteLiteral(login.password)}`));
+  }
+}
+
+/** Retries a catalog update that lost a race with the same update in another session ("tuple concurrently updated"). */
+export async function retryConcurrentUpdate(run: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !/tuple concurrently (updated|deleted)/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+}

@@ -6,48 +6,24 @@
  * depends on who installs (signal functions). Run for every project's app database at provisioning, at start when a
  * kit migration is pending, on first `/sql` use and by `authsync rls install`.
  */
-import type { Database, Queryable } from "../db/database.js";
-import { quoteLiteral } from "../db/database.js";
-import {
-  applyMigrations,
-  appliedVersions,
-  migrationsDir,
-  pendingMigrations,
-  type MigrationTrack,
-} from "../db/migrate.js";
-import { migrateUsersSync } from "../sync/target-schema.js";
-import { END_USER_ROLES, ROLES_SQL, rolePassword } from "./end-user-roles.js";
+import type { Database, Queryable } from '../db/database.js';
+import { applyMigrations, appliedVersions, migrationsDir, pendingMigrations, type MigrationTrack } from '../db/migrate.js';
+import { migrateUsersSync } from '../sync/target-schema.js';
+import { ensureEndUserRoles, retryConcurrentUpdate } from './end-user-roles.js';
 
 /** The kit's migrations; the tracking table's schema grants end users nothing (they cannot read or lock it). */
-export const KIT_TRACK: MigrationTrack = {
-  dir: migrationsDir("rls-kit"),
-  table: "authsync_kit.schema_migrations",
-  lockKey: 7_345_600_401,
-};
+export const KIT_TRACK: MigrationTrack = { dir: migrationsDir('rls-kit'), table: 'authsync_kit.schema_migrations', lockKey: 7_345_600_401 };
 
 export interface InstallOptions {
   /** Server secret the role passwords derive from. */
   serverSecret: string;
-  /** Also set the role passwords (not possible on PGlite, where nobody logs in). @default true */
+  /** Also create this instance's login roles and set their passwords (not on PGlite, where nobody logs in). @default true */
   setPasswords?: boolean;
 }
 
-export async function installKit(
-  db: Queryable & Partial<Pick<Database, "transaction">>,
-  options: InstallOptions,
-): Promise<void> {
+export async function installKit(db: Queryable & Partial<Pick<Database, 'transaction'>>, options: InstallOptions): Promise<void> {
   await migrateUsersSync(db);
-  // Roles are cluster-wide: two databases provisioned at once may alter the same role rows concurrently.
-  await retryConcurrentUpdate(() => db.exec(ROLES_SQL));
-  if (options.setPasswords !== false) {
-    for (const role of END_USER_ROLES) {
-      await retryConcurrentUpdate(() =>
-        db.exec(
-          `ALTER ROLE ${role} PASSWORD ${quoteLiteral(rolePassword(options.serverSecret, role))}`,
-        ),
-      );
-    }
-  }
+  await ensureEndUserRoles(db, { serverSecret: options.serverSecret, logins: options.setPasswords !== false });
   await applyMigrations(db, KIT_TRACK);
   // Catalog rows of this database: two installs at once may update the same ones.
   await retryConcurrentUpdate(() => db.exec(KEEP_SIGNALS_FROM_END_USERS_SQL));
@@ -77,29 +53,8 @@ BEGIN
 END
 $signal$;`;
 
-/** Retries a catalog update that lost a race with the same update in another session ("tuple concurrently updated"). */
-export async function retryConcurrentUpdate(
-  run: () => Promise<void>,
-  attempts = 5,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (
-        attempt >= attempts ||
-        !/tuple concurrently (updated|deleted)/.test((error as Error).message)
-      )
-        throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-    }
-  }
-}
-
 /** The last kit migration applied to this database, or undefined when the kit is absent. */
-export async function installedKitVersion(
-  db: Queryable,
-): Promise<string | undefined> {
+export async function installedKitVersion(db: Queryable): Promise<string | undefined> {
   return [...(await appliedVersions(db, KIT_TRACK))].sort().at(-1);
 }
 
@@ -112,9 +67,7 @@ export async function kitIsCurrent(db: Queryable): Promise<boolean> {
  * Whether the end-user roles may still call pg_cancel_backend or pg_terminate_backend here: the kit takes them away
  * from PUBLIC only when a superuser installs it (see KEEP_SIGNALS_FROM_END_USERS_SQL). undefined when the roles do not exist.
  */
-export async function endUsersCanSignalBackends(
-  db: Queryable,
-): Promise<boolean | undefined> {
+export async function endUsersCanSignalBackends(db: Queryable): Promise<boolean | undefined> {
   const { rows } = await db.query<{ can: boolean | null }>(
     `SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated')
        THEN has_function_privilege('authenticated', 'pg_catalog.pg_terminate_backend(integer, bigint)', 'EXECUTE')

@@ -1,5 +1,6 @@
 /**
- * Opening an end-user connection: log in as the role itself, register fresh keys for the new backend over the
+ * Opening an end-user connection: log in as the instance's login role with the end-user role set for the session
+ * (endUserLogin in end-user-roles.ts), register fresh keys for the new backend over the
  * privileged connection (the session key behind auth.jwt_session_init, and the key authsync installs identities
  * with: only its SHA-256 goes to the database), then `auth.init()`. Nothing from a client runs on the connection
  * before this.
@@ -8,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/database.js';
-import type { EndUserRole } from './end-user-roles.js';
+import type { EndUserLogin, EndUserRole } from './end-user-roles.js';
 import { repairEndUserRole, RoleAlteredError, ROLE_SETTINGS_EXIST_SQL } from './role-repair.js';
 import { SessionKey } from './session-key.js';
 
@@ -76,21 +77,31 @@ export async function openClient(target: ConnectTarget): Promise<pg.Client> {
  * connection opened again (twice at most: a changed password, then settings).
  */
 export async function openEndUserConnection(
-  target: ConnectTarget & { user: EndUserRole },
+  target: Omit<ConnectTarget, 'user' | 'password'> & { login: EndUserLogin },
   privileged: Queryable,
   log?: Pick<Logger, 'warn'>,
 ): Promise<RoleConnection> {
+  const { login, ...rest } = target;
+  const role = login.role;
+  // The session runs as the end-user role from its first statement; the session reset (SET SESSION AUTHORIZATION
+  // DEFAULT) returns to it, and `SET ROLE NONE` by the end user only to the login role, which holds no privilege.
+  const connectTarget: ConnectTarget = {
+    ...rest,
+    user: login.user,
+    password: login.password,
+    options: [`-c role=${role}`, rest.options].filter(Boolean).join(' '),
+  };
   // At most one repair of each kind (the password, then the settings), then the connection must open.
   for (let repairs = 0; ; repairs++) {
     try {
-      return await openEndUserConnectionOnce(target, privileged);
+      return await openEndUserConnectionOnce(connectTarget, role, privileged);
     } catch (error) {
       const repaired =
         repairs < 2 &&
-        (await repairEndUserRole(target, privileged, error, log).catch((repairError: unknown) => {
+        (await repairEndUserRole(connectTarget, privileged, error, log).catch((repairError: unknown) => {
           log?.warn(
-            { role: target.user, err: (repairError as Error).message },
-            `could not repair the role ${target.user} (authsync's database role needs CREATEROLE)`,
+            { role: connectTarget.user, err: (repairError as Error).message },
+            `could not repair the role ${connectTarget.user} (authsync's database role needs CREATEROLE)`,
           );
           return false;
         }));
@@ -99,12 +110,15 @@ export async function openEndUserConnection(
   }
 }
 
-async function openEndUserConnectionOnce(target: ConnectTarget & { user: EndUserRole }, privileged: Queryable): Promise<RoleConnection> {
+async function openEndUserConnectionOnce(target: ConnectTarget, role: EndUserRole, privileged: Queryable): Promise<RoleConnection> {
   const client = await openClient(target);
   try {
-    const { rows } = await client.query<{ pid: string; started: string | null }>(
-      'SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()) LIMIT 1)::text AS started',
-    );
+    // The backend's start time is visible to its login role only (the session runs as the end-user role): read it
+    // with the role set back to the login role for one transaction.
+    const results = (await client.query(
+      'BEGIN; SET LOCAL ROLE NONE; SELECT pg_backend_pid() AS pid, (SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()) LIMIT 1)::text AS started; COMMIT',
+    )) as unknown as pg.QueryResult<{ pid: string; started: string | null }>[];
+    const rows = results[2]!.rows;
     const pid = Number(rows[0]!.pid);
     const sessionKey = new SessionKey();
     const { inner, outer } = sessionKey.pads();
@@ -116,7 +130,7 @@ async function openEndUserConnectionOnce(target: ConnectTarget & { user: EndUser
     );
     if (registered.rows[0]?.altered) throw new RoleAlteredError(`the role ${target.user} has settings of its own`);
     await client.query('SELECT auth.init()');
-    return { client, role: target.user, pid, sessionKey, installKey, resetSql: RESET_END_USER_SQL };
+    return { client, role, pid, sessionKey, installKey, resetSql: RESET_END_USER_SQL };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;

@@ -1,5 +1,6 @@
 /**
- * What an end user can do to the role every end user shares, and how authsync undoes it. PostgreSQL lets any role
+ * What an end user can do to the login role its session started as (see endUserLogin: `SET ROLE NONE` returns to
+ * it), and how authsync undoes it. PostgreSQL lets any role
  * change its own password (`ALTER ROLE CURRENT_USER PASSWORD …`) and its own defaults (`ALTER ROLE CURRENT_USER
  * [IN DATABASE d] SET statement_timeout = '1ms'`), so one /sql request could lock every later connection out, or
  * slow it down, for every project on the cluster. Neither touches the connections already open; authsync repairs
@@ -13,8 +14,7 @@
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/database.js';
 import { quoteIdent, quoteLiteral } from '../db/database.js';
-import { retryConcurrentUpdate } from './install.js';
-import type { EndUserRole } from './end-user-roles.js';
+import { retryConcurrentUpdate } from './end-user-roles.js';
 
 /** The role had settings of its own at login (the connection was closed; repairEndUserRole removes them). */
 export class RoleAlteredError extends Error {}
@@ -27,7 +27,8 @@ export interface RoleTarget {
   host: string;
   port: number;
   database: string;
-  user: EndUserRole;
+  /** The instance's login role (endUserLogin). */
+  user: string;
   password: string;
 }
 
@@ -54,7 +55,7 @@ export function repairEndUserRole(target: RoleTarget, privileged: Queryable, err
 async function restorePassword(target: RoleTarget, privileged: Queryable, log?: Pick<Logger, 'warn'>): Promise<boolean> {
   log?.warn(
     { role: target.user, database: target.database },
-    `PostgreSQL refused authsync's password for the role ${target.user}: it was changed (any session of the role may change it, an end user's /sql request included, or another authsync installation with another AUTHSYNC_SECRET shares this cluster); setting it again`,
+    `PostgreSQL refused authsync's password for the role ${target.user}: it was changed (any session of the role may change it, an end user's /sql request included); setting it again`,
   );
   await retryConcurrentUpdate(() => privileged.exec(`ALTER ROLE ${quoteIdent(target.user)} PASSWORD ${quoteLiteral(target.password)}`));
   return true;

@@ -45,7 +45,11 @@ export class PasswordPathGuard {
   private readonly probes = new Map<string, { value: Promise<boolean>; until: number }>();
   private readonly roles = new Map<string, { value: Promise<boolean>; until: number }>();
 
-  constructor(private readonly config: Pick<Config, 'sqlPasswordAuth'>) {}
+  /** `probeUsers`: users tried besides the owner URL's (this instance's login role of `authenticated`). */
+  constructor(
+    private readonly config: Pick<Config, 'sqlPasswordAuth'>,
+    private readonly probeUsers: readonly string[] = [],
+  ) {}
 
   /** Whether /sql serves the password path for this database now, and if not, why. */
   async status(target: ProbeTarget): Promise<PasswordPathStatus> {
@@ -81,7 +85,7 @@ export class PasswordPathGuard {
 
   /** Tries a random wrong password (cached for a minute per database). */
   acceptsWrongPassword(target: ProbeTarget): Promise<boolean> {
-    return this.cached(this.probes, target.dbKey, PROBE_TTL_MS, () => acceptsWrongPassword(target));
+    return this.cached(this.probes, target.dbKey, PROBE_TTL_MS, () => acceptsWrongPassword(target, this.probeUsers));
   }
 
   private cached(
@@ -113,11 +117,11 @@ export async function connectedAsPowerfulRole(client: pg.Client): Promise<boolea
 }
 
 /**
- * Logs in with a random wrong password as the owner URL's user and as `authenticated`: true if PostgreSQL let either
- * in. A refusal of any kind (wrong password, no pg_hba entry, unknown role) counts as not accepting.
+ * Logs in with a random wrong password as the owner URL's user and as this instance's login role of `authenticated`
+ * (probeUsers): true if PostgreSQL let either in. A refusal of any kind (wrong password, no pg_hba entry, unknown role) counts as not accepting.
  */
-export async function acceptsWrongPassword(target: ProbeTarget): Promise<boolean> {
-  const users = [...new Set([target.ownerUser, 'authenticated'].filter((u): u is string => !!u))];
+export async function acceptsWrongPassword(target: ProbeTarget, probeUsers: readonly string[] = []): Promise<boolean> {
+  const users = [...new Set([target.ownerUser, ...probeUsers].filter((u): u is string => !!u))];
   for (const user of users) {
     const client = new pg.Client({
       ...target.connect,

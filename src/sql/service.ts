@@ -10,7 +10,7 @@ import { AppError } from '../errors/app-error.js';
 import { installKit, kitIsCurrent } from '../rls/install.js';
 import { IdentityStore } from '../rls/identity-store.js';
 import { JwksCache } from '../rls/jwks-cache.js';
-import { END_USER_ROLES, rolePassword, type EndUserRole } from '../rls/end-user-roles.js';
+import { END_USER_ROLES, endUserLogin, type EndUserLogin, type EndUserRole } from '../rls/end-user-roles.js';
 import { openClient, openEndUserConnection, type RoleConnection } from '../rls/role-connection.js';
 import { TokenVerifier } from '../rls/verify-token.js';
 import { parseConnectionString, type ConnectionInfo } from './connection-string.js';
@@ -50,14 +50,14 @@ export class SqlService {
   private readonly verifier: TokenVerifier;
   private readonly kits = new Map<string, Promise<void>>();
   private readonly identities = new Map<string, IdentityStore>();
-  private readonly passwords = new Map<EndUserRole, string>();
+  private readonly logins = new Map<EndUserRole, EndUserLogin>();
   /** When the password path is served (AUTHSYNC_SQL_PASSWORD_AUTH, trust detection) and for which roles. */
   readonly passwordPath: PasswordPathGuard;
 
   constructor(private readonly ctx: AppContext) {
     this.pools = new ConnectionPools({ maxPerDatabase: ctx.config.sqlMaxConnectionsPerDatabase, waitMs: ctx.config.sqlPoolWaitMs });
     this.inFlight = new InFlightLimit(ctx.config.sqlMaxRequestsPerUser);
-    this.passwordPath = new PasswordPathGuard(ctx.config);
+    this.passwordPath = new PasswordPathGuard(ctx.config, [endUserLogin(ctx.serverSecret, 'authenticated').user]);
     this.targets = new TargetResolver(ctx);
     this.verifier = new TokenVerifier(ctx, new JwksCache());
   }
@@ -137,17 +137,12 @@ export class SqlService {
     const identityId =
       typeof recorded === 'string' ? recorded : await recorded.catch((error: unknown) => Promise.reject(identityError(error)));
     const key = `${target.dbKey}|${role}`;
-    const password = this.rolePassword(role);
+    const login = this.endUserLogin(role);
     const conn = await this.pools
       .acquire(
         key,
         target.dbKey,
-        () =>
-          openEndUserConnection(
-            { ...target.connect, user: role, password, options: this.sessionOptions(role) },
-            target.privileged,
-            this.ctx.log,
-          ),
+        () => openEndUserConnection({ ...target.connect, login, options: this.sessionOptions(role) }, target.privileged, this.ctx.log),
         (closed) => void target.privileged.query('SELECT authsync_rls.forget_backend($1)', [closed.pid]).catch(() => undefined),
       )
       .catch((error: unknown) => {
@@ -325,13 +320,14 @@ export class SqlService {
     }
   }
 
-  private rolePassword(role: EndUserRole): string {
-    let password = this.passwords.get(role);
-    if (password === undefined) {
-      password = rolePassword(this.ctx.serverSecret, role);
-      this.passwords.set(role, password);
+  /** This instance's login role for `role` (its name and password derive from the server secret). */
+  private endUserLogin(role: EndUserRole): EndUserLogin {
+    let login = this.logins.get(role);
+    if (login === undefined) {
+      login = endUserLogin(this.ctx.serverSecret, role);
+      this.logins.set(role, login);
     }
-    return password;
+    return login;
   }
 }
 

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres.js';
 import { installKit } from '../../src/rls/install.js';
-import { ensureRoleSql } from '../../src/rls/end-user-roles.js';
+import { endUserLogin, ensureRoleSql } from '../../src/rls/end-user-roles.js';
 import { runCli } from '../cli/run-cli.js';
 import { adminQuery, databaseUrl } from '../helpers/databases.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
@@ -61,19 +61,34 @@ describe('the RLS kit installed by a CREATEROLE owner that is not a superuser', 
     expect(rows).toEqual([{ rolsuper: false, rolcreaterole: true, owner: installer }]);
   });
 
-  it('installKit succeeds, twice, and leaves the end-user roles without powers', async () => {
+  it('installKit succeeds, twice, and leaves the end-user roles and the login roles without powers', async () => {
     const db = openPostgres(installerUrl, { max: 1 });
+    const secret = 'a-test-server-secret-of-enough-length';
+    const logins = [endUserLogin(secret, 'anonymous'), endUserLogin(secret, 'authenticated')];
     try {
-      await installKit(db, { serverSecret: 'a-test-server-secret-of-enough-length' });
-      await installKit(db, { serverSecret: 'a-test-server-secret-of-enough-length' });
+      await installKit(db, { serverSecret: secret });
+      await installKit(db, { serverSecret: secret });
       const { rows } = await db.query(
-        `SELECT rolname, rolsuper OR rolbypassrls OR rolreplication OR rolcreatedb OR rolcreaterole AS powerful, rolcanlogin
-           FROM pg_roles WHERE rolname IN ('authenticated', 'anonymous') ORDER BY rolname`,
+        `SELECT rolname, rolsuper OR rolbypassrls OR rolreplication OR rolcreatedb OR rolcreaterole AS powerful, rolcanlogin, rolinherit
+           FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname = 'anonymous' DESC, rolname = 'authenticated' DESC, rolname`,
+        [['authenticated', 'anonymous', ...logins.map((login) => login.user)]],
       );
       expect(rows).toEqual([
-        { rolname: 'anonymous', powerful: false, rolcanlogin: true },
-        { rolname: 'authenticated', powerful: false, rolcanlogin: true },
+        { rolname: 'anonymous', powerful: false, rolcanlogin: false, rolinherit: false },
+        { rolname: 'authenticated', powerful: false, rolcanlogin: false, rolinherit: false },
+        ...logins
+          .map((login) => ({ rolname: login.user, powerful: false, rolcanlogin: true, rolinherit: false }))
+          .sort((x, y) => x.rolname.localeCompare(y.rolname)),
       ]);
+      // Each login role may become its end-user role, and nothing else.
+      const members = await db.query(
+        `SELECT m.rolname AS member, r.rolname AS role FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member JOIN pg_roles r ON r.oid = a.roleid
+          WHERE m.rolname = ANY($1::text[]) ORDER BY 1, 2`,
+        [logins.map((login) => login.user)],
+      );
+      expect(members.rows).toEqual(
+        logins.map((login) => ({ member: login.user, role: login.role })).sort((x, y) => x.member.localeCompare(y.member)),
+      );
       expect((await db.query(`SELECT auth.user_id() AS uid`)).rows).toEqual([{ uid: null }]);
     } finally {
       await db.close();

@@ -5,7 +5,7 @@
 import type { NeonQueryFunction } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { startTodosFixture, type TestUser } from './support.js';
+import { loginOf, startTodosFixture, type TestUser } from './support.js';
 import { openEndUserConnection } from '../../src/rls/role-connection.js';
 
 let t: TestServer;
@@ -127,8 +127,8 @@ describe("forgery attempts inside sql.transaction read and write nothing of Bob'
       database: new URL(t.databaseUrl!).pathname.slice(1),
       password: 'unused-under-trust',
     };
-    const a = await openEndUserConnection({ ...target, user: 'authenticated' }, t.server.ctx.db);
-    const b = await openEndUserConnection({ ...target, user: 'authenticated' }, t.server.ctx.db);
+    const a = await openEndUserConnection({ ...target, login: loginOf(t) }, t.server.ctx.db);
+    const b = await openEndUserConnection({ ...target, login: loginOf(t) }, t.server.ctx.db);
     try {
       const first = a.sessionKey!.mint({ sub: alice.id });
       await a.client.query('SELECT auth.jwt_session_init($1)', [first]);

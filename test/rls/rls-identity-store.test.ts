@@ -7,7 +7,7 @@ import type { NeonQueryFunction } from '@neondatabase/serverless';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
-import { startTodosFixture, type TestUser } from './support.js';
+import { endUserClientConfig, loginOf, startTodosFixture, type TestUser } from './support.js';
 import { openEndUserConnection, RESET_END_USER_SQL, type RoleConnection } from '../../src/rls/role-connection.js';
 import { RESET_SESSION_SQL } from '../../src/sql/pools.js';
 
@@ -25,8 +25,8 @@ beforeAll(async () => {
   await asAlice`INSERT INTO todos (task) VALUES ('alice own')`;
   const where = new URL(t.databaseUrl!);
   const target = { host: '127.0.0.1', port: Number(where.port || 5432), database: where.pathname.slice(1), password: 'unused-under-trust' };
-  a = await openEndUserConnection({ ...target, user: 'authenticated' }, t.server.ctx.db);
-  b = await openEndUserConnection({ ...target, user: 'authenticated' }, t.server.ctx.db);
+  a = await openEndUserConnection({ ...target, login: loginOf(t) }, t.server.ctx.db);
+  b = await openEndUserConnection({ ...target, login: loginOf(t) }, t.server.ctx.db);
   await a.client.query('SELECT auth.jwt_session_init($1)', [a.sessionKey!.mint({ sub: alice.id })]);
   await b.client.query('SELECT auth.jwt_session_init($1)', [b.sessionKey!.mint({ sub: bob.id })]);
 });
@@ -118,7 +118,7 @@ describe('the identity table as the end-user roles see it', () => {
   });
 
   it('the session reset forgets the identity, as do DISCARD SEQUENCES and DISCARD ALL: the readers then raise', async () => {
-    const c = await openEndUserConnection({ ...connectTarget(), user: 'authenticated' }, t.server.ctx.db);
+    const c = await openEndUserConnection({ ...connectTarget(), login: loginOf(t) }, t.server.ctx.db);
     try {
       for (const forget of [RESET_END_USER_SQL, RESET_SESSION_SQL, 'DISCARD SEQUENCES', 'DISCARD ALL']) {
         await c.client.query('SELECT auth.jwt_session_init($1)', [c.sessionKey!.mint({ sub: alice.id })]);
@@ -136,7 +136,7 @@ describe('the identity table as the end-user roles see it', () => {
   });
 
   it('a connection authsync did not open has no identity: the readers answer NULL, as pg_session_jwt does without a token', async () => {
-    const c = new pg.Client({ ...connectTarget(), user: 'authenticated' });
+    const c = new pg.Client({ ...connectTarget(), ...endUserClientConfig(t) });
     await c.connect();
     try {
       expect((await c.query('SELECT auth.user_id() AS uid, auth.uid() AS u, auth.session() AS s')).rows).toEqual([
@@ -154,7 +154,7 @@ describe('the identity table as the end-user roles see it', () => {
   });
 
   it('a cleared identity makes the readers raise, and only a new signed token restores one', async () => {
-    const c = await openEndUserConnection({ ...connectTarget(), user: 'authenticated' }, t.server.ctx.db);
+    const c = await openEndUserConnection({ ...connectTarget(), login: loginOf(t) }, t.server.ctx.db);
     try {
       await c.client.query('SELECT auth.jwt_session_init($1)', [c.sessionKey!.mint({ sub: alice.id })]);
       await c.client.query('SELECT authsync_rls.end_request()');

@@ -10,7 +10,7 @@ import { neon, NeonDbError, type NeonQueryFunction } from '@neondatabase/serverl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { RESET_END_USER_SQL } from '../../src/rls/role-connection.js';
-import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from './support.js';
+import { loginOf, signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from './support.js';
 
 let t: TestServer;
 let urls: ReturnType<typeof sqlUrls>;
@@ -197,7 +197,8 @@ describe('identities installed on the end-user connection', () => {
     const watcher = (async () => {
       while (!done) {
         const { rows } = await t.server.ctx.db.query<{ query: string }>(
-          `SELECT query FROM pg_stat_activity WHERE usename IN ('authenticated', 'anonymous')`,
+          `SELECT query FROM pg_stat_activity WHERE usename = ANY($1::text[])`,
+          [[loginOf(t, 'authenticated').user, loginOf(t, 'anonymous').user]],
         );
         for (const row of rows) seen.add(row.query);
       }

@@ -2,6 +2,7 @@
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { adminQuery } from '../helpers/databases.js';
 import { api, clientHeaders, startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
+import { endUserLogin, type EndUserLogin, type EndUserRole } from '../../src/rls/end-user-roles.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
 
 export interface TestUser {
@@ -46,6 +47,17 @@ export async function createAppOwner(t: TestServer): Promise<void> {
  * The environment of a test server whose tests use /sql's password path on the test cluster, which trusts local
  * logins (any password would do: authsync closes the path there unless told otherwise).
  */
+/** The test server's login role for an end-user role (its sessions then SET ROLE to `role`). */
+export function loginOf(t: TestServer, role: EndUserRole = 'authenticated'): EndUserLogin {
+  return endUserLogin(t.server.ctx.serverSecret, role);
+}
+
+/** pg.Client settings that log in as the test server's login role and run as `role`, as authsync's own connections do. */
+export function endUserClientConfig(t: TestServer, role: EndUserRole = 'authenticated') {
+  const login = loginOf(t, role);
+  return { user: login.user, password: login.password, options: `-c role=${role}` };
+}
+
 export const PASSWORD_PATH_ON = { AUTHSYNC_SQL_PASSWORD_AUTH: 'on' };
 
 /** The URLs `authsync project create --json` prints for the test project, and the driver configured for them. */

@@ -1,9 +1,11 @@
 /**
- * Every end user runs as the role `authenticated`, and PostgreSQL lets a role change its own password and its own
- * defaults. Through /sql, `ALTER ROLE CURRENT_USER PASSWORD 'x'` locked every later connection of the role out (on
- * every project of the cluster), and `ALTER ROLE CURRENT_USER SET default_transaction_read_only = on` (or
- * statement_timeout = '1ms') broke every later session, surviving even `rls install`. Now authsync repairs the role
- * when it opens the next connection, so the next request of another user succeeds.
+ * Every end user's session runs as `authenticated`, started by authsync's login role (rls/end-user-roles.ts), and
+ * PostgreSQL lets a role change its own password and its own defaults. `ALTER ROLE CURRENT_USER …` as `authenticated`
+ * reaches only the NOLOGIN group role, where a password or defaults do nothing; but `SET ROLE NONE` returns the
+ * session to the login role, and then `ALTER ROLE CURRENT_USER PASSWORD 'x'` would lock every later connection out
+ * (on every project of the cluster), and `ALTER ROLE CURRENT_USER SET default_transaction_read_only = on` (or
+ * statement_timeout = '1ms') break every later session. authsync repairs the login role when it opens the next
+ * connection, so the next request of another user succeeds.
  *
  * The password case needs a cluster that checks passwords: the main test cluster trusts local logins, so this file
  * starts a scram-sha-256 cluster of its own. Settings for all databases are tried there too (they would reach every
@@ -16,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createProject } from '../../src/projects/projects.js';
 import { provisionProject } from '../../src/provisioning/provision.js';
-import { rolePassword } from '../../src/rls/end-user-roles.js';
+import { endUserLogin, type EndUserLogin } from '../../src/rls/end-user-roles.js';
 import { readOrCreateSecret } from '../../src/server/secret.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
@@ -29,10 +31,13 @@ let a: TestServer;
 let scram: ScramCluster;
 let alice: TestUser;
 let bob: TestUser;
+/** Server A's login role for `authenticated` (fresh servers share A's secret, so they log in as it too). */
+let login: EndUserLogin;
 
 beforeAll(async () => {
   ({ t: a, alice, bob } = await startTodosFixture());
   scram = await startScramCluster();
+  login = endUserLogin(readOrCreateSecret(a.server.ctx.config), 'authenticated');
 }, 180_000);
 
 afterAll(async () => {
@@ -80,23 +85,19 @@ describe('on the shared (trust) cluster: settings of the role for this database'
   it("ALTER ROLE CURRENT_USER IN DATABASE … SET … by Alice does not reach Bob's next connection; the settings are removed", async () => {
     const database = new URL(a.databaseUrl!).pathname.slice(1);
     const urls = projectSqlUrls(a.server.ctx.config, a.projectId, null);
-    const attack = await sql(
-      a.url,
-      urls.databaseAuthenticatedUrl,
-      alice.accessToken,
+    const attack = await sql(a.url, urls.databaseAuthenticatedUrl, alice.accessToken, [
+      'SET ROLE NONE',
       `ALTER ROLE CURRENT_USER IN DATABASE ${database} SET default_transaction_read_only = on`,
-    );
+    ]);
     expect(attack.status, JSON.stringify(attack.body)).toBe(200);
-    const more = await sql(
-      a.url,
-      urls.databaseAuthenticatedUrl,
-      alice.accessToken,
+    const more = await sql(a.url, urls.databaseAuthenticatedUrl, alice.accessToken, [
+      'SET ROLE NONE',
       `ALTER ROLE CURRENT_USER IN DATABASE ${database} SET statement_timeout = '1ms'`,
-    );
+    ]);
     expect(more.status).toBe(200);
     const before = await adminQuery(
-      `SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole AND setdatabase = (SELECT oid FROM pg_database WHERE datname = $1)`,
-      [database],
+      `SELECT setconfig FROM pg_db_role_setting WHERE setrole = $2::regrole AND setdatabase = (SELECT oid FROM pg_database WHERE datname = $1)`,
+      [database, login.user],
     );
     expect(before.rows[0]?.setconfig).toEqual(['default_transaction_read_only=on', 'statement_timeout=1ms']);
 
@@ -113,11 +114,11 @@ describe('on the shared (trust) cluster: settings of the role for this database'
       expect(insert.status, JSON.stringify(insert.body)).toBe(200);
       expect(insert.body.rows).toEqual([{ user_id: bob.id, ro: 'off' }]);
       console.info(`role settings (this database) healed: Bob's first request after the attack took ${ms.toFixed(0)} ms on a fresh server`);
-      const after = await adminQuery(`SELECT count(*)::int AS n FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole`);
+      const after = await adminQuery(`SELECT count(*)::int AS n FROM pg_db_role_setting WHERE setrole = $1::regrole`, [login.user]);
       expect(after.rows[0].n).toBe(0);
     } finally {
       await b.stop();
-      await adminQuery(`ALTER ROLE authenticated IN DATABASE ${database} RESET ALL`);
+      await adminQuery(`ALTER ROLE ${login.user} IN DATABASE ${database} RESET ALL`);
     }
   });
 });
@@ -126,7 +127,6 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
   let carol: TestUser;
   let dave: TestUser;
   let authenticatedUrl: string;
-  let derivedPassword: string;
 
   beforeAll(async () => {
     await scram.query('CREATE DATABASE app');
@@ -147,14 +147,13 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
       'app',
     );
     authenticatedUrl = projectSqlUrls(a.server.ctx.config, project.id, scram.url('app')).databaseAuthenticatedUrl;
-    derivedPassword = rolePassword(readOrCreateSecret(a.server.ctx.config), 'authenticated');
     // Carol's connection on server A exists before the attacks (pooled: untouched by them).
     expect((await sql(a.url, authenticatedUrl, carol.accessToken, 'SELECT 1 AS one')).status).toBe(200);
   }, 120_000);
 
-  /** Whether authsync's derived password logs in as authenticated right now. */
+  /** Whether authsync's derived password logs in as its login role right now. */
   async function derivedPasswordWorks(): Promise<boolean> {
-    const client = new pg.Client({ connectionString: scram.url('app', { name: 'authenticated', password: derivedPassword }) });
+    const client = new pg.Client({ connectionString: scram.url('app', { name: login.user, password: login.password }) });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -180,12 +179,30 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
     }
   });
 
-  it("ALTER ROLE CURRENT_USER PASSWORD by Carol: Dave's next request (a new connection) succeeds, and the password is authsync's again", async () => {
+  it('ALTER ROLE CURRENT_USER PASSWORD as authenticated reaches only the NOLOGIN group role: nothing to repair', async () => {
+    const attack = await sql(a.url, authenticatedUrl, carol.accessToken, `ALTER ROLE CURRENT_USER PASSWORD 'owned-by-carol'`);
+    expect(attack.status, JSON.stringify(attack.body)).toBe(200);
+    const { rows } = await scram.query(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'authenticated'`);
+    expect(rows).toEqual([{ rolcanlogin: false }]);
+    expect(await derivedPasswordWorks()).toBe(true);
+    const b = await freshServer();
+    try {
+      const answer = await sql(b.url, authenticatedUrl, dave.accessToken, `INSERT INTO notes (body) VALUES ('unmoved') RETURNING user_id`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it("SET ROLE NONE, then ALTER ROLE CURRENT_USER PASSWORD by Carol: Dave's next request (a new connection) succeeds, and the password is authsync's again", async () => {
     const b = await freshServer();
     try {
       const { answer, ms } = await healTime(
         async () => {
-          const attack = await sql(a.url, authenticatedUrl, carol.accessToken, `ALTER ROLE CURRENT_USER PASSWORD 'owned-by-carol'`);
+          const attack = await sql(a.url, authenticatedUrl, carol.accessToken, [
+            'SET ROLE NONE',
+            `ALTER ROLE CURRENT_USER PASSWORD 'owned-by-carol'`,
+          ]);
           expect(attack.status, JSON.stringify(attack.body)).toBe(200);
           // The attack took: authsync's password no longer logs in.
           expect(await derivedPasswordWorks()).toBe(false);
@@ -203,20 +220,21 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
     }
   });
 
-  it("ALTER ROLE CURRENT_USER SET (all databases) by Carol: Dave's next connection runs without them, and they are gone", async () => {
+  it("SET ROLE NONE, then ALTER ROLE CURRENT_USER SET (all databases) by Carol: Dave's next connection runs without them, and they are gone", async () => {
     const b = await freshServer();
     try {
       const { answer, ms } = await healTime(
         async () => {
           const attack = await sql(a.url, authenticatedUrl, carol.accessToken, [
+            'SET ROLE NONE',
             `ALTER ROLE CURRENT_USER SET default_transaction_read_only = on`,
             `ALTER ROLE CURRENT_USER SET statement_timeout = '1ms'`,
             `ALTER ROLE CURRENT_USER SET search_path = nowhere`,
           ]);
           expect(attack.status, JSON.stringify(attack.body)).toBe(200);
-          const { rows } = await scram.query(
-            `SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole AND setdatabase = 0`,
-          );
+          const { rows } = await scram.query(`SELECT setconfig FROM pg_db_role_setting WHERE setrole = $1::regrole AND setdatabase = 0`, [
+            login.user,
+          ]);
           expect(rows[0]?.setconfig).toHaveLength(3);
         },
         () =>
@@ -230,7 +248,7 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       expect(answer.body.rows).toEqual([{ user_id: dave.id, path: '"$user", public' }]);
       console.info(`role settings (all databases) healed: ${ms.toFixed(0)} ms from the attack to Dave's first successful request`);
-      const { rows } = await scram.query(`SELECT count(*)::int AS n FROM pg_db_role_setting WHERE setrole = 'authenticated'::regrole`);
+      const { rows } = await scram.query(`SELECT count(*)::int AS n FROM pg_db_role_setting WHERE setrole = $1::regrole`, [login.user]);
       expect(rows[0].n).toBe(0);
     } finally {
       await b.stop();
@@ -243,6 +261,7 @@ describe('on a cluster that checks passwords (scram-sha-256)', () => {
       expect(
         (
           await sql(a.url, authenticatedUrl, carol.accessToken, [
+            'SET ROLE NONE',
             `ALTER ROLE CURRENT_USER PASSWORD 'again'`,
             `ALTER ROLE CURRENT_USER SET default_transaction_read_only = on`,
           ])
