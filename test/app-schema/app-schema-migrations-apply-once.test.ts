@@ -2,7 +2,8 @@
  * The project databases' migrations (migrations/users-sync, migrations/rls-kit) install the schema on a new database,
  * on PostgreSQL and on PGlite; each file is applied exactly once even when several processes provision one database
  * at the same moment; and on the server's own database (a project's default app database) their tracking tables
- * live beside authsync's own (authsync.schema_migrations) without touching it.
+ * live beside authsync's own (authsync.schema_migrations) without touching it. The users_sync track's batch function
+ * runs the statement of src/sync/apply.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { openPglite } from '../../src/db/pglite.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { provisionProject } from '../../src/provisioning/provision.js';
 import { installKit, KIT_TRACK, kitIsCurrent } from '../../src/rls/install.js';
+import { applySql } from '../../src/sync/apply.js';
 import { ensureTarget, USERS_SYNC_TRACK } from '../../src/sync/target-schema.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startTestServer } from '../helpers/server.js';
@@ -50,6 +52,9 @@ describe('a new app database', () => {
       expect(await applyMigrations(db, KIT_TRACK)).toEqual([]);
       const { rows } = await db.query<{ uid: string | null; session: unknown }>('SELECT auth.user_id() AS uid, auth.session() AS session');
       expect(rows[0]).toEqual({ uid: null, session: null });
+      // The worker's batch function runs the same statement as src/sync/apply.ts (written out in the migration).
+      const fn = await db.query<{ src: string }>("SELECT prosrc AS src FROM pg_proc WHERE proname = 'apply_outbox_batch'");
+      expect(fn.rows[0]!.src).toContain(`EXECUTE '${applySql('>').replaceAll("'", "''")}'`);
     } finally {
       await db.close();
     }
