@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
 import type { ProjectDatabase } from '../projects/databases.js';
 import type { Checkpoint } from './checkpoint.js';
+import { targetFailureMessage } from './permission-hint.js';
 import { resyncTarget } from './resync.js';
 import { syncTargetOnce } from './target-pass.js';
 import { ensureTarget } from './target-schema.js';
@@ -35,6 +36,8 @@ export class TargetRunner {
   private running: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
+  /** The failure last logged at warn level: the same failure again is logged at debug level only. */
+  private reported: string | undefined;
   private ensured = false;
   private refill = false;
   private stopped = false;
@@ -103,6 +106,7 @@ export class TargetRunner {
         const recovered = this.failures > 0;
         if (recovered) this.hooks.log.info({ target: this.target.key }, 'users_sync: target reachable again');
         this.failures = 0;
+        this.reported = undefined;
         // Clear a recorded error at once; otherwise mirror progress at a bounded rate, never on the pass's path.
         if (recovered) this.flush();
         else this.scheduleRecord();
@@ -148,14 +152,18 @@ export class TargetRunner {
     }
     if (error.code && OUTDATED_SCHEMA.has(error.code)) this.ensured = false;
     const delay = Math.min(100 * 2 ** (this.failures - 1), this.hooks.maxBackoffMs);
-    this.hooks.log.warn({ target: this.target.key, err: error.message, retryInMs: delay }, 'users_sync: target failed');
+    // Reported once (and in the target's status); while it lasts, the retries are logged at debug level.
+    const message = targetFailureMessage(error, this.target.url);
+    const level = message === this.reported ? 'debug' : 'warn';
+    this.reported = message;
+    this.hooks.log[level]({ target: this.target.key, err: message, retryInMs: delay }, 'users_sync: target failed');
     // Pending progress is written first, so that it cannot clear the error after it.
     if (this.recordTimer) {
       clearTimeout(this.recordTimer);
       this.recordTimer = undefined;
       this.flush();
     }
-    void (this.recording ?? Promise.resolve()).then(() => this.hooks.onError(error.message)).catch(() => undefined);
+    void (this.recording ?? Promise.resolve()).then(() => this.hooks.onError(message)).catch(() => undefined);
     this.dirty = true;
     if (this.stopped) return;
     this.retry = setTimeout(() => {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { openPostgres } from '../../db/postgres.js';
 import { writeExtensionFiles } from '../../rls/extension-files.js';
+import { handOverToOwner } from '../../rls/hand-over.js';
 import { endUsersCanSignalBackends, installKit } from '../../rls/install.js';
 import { addProvider, listProviders, removeProvider } from '../../rls/providers.js';
 import { getProject } from '../../projects/projects.js';
@@ -32,7 +33,11 @@ export function registerRls(program: Command): void {
     )
     .option('--data-dir <dir>', 'where the server secret is kept (env AUTHSYNC_DATA_DIR); the role passwords derive from it')
     .option('--extension-dir <dir>', "also write a no-op pg_session_jwt extension there (PostgreSQL's sharedir/extension)")
-    .action(async (options: { databaseUrl: string; dataDir?: string; extensionDir?: string }) => {
+    .option(
+      '--owner <role>',
+      "run as a superuser: the role authsync will connect as, who gets neon_auth, authsync_sync and authsync_kit (default: the database's owner)",
+    )
+    .action(async (options: { databaseUrl: string; dataDir?: string; extensionDir?: string; owner?: string }) => {
       const config = configFrom({ ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
       const db = openPostgres(options.databaseUrl, { max: 1, applicationName: 'authsync-rls-install' });
       try {
@@ -46,6 +51,9 @@ export function registerRls(program: Command): void {
           },
         );
         if (await endUsersCanSignalBackends(db)) process.stderr.write(`authsync: warning: ${SIGNAL_WARNING}.\n`);
+        // A superuser created the schemas: the role authsync will connect as gets them (src/rls/hand-over.ts).
+        const handedTo = await handOverToOwner(db, options.owner);
+        if (handedTo) process.stdout.write(`neon_auth, authsync_sync and authsync_kit belong to ${handedTo}, whom authsync connects as.\n`);
       } finally {
         await db.close();
       }
