@@ -4,10 +4,10 @@
  * keys, public parts only. The first rotation goes through the real CLI, against the server's database.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rotateSigningKeys } from '../../src/projects/signing-keys.js';
 import { runCli } from '../cli/run-cli.js';
-import { api, startTestServer, type TestServer } from '../helpers/server.js';
+import { api, type TestServer, useTestServer } from '../helpers/server.js';
 import { decodeHeader, expectKnownError, signIn, signUp, withToken } from './support.js';
 
 async function publishedKids(t: TestServer): Promise<string[]> {
@@ -18,13 +18,7 @@ async function publishedKids(t: TestServer): Promise<string[]> {
 }
 
 describe('signing-key rotation', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ mode: 'postgres' });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer({ mode: 'postgres' });
 
   it('old tokens keep verifying after `authsync keys rotate`; new ones use the new kid', async () => {
     const alice = await signUp(t);

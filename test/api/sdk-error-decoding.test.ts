@@ -4,9 +4,9 @@
  * rebuilt from `details` without a TypeError, and the status matches. Then the same for real responses.
  */
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errors, type KnownError } from '../../src/errors/known-errors.js';
-import { api, clientHeaders, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { api, clientHeaders, serverHeaders, useTestServer } from '../helpers/server.js';
 import { signUp, signWithProjectKey, decodePayload, withToken } from './support.js';
 
 interface SdkKnownError {
@@ -94,13 +94,7 @@ describe('SDK error decoding', () => {
   });
 
   describe('real responses', () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer({ mode: 'postgres' });
-    });
-    afterAll(async () => {
-      await t?.stop();
-    });
+    const t = useTestServer({ mode: 'postgres' });
 
     it('decode in both SDKs', async () => {
       const alice = await signUp(t);

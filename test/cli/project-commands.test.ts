@@ -5,19 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { api, startTestServer, type TestServer } from '../helpers/server.js';
+import { api, useTestServer } from '../helpers/server.js';
 import { runCli } from './run-cli.js';
 
 describe('project and migrate commands on PostgreSQL', () => {
-  let t: TestServer;
+  const t = useTestServer({ mode: 'postgres' });
   let cliArgs: string[];
   beforeAll(async () => {
-    t = await startTestServer({ mode: 'postgres' });
     // The CLI shares the server's database and secret (the data dir holds the generated secret).
     cliArgs = ['--database-url', t.databaseUrl!, '--data-dir', t.dataDir, '--base-url', t.url];
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('project create --json keeps --id and the keys, and the running server serves the project at once', async () => {

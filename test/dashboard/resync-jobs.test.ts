@@ -5,10 +5,9 @@
  * Plain HTTP against two real servers on one PostgreSQL database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { RunningServer } from '../../src/server/server.js';
 import { ADMIN_SECRET, startDashboardServer } from './support.js';
-import type { TestServer } from '../helpers/server.js';
+import { startSecondServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../sync/sync-helpers.js';
 
 let a: TestServer;
@@ -53,15 +52,7 @@ async function job(s: Session, projectId: string, id: string): Promise<{ status:
 beforeAll(async () => {
   a = await startDashboardServer();
   // A second server on the same database, as a load balancer would spread them.
-  b = await startServer(
-    loadConfig(
-      { port: 0, host: '127.0.0.1', dataDir: a.dataDir, logLevel: 'silent', databaseUrl: a.databaseUrl! },
-      { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET },
-    ),
-    {
-      createDefaultProject: false,
-    },
-  );
+  b = await startSecondServer(a, { env: { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET } });
 });
 
 afterAll(async () => {

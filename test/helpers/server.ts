@@ -71,6 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (mode === 'pglite') await seedPgliteDataDir(dataDir);
   const server = await startServer(testConfig({ dataDir, databaseUrl: database?.url }, options.env), { createDefaultProject: false });
   const { project, keys } = await createProject(server.ctx.db, server.ctx.box, { displayName: 'Test project' });
+  let stopped: Promise<void> | undefined;
   return {
     server,
     url: server.url,
@@ -80,18 +81,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     mode,
     databaseUrl: database?.url,
     dataDir,
-    async stop() {
-      await server.stop();
-      await database?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+    /** Stops the server and removes its database and directory; calling it again waits for the same stop. */
+    stop() {
+      stopped ??= (async () => {
+        await server.stop();
+        await database?.drop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return stopped;
     },
   };
 }
 
 /**
- * A test server for the enclosing describe block, or for the file when called at its top level: started in `beforeAll`
- * (before the block's own `beforeAll` hooks), stopped in `afterAll`. The object returned is filled in once the server
- * has started, so read it inside tests and hooks, not while the block is being declared.
+ * A test server for the enclosing describe block, or for the file when called at its top level: started in `beforeAll`,
+ * stopped in `afterAll`. Call it before the block's own hooks, so that they run once the server is up. The object
+ * returned is filled in once the server has started: read it inside tests and hooks, not while the block is being
+ * declared. The block's own `afterAll` hooks run before the server stops; one whose cleanup needs the server gone
+ * (dropping a database or a role it uses) calls `await t.stop()` first, and the fixture's stop then waits for that one.
  */
 export function useTestServer(options: TestServerOptions = {}): TestServer {
   const t = {} as TestServer;

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, serverHeaders, type TestServer, useTestServer } from '../helpers/server.js';
 import type { Report } from './stack-legacy-2.6-driver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,13 +44,12 @@ async function expire(t: TestServer, accessToken: string): Promise<string> {
 }
 
 describe('@stackframe/stack 2.6.8 on postgres', () => {
-  let t: TestServer;
+  const t = useTestServer({ mode: 'postgres' });
   let report: Report;
   let presetUserId: string;
   let expiredToken: string;
 
   beforeAll(async () => {
-    t = await startTestServer({ mode: 'postgres' });
     // A user whose session the driver resumes with an expired access token.
     const presetEmail = `preset-${Date.now()}@example.com`;
     const created = await api(t, 'POST', '/users', {
@@ -81,10 +80,6 @@ describe('@stackframe/stack 2.6.8 on postgres', () => {
     }
     report = JSON.parse(last) as Report;
   }, 180_000);
-
-  afterAll(async () => {
-    await t?.stop();
-  });
 
   const value = (name: string): unknown => {
     const s = report.steps[name];

@@ -8,8 +8,8 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type * as NodeRsBcrypt from '@node-rs/bcrypt';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, serverHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { api, serverHeaders, useTestServer } from '../helpers/server.js';
 import { expectKnownError, signIn, signUp, uniqueEmail, userRow, withToken } from '../api/support.js';
 
 /** bcrypt checks in flight now, and the most seen at once. */
@@ -39,12 +39,11 @@ function percentile(values: number[], p: number): number {
 }
 
 describe('imported bcrypt hashes and the event loop', () => {
-  let t: TestServer;
+  const t = useTestServer({ mode: 'postgres' });
   let email: string;
   let accessToken: string;
 
   beforeAll(async () => {
-    t = await startTestServer({ mode: 'postgres' });
     email = uniqueEmail('bcrypt12');
     const { hash } = await vi.importActual<typeof NodeRsBcrypt>('@node-rs/bcrypt');
     const imported = await hash('legacy password 12', 12);
@@ -56,9 +55,6 @@ describe('imported bcrypt hashes and the event loop', () => {
     expect(created.status, created.text).toBe(201);
     // Another user (any project would do) whose requests must keep flowing.
     accessToken = (await signUp(t)).accessToken;
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   /** Sequential `/users/me` round trips until `until` settles (at least `min` of them), in milliseconds. */

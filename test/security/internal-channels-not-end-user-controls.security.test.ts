@@ -10,20 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelNames } from '../../src/db/channels.js';
 import { notifyProjectChange } from '../../src/projects/projects.js';
 import { adminQuery } from '../helpers/databases.js';
-import { api, clientHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { api, clientHeaders, useTestServer } from '../helpers/server.js';
 import { signUp, signUpAnonymous, sqlUrls, type TestUser } from '../rls/support.js';
 import { createSyncProject, eventually, type SyncProject } from '../sync/sync-helpers.js';
 
 const OLD_CHANNELS = ['authsync_project_changes', 'authsync_users_sync'];
 
 describe('internal NOTIFY channels are not end-user controls', () => {
-  let t: TestServer;
+  const t = useTestServer({ env: { AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS: '60000' } });
   let p: SyncProject;
   let victim: TestUser;
   let asAnonymous: ReturnType<typeof neon>;
 
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS: '60000' } });
     // A project with an extra target, so that the worker has a runner that notifications could wake.
     p = await createSyncProject(t, { targets: 1 });
     victim = await signUp(t, 'victim@example.com');
@@ -31,7 +30,7 @@ describe('internal NOTIFY channels are not end-user controls', () => {
     asAnonymous = neon(sqlUrls(t).anonymousUrl, { authToken: anonymous.accessToken });
   });
   afterAll(async () => {
-    await t?.stop();
+    await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
     for (const target of p?.targets ?? []) await target.drop();
   });
 

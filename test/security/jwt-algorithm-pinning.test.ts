@@ -5,21 +5,20 @@
  */
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import * as jose from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startTestServer, type TestServer } from '../helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, useTestServer } from '../helpers/server.js';
 import { decodeHeader, decodePayload, expectKnownError, signUp, withToken } from '../api/support.js';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 describe('JWT algorithm pinning', () => {
-  let t: TestServer;
+  const t = useTestServer({ mode: 'postgres' });
   let payload: Record<string, unknown>;
   let kid: string;
   let publicJwk: Record<string, unknown>;
   let genuine: string;
 
   beforeAll(async () => {
-    t = await startTestServer({ mode: 'postgres' });
     const alice = await signUp(t);
     genuine = alice.accessToken;
     payload = decodePayload(genuine);
@@ -29,9 +28,6 @@ describe('JWT algorithm pinning', () => {
     };
     publicJwk = jwks.keys.find((k) => k.kid === kid)!;
     expect(publicJwk).toBeDefined();
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   async function expectRejected(token: string) {

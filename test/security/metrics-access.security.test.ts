@@ -2,20 +2,14 @@
  * GET /metrics names projects and their databases in its labels, so it is not public: with AUTHSYNC_METRICS_TOKEN
  * set it wants that bearer token from everyone; without one it answers loopback connections only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../src/server/http-app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
 describe('/metrics behind a trusted proxy on this machine', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer({ env: { AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
 
   it('judges the client the proxy names, not the proxy: a remote client is refused though the socket is loopback', async () => {
     const remote = await fetch(`${t.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
@@ -26,13 +20,7 @@ describe('/metrics behind a trusted proxy on this machine', () => {
 });
 
 describe('/metrics without a metrics token', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer();
 
   it('answers a loopback connection', async () => {
     const response = await fetch(`${t.url}/metrics`);
@@ -56,13 +44,7 @@ describe('/metrics without a metrics token', () => {
 });
 
 describe('/metrics with a metrics token', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_METRICS_TOKEN: TOKEN } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer({ env: { AUTHSYNC_METRICS_TOKEN: TOKEN } });
 
   it('wants the token even on loopback, and answers with it', async () => {
     for (const authorization of [undefined, 'Bearer wrong-token-0123456789abcdef', `Basic ${TOKEN}`, 'Bearer ', `Bearer ${TOKEN}x`]) {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sdk28108 from 'stack-js-28108';
 import type { RunningServer } from '../../src/server/server.js';
-import { api, clientHeaders, describeOnEachStore, startSecondServer, startTestServer, type TestServer } from '../helpers/server.js';
+import { api, clientHeaders, describeOnEachStore, startSecondServer, type TestServer, useTestServer } from '../helpers/server.js';
 import { expectKnownError, signUp, uniqueEmail } from '../api/support.js';
 
 const RIGHT = 'correct horse battery';
@@ -101,9 +101,6 @@ describeOnEachStore('password sign-in on %s, 3 guesses per account per 20 s', { 
 });
 
 describe('password sign-in on two servers sharing one database, 3 guesses per account per hour', () => {
-  let t: TestServer;
-  let second: RunningServer;
-  let b: { apiUrl: string; projectId: string; keys: TestServer['keys'] };
   const env = {
     AUTHSYNC_RATE_LIMITS: 'on',
     AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/1h',
@@ -111,15 +108,16 @@ describe('password sign-in on two servers sharing one database, 3 guesses per ac
     AUTHSYNC_RATE_LIMIT_SIGN_UP: '1000/1h',
     AUTHSYNC_TRUSTED_PROXY_HOPS: '1',
   };
+  const t = useTestServer({ env });
+  let second: RunningServer;
+  let b: { apiUrl: string; projectId: string; keys: TestServer['keys'] };
   beforeAll(async () => {
-    t = await startTestServer({ env });
     // The second server: same database and data directory (so the same server secret), as behind a load balancer.
     second = await startSecondServer(t, { env });
     b = { apiUrl: `${second.url}/api/v1`, projectId: t.projectId, keys: t.keys };
   });
   afterAll(async () => {
     await second?.stop();
-    await t?.stop();
   });
 
   it('gives a successful sign-in’s token back: signing in often never uses up the account', async () => {
@@ -150,19 +148,13 @@ describe('password sign-in on two servers sharing one database, 3 guesses per ac
 });
 
 describe('the client address without trusted proxies', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({
-      env: {
-        AUTHSYNC_RATE_LIMITS: 'on',
-        AUTHSYNC_RATE_LIMIT_SIGN_IN: '3/1h',
-        AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: 'off',
-        AUTHSYNC_RATE_LIMIT_SIGN_UP: 'off',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t?.stop();
+  const t = useTestServer({
+    env: {
+      AUTHSYNC_RATE_LIMITS: 'on',
+      AUTHSYNC_RATE_LIMIT_SIGN_IN: '3/1h',
+      AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: 'off',
+      AUTHSYNC_RATE_LIMIT_SIGN_UP: 'off',
+    },
   });
 
   it('ignores a forged X-Forwarded-For: every attempt counts against the connection’s own address', async () => {
@@ -173,13 +165,7 @@ describe('the client address without trusted proxies', () => {
 });
 
 describe('with the default limits', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMITS: 'on' } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer({ env: { AUTHSYNC_RATE_LIMITS: 'on' } });
 
   it('lets through 10 guesses on one account, then about one per 90 s (before: 71 guesses/s)', async () => {
     const { email } = await signUp(t);

@@ -4,8 +4,8 @@
  * 429 with Retry-After; other addresses behind a trusted proxy are not affected, and a forged X-Forwarded-For does
  * not buy a new bucket when no proxy is trusted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, clientHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { api, clientHeaders, type TestServer, useTestServer } from '../helpers/server.js';
 import { countRows, uniqueEmail } from '../api/support.js';
 
 const signUpFrom = (t: TestServer, address?: string) =>
@@ -15,13 +15,7 @@ const signUpFrom = (t: TestServer, address?: string) =>
   });
 
 describe('password sign-up, 5 per address per 10 minutes, behind one trusted proxy', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '5/10m', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '5/10m', AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
 
   it('creates at most 5 users out of 20 concurrent sign-ups from one address', async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => signUpFrom(t, '198.51.100.20')));
@@ -40,13 +34,7 @@ describe('password sign-up, 5 per address per 10 minutes, behind one trusted pro
 });
 
 describe('password sign-up without trusted proxies', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '3/10m' } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_UP: '3/10m' } });
 
   it('counts every sign-up from the connection’s address, whatever X-Forwarded-For says', async () => {
     for (let i = 0; i < 3; i++) expect((await signUpFrom(t, `198.51.100.${30 + i}`)).status).toBe(200);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '../../src/projects/projects.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { signUp, signUpAnonymous, sqlUrls } from '../rls/support.js';
 import { anonymousToken, postSql, sqlConnections, type SqlAnswer } from './sql-limits-support.js';
 
@@ -21,7 +21,7 @@ const ENV = {
   AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS: '20000',
 };
 
-let t: TestServer;
+const t = useTestServer({ env: ENV });
 let second: TestDatabase;
 let urls: ReturnType<typeof sqlUrls>;
 let secondUrl: string;
@@ -29,7 +29,6 @@ let secondToken: string;
 let secondProject: { id: string; key: string };
 
 beforeAll(async () => {
-  t = await startTestServer({ env: ENV });
   urls = sqlUrls(t);
   second = await createTestDatabase('authsync_app');
   const { project, keys } = await createProject(t.server.ctx.db, t.server.ctx.box, {
@@ -42,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t?.stop();
+  await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
   await second?.drop();
 });
 

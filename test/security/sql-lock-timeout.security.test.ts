@@ -4,20 +4,19 @@
  * deadline (statement timeout plus a second), which releases it. The attack: a batch `LOCK TABLE … IN ACCESS
  * EXCLUSIVE MODE; SELECT pg_sleep(…)` blocked every reader of the table for as long as it slept (14 s measured).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/server.js';
 import { signUp, sqlUrls } from '../rls/support.js';
 import { activeQueries, eventually, postSql, withClient } from './sql-limits-support.js';
 
 const ENV = { AUTHSYNC_SQL_STATEMENT_TIMEOUT_AUTHENTICATED: '2000', AUTHSYNC_SQL_LOCK_TIMEOUT: '500' };
 
-let t: TestServer;
+const t = useTestServer({ env: ENV });
 let urls: ReturnType<typeof sqlUrls>;
 let mallory: string;
 let reader: string;
 
 beforeAll(async () => {
-  t = await startTestServer({ env: ENV });
   urls = sqlUrls(t);
   mallory = (await signUp(t, 'mallory@example.com')).accessToken;
   reader = (await signUp(t, 'reader@example.com')).accessToken;
@@ -28,10 +27,6 @@ beforeAll(async () => {
       `CREATE TABLE shared_notes (body text); INSERT INTO shared_notes VALUES ('hello'); GRANT SELECT, UPDATE ON shared_notes TO authenticated`,
     ),
   );
-});
-
-afterAll(async () => {
-  await t?.stop();
 });
 
 const read = () => postSql(urls.sqlEndpoint, urls.databaseAuthenticatedUrl, reader, { query: 'SELECT body FROM shared_notes' });

@@ -17,7 +17,7 @@ import { runCli } from '../cli/run-cli.js';
 import { DASHBOARD_SECRET, dashboardSession } from '../helpers/dashboard-session.js';
 import { adminQuery, createTestDatabase } from '../helpers/databases.js';
 import { startScramCluster, type ScramCluster } from '../helpers/scram-cluster.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, useTestServer } from '../helpers/server.js';
 import { createAppOwner, PASSWORD_PATH_ON, sqlUrls } from '../rls/support.js';
 
 /** One /sql request without a token. */
@@ -52,13 +52,9 @@ function expectNeonRefusal(res: { status: number; body: Record<string, unknown> 
 }
 
 describe('AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) on a database that accepts any password', () => {
-  let t: TestServer;
+  const t = useTestServer({ env: { AUTHSYNC_ADMIN_SECRET: DASHBOARD_SECRET } });
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_ADMIN_SECRET: DASHBOARD_SECRET } });
     await createAppOwner(t);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('postgres:anything@ cannot run COPY … TO PROGRAM: the path is closed, with what to do about it', async () => {
@@ -106,21 +102,20 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=auto (the default) on a database that accep
 });
 
 describe('AUTHSYNC_SQL_PASSWORD_AUTH=on: superuser and replication roles are still refused', () => {
-  let t: TestServer;
+  const t = useTestServer({ env: PASSWORD_PATH_ON });
   const roles = {
     replication: `repl_${randomBytes(4).toString('hex')}`,
     member: `member_${randomBytes(4).toString('hex')}`,
     later: `later_${randomBytes(4).toString('hex')}`,
   };
   beforeAll(async () => {
-    t = await startTestServer({ env: PASSWORD_PATH_ON });
     await createAppOwner(t);
     await adminQuery(
       `CREATE ROLE ${roles.replication} LOGIN REPLICATION; CREATE ROLE ${roles.member} LOGIN NOINHERIT; GRANT postgres TO ${roles.member}; CREATE ROLE ${roles.later} LOGIN`,
     );
   });
   afterAll(async () => {
-    await t?.stop();
+    await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
     for (const role of Object.values(roles)) await adminQuery(`DROP ROLE IF EXISTS ${role}`);
   });
 
@@ -159,13 +154,9 @@ describe('AUTHSYNC_SQL_PASSWORD_AUTH=on: superuser and replication roles are sti
 });
 
 describe('AUTHSYNC_SQL_PASSWORD_AUTH=off', () => {
-  let t: TestServer;
+  const t = useTestServer({ env: { AUTHSYNC_SQL_PASSWORD_AUTH: 'off' } });
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_SQL_PASSWORD_AUTH: 'off' } });
     await createAppOwner(t);
-  });
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it('refuses every password login, saying how to get it back', async () => {

@@ -5,16 +5,16 @@
  * and one user has at most AUTHSYNC_SQL_MAX_REQUESTS_PER_USER requests in flight (429 beyond). The attack: 20 x
  * `SELECT pg_sleep(25)` from one user took every connection, and another user's query waited 23.6 s.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, useTestServer } from '../helpers/server.js';
 import { signUp, signUpAnonymous, sqlUrls } from '../rls/support.js';
 import { activeQueries, eventually, postSql } from './sql-limits-support.js';
 
 /** Small limits keep the file fast; anonymous keeps its default (3 s). */
 const ENV = { AUTHSYNC_SQL_STATEMENT_TIMEOUT_AUTHENTICATED: '2000', AUTHSYNC_SQL_MAX_REQUESTS_PER_USER: '8' };
 
-let t: TestServer;
+const t = useTestServer({ env: ENV });
 let urls: ReturnType<typeof sqlUrls>;
 let alice: string;
 let bob: string;
@@ -22,14 +22,9 @@ const database = () => new URL(t.databaseUrl!).pathname.slice(1);
 const asAlice = (body: Parameters<typeof postSql>[3]) => postSql(urls.sqlEndpoint, urls.databaseAuthenticatedUrl, alice, body);
 
 beforeAll(async () => {
-  t = await startTestServer({ env: ENV });
   urls = sqlUrls(t);
   alice = (await signUp(t, 'alice@example.com')).accessToken;
   bob = (await signUp(t, 'bob@example.com')).accessToken;
-});
-
-afterAll(async () => {
-  await t?.stop();
 });
 
 describe('/sql statement timeouts and the per-user cap', () => {

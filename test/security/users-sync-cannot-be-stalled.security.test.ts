@@ -15,7 +15,7 @@ import { DEFAULT_BATCH_BYTES, readOutbox } from '../../src/sync/outbox.js';
 import { resyncTarget } from '../../src/sync/resync.js';
 import { syncTargetOnce } from '../../src/sync/target-pass.js';
 import { ensureTarget } from '../../src/sync/target-schema.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import {
   call,
   clientHeadersFor,
@@ -32,14 +32,13 @@ const OLD_PROVISION_LOCK_KEY = 7_345_600_301;
 const CAP = 65_536;
 
 describe('users_sync cannot be stalled by an end user', () => {
-  let t: TestServer;
+  const t = useTestServer({ env: { AUTHSYNC_SQL_STATEMENT_TIMEOUT_AUTHENTICATED: '60000', AUTHSYNC_RATE_LIMITS: 'off' } });
   let p: SyncProject;
   let token: string;
   let userId: string;
   let asUser: ReturnType<typeof neon>;
 
   beforeAll(async () => {
-    t = await startTestServer({ env: { AUTHSYNC_SQL_STATEMENT_TIMEOUT_AUTHENTICATED: '60000', AUTHSYNC_RATE_LIMITS: 'off' } });
     // The app database elsewhere: users_sync there is written by the worker, and /sql runs there too.
     p = await createSyncProject(t, { externalApp: true, targets: 1 });
     const res = await fetch(`${t.apiUrl}/auth/password/sign-up`, {
@@ -54,7 +53,7 @@ describe('users_sync cannot be stalled by an end user', () => {
     asUser = neon(urls.databaseAuthenticatedUrl, { authToken: token });
   });
   afterAll(async () => {
-    await t?.stop();
+    await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
     for (const db of [p?.app, ...(p?.targets ?? [])]) await db?.drop();
   });
 

@@ -10,15 +10,14 @@ import { openPostgres } from '../../src/db/postgres.js';
 import { enableTypedView, grantAppRole } from '../../src/sync/grants.js';
 import { ensureTarget } from '../../src/sync/target-schema.js';
 import { adminQuery, databaseUrl } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { call } from './sync-helpers.js';
 
 describe('app role grants on users_sync', () => {
-  let t: TestServer;
+  const t = useTestServer();
   const role = `app_${randomBytes(4).toString('hex')}`;
   let asApp: pg.Client;
   beforeAll(async () => {
-    t = await startTestServer();
     await adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'app-password'`);
     const dbName = new URL(t.databaseUrl!).pathname.slice(1);
     await adminQuery(`GRANT CREATE, CONNECT ON DATABASE ${dbName} TO ${role}`);
@@ -31,7 +30,7 @@ describe('app role grants on users_sync', () => {
   });
   afterAll(async () => {
     await asApp?.end();
-    await t?.stop();
+    await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
     await adminQuery(`DROP ROLE IF EXISTS ${role}`);
   });
 

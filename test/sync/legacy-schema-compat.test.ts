@@ -10,7 +10,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { pgTable, serial, text } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { type TestServer, useTestServer } from '../helpers/server.js';
 import { call, createSyncProject, eventually, expectTargetEqualsSource, type SyncProject } from './sync-helpers.js';
 
 const TODOS_TEXT = `CREATE TABLE todos (
@@ -49,14 +49,13 @@ WHERE neon_auth.users_sync.deleted_at IS NULL;`;
 type Mode = 'same database' | 'another database (outbox)';
 
 describe.each<Mode>(['same database', 'another database (outbox)'])('legacy users_sync SQL in the %s', (mode) => {
-  let t: TestServer;
+  const t = useTestServer();
   let p: SyncProject | { projectId: string; keys: TestServer['keys'] };
   let appUrl: string;
   let app: pg.Client;
   const settle = async (check: () => Promise<void>) => (mode === 'same database' ? check() : eventually(check));
 
   beforeAll(async () => {
-    t = await startTestServer();
     if (mode === 'same database') {
       p = { projectId: t.projectId, keys: t.keys };
       appUrl = t.databaseUrl!;
@@ -70,7 +69,7 @@ describe.each<Mode>(['same database', 'another database (outbox)'])('legacy user
   });
   afterAll(async () => {
     await app?.end();
-    await t?.stop();
+    await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
     if ('app' in p) await p.app?.drop();
   });
 

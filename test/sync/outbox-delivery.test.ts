@@ -11,18 +11,17 @@ import { readCheckpoint } from '../../src/sync/checkpoint.js';
 import { readOutbox } from '../../src/sync/outbox.js';
 import { syncTargetOnce } from '../../src/sync/target-pass.js';
 import { adminQuery } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { call, createSyncProject, eventually, expectTargetEqualsSource, withClient, type SyncProject } from './sync-helpers.js';
 
 describe('users_sync outbox delivery', () => {
-  let t: TestServer;
+  const t = useTestServer();
   let p: SyncProject;
   beforeAll(async () => {
-    t = await startTestServer();
     p = await createSyncProject(t, { targets: 1 });
   });
   afterAll(async () => {
-    await t?.stop();
+    await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
     for (const target of p?.targets ?? []) await target.drop();
   });
 

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SyncWorker } from '../../src/sync/worker.js';
 import { addProjectDatabase } from '../../src/projects/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { call, eventually, expectTargetEqualsSource, withClient } from './sync-helpers.js';
 
@@ -18,7 +18,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
 describe('resync', () => {
-  let t: TestServer;
+  const t = useTestServer();
   let target: TestDatabase;
   const ids: string[] = [];
   const cli = async (...args: string[]) =>
@@ -28,7 +28,6 @@ describe('resync', () => {
     );
 
   beforeAll(async () => {
-    t = await startTestServer();
     const p = { projectId: t.projectId, keys: t.keys };
     for (let i = 0; i < 6; i++)
       ids.push((await call(t, p, 'POST', '/users', { display_name: `R${i}`, primary_email: `r${i}@example.com` })).json.id as string);
@@ -39,7 +38,7 @@ describe('resync', () => {
     await t.server.ctx.db.transaction((tx) => addProjectDatabase(tx, t.server.ctx.box, t.projectId, 'sync_target', target.url));
   }, 60_000);
   afterAll(async () => {
-    await t?.stop();
+    await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
     await target?.drop();
   });
 

@@ -6,13 +6,12 @@
 import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { clientHeaders, useTestServer } from '../helpers/server.js';
 
 describe('users_sync in the same database', () => {
-  let t: TestServer;
+  const t = useTestServer();
   let app: pg.Client;
   beforeAll(async () => {
-    t = await startTestServer();
     app = new pg.Client({ connectionString: t.databaseUrl! });
     await app.connect();
     await app.query(`CREATE TABLE todos (
@@ -23,7 +22,6 @@ describe('users_sync in the same database', () => {
   });
   afterAll(async () => {
     await app?.end();
-    await t?.stop();
   });
 
   it('lets a row referencing a new user be inserted right after sign-up, 100 times out of 100', async () => {

@@ -8,21 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKey } from '../../src/projects/databases.js';
 import { runCli } from '../cli/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { call, createSyncProject, eventually, expectTargetEqualsSource, targetRows, withClient } from './sync-helpers.js';
 
-let t: TestServer;
+const t = useTestServer();
 let target: TestDatabase;
 let common: string[];
 
 beforeAll(async () => {
-  t = await startTestServer();
   target = await createTestDatabase('authsync_target');
   common = ['--project', t.projectId, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir];
 });
 
 afterAll(async () => {
-  await t?.stop();
+  await t.stop(); // before the cleanup below, which needs the server gone (the fixture's stop is then a no-op)
   await target?.drop();
 });
 
