@@ -32,11 +32,39 @@ export interface UserRow {
   version: number;
 }
 
-export const USER_COLUMNS = `id, project_id, primary_email, primary_email_verified, primary_email_auth_enabled, display_name,
-  profile_image_url, password_hash, otp_auth_enabled, passkey_auth_enabled, totp_secret_base64, client_metadata,
-  client_read_only_metadata, server_metadata, selected_team_id, is_anonymous, restricted_by_admin,
-  restricted_by_admin_reason, restricted_by_admin_private_details, country_code, risk_scores, signed_up_at,
-  last_active_at, updated_at, version`;
+/** Every column of UserRow, in the order queries read them; the compiler checks that none is missing. */
+const USER_COLUMN_NAMES = [
+  'id',
+  'project_id',
+  'primary_email',
+  'primary_email_verified',
+  'primary_email_auth_enabled',
+  'display_name',
+  'profile_image_url',
+  'password_hash',
+  'otp_auth_enabled',
+  'passkey_auth_enabled',
+  'totp_secret_base64',
+  'client_metadata',
+  'client_read_only_metadata',
+  'server_metadata',
+  'selected_team_id',
+  'is_anonymous',
+  'restricted_by_admin',
+  'restricted_by_admin_reason',
+  'restricted_by_admin_private_details',
+  'country_code',
+  'risk_scores',
+  'signed_up_at',
+  'last_active_at',
+  'updated_at',
+  'version',
+] as const satisfies readonly (keyof UserRow)[];
+const allColumnsListed: Exclude<keyof UserRow, (typeof USER_COLUMN_NAMES)[number]> extends never ? true : never = true;
+void allColumnsListed;
+
+/** The select list of a UserRow. */
+export const USER_COLUMNS = USER_COLUMN_NAMES.join(', ');
 
 export type RestrictedReason = { type: 'anonymous' | 'email_not_verified' | 'restricted_by_administrator' } | null;
 
