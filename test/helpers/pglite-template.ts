@@ -20,14 +20,27 @@ declare module 'vitest' {
 /** Puts a copy of the template at `dataDir/pgdata`, where `openPglite` looks for the database. */
 export async function seedPgliteDataDir(dataDir: string): Promise<void> {
   const template = path.join(inject('pgliteTemplateDir'), 'pgdata');
-  if (!fs.existsSync(template)) await createTemplate(template);
+  if (!fs.existsSync(template)) await makeOrAwaitTemplate(template);
   fs.cpSync(template, path.join(dataDir, 'pgdata'), { recursive: true });
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Creates the template in a scratch directory and renames it into place: test files run in several processes at once,
- * and the first rename wins (the others find the template there and drop their own).
+ * Test files run in several processes at once: the first to take the lock (a directory, made atomically) creates the
+ * template, the others wait for it; if it does not appear within a minute (its maker died), they make their own.
  */
+async function makeOrAwaitTemplate(template: string): Promise<void> {
+  try {
+    fs.mkdirSync(`${template}.lock`);
+  } catch {
+    for (let waited = 0; waited < 60_000 && !fs.existsSync(template); waited += 100) await sleep(100);
+    if (fs.existsSync(template)) return;
+  }
+  await createTemplate(template);
+}
+
+/** Creates the template in a scratch directory and renames it into place; if another got there first, keeps theirs. */
 async function createTemplate(template: string): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(path.dirname(template), 'scratch-'));
   try {
