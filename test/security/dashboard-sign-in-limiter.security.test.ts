@@ -5,13 +5,16 @@
  * secret's (10 per minute each by default), and a right secret gives both back. An attacker uses up the buckets of
  * their own address and of the secrets they try: never the real admin's, who still signs in from another address.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/server.js';
 
 const ADMIN_SECRET = 'limiter-test-admin-secret-0123456789';
 
 describe('dashboard sign-in limiter, 10 per hour (default: per minute), behind one trusted proxy', () => {
-  let t: TestServer;
+  // Per hour rather than the default per minute: no token comes back while a loaded machine answers 300 requests.
+  const t = useTestServer({
+    env: { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET, AUTHSYNC_TRUSTED_PROXY_HOPS: '1', AUTHSYNC_RATE_LIMIT_DASHBOARD_SIGN_IN: '10/1h' },
+  });
   const signIn = (secret: string, address: string) =>
     fetch(`${t.url}/dashboard/sign-in`, {
       method: 'POST',
@@ -19,16 +22,6 @@ describe('dashboard sign-in limiter, 10 per hour (default: per minute), behind o
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(t.url).origin, 'x-forwarded-for': address },
       body: new URLSearchParams({ secret }).toString(),
     });
-
-  beforeAll(async () => {
-    // Per hour rather than the default per minute: no token comes back while a loaded machine answers 300 requests.
-    t = await startTestServer({
-      env: { AUTHSYNC_ADMIN_SECRET: ADMIN_SECRET, AUTHSYNC_TRUSTED_PROXY_HOPS: '1', AUTHSYNC_RATE_LIMIT_DASHBOARD_SIGN_IN: '10/1h' },
-    });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
 
   it('checks at most 10 of 300 concurrent wrong attempts from one address; the admin still signs in from another', async () => {
     const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => signIn(`wrong-secret-${i}`, '198.51.100.66')));

@@ -15,16 +15,15 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
 import { createProject } from '../../src/projects/projects.js';
 import { provisionProject } from '../../src/provisioning/provision.js';
 import { endUserLogin, type EndUserLogin } from '../../src/rls/end-user-roles.js';
 import { readOrCreateSecret } from '../../src/server/secret.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { RunningServer } from '../../src/server/server.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
 import { adminQuery } from '../helpers/databases.js';
 import { startScramCluster, type ScramCluster } from '../helpers/scram-cluster.js';
-import type { TestServer } from '../helpers/server.js';
+import { startSecondServer, type TestServer } from '../helpers/server.js';
 import { signUp, startTodosFixture, type TestUser } from '../rls/support.js';
 
 let a: TestServer;
@@ -46,16 +45,8 @@ afterAll(async () => {
 });
 
 /** A server started now on A's database and data directory (same secret, same base URL: tokens are valid on it). */
-async function freshServer(): Promise<RunningServer> {
-  return startServer(
-    loadConfig(
-      { port: 0, host: '127.0.0.1', dataDir: a.dataDir, logLevel: 'silent', databaseUrl: a.databaseUrl!, baseUrl: a.url },
-      { AUTHSYNC_SQL_PASSWORD_AUTH: 'on' },
-    ),
-    {
-      createDefaultProject: false,
-    },
-  );
+function freshServer(): Promise<RunningServer> {
+  return startSecondServer(a, { env: { AUTHSYNC_SQL_PASSWORD_AUTH: 'on' }, baseUrl: a.url });
 }
 
 /** One /sql request: a query, or a batch (one transaction on one connection). */

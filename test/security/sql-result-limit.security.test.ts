@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../cli/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { signUpAnonymous, sqlUrls } from '../rls/support.js';
 import { activeQueries, anonymousToken, eventually, memoryOf, postSql, withClient } from './sql-limits-support.js';
 
@@ -20,14 +20,13 @@ const TOO_LARGE = { status: 507, message: 'response is too large (max is 1048576
 const OVERSIZED = (marker: string) => `SELECT nextval('produced_rows'), repeat('x', 1048576) AS ${marker} FROM generate_series(1, 1500)`;
 
 describe('/sql response limit (in-process server)', () => {
-  let t: TestServer;
+  // Timeouts out of the way: this file is about memory (PostgreSQL alone takes seconds to build a 100 MB value here).
+  const t = useTestServer({ env: { AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS: '60000' } });
   let urls: ReturnType<typeof sqlUrls>;
   let token: string;
   const database = () => new URL(t.databaseUrl!).pathname.slice(1);
 
   beforeAll(async () => {
-    // Timeouts out of the way: this file is about memory (PostgreSQL alone takes seconds to build a 100 MB value here).
-    t = await startTestServer({ env: { AUTHSYNC_SQL_STATEMENT_TIMEOUT_ANONYMOUS: '60000' } });
     urls = sqlUrls(t);
     token = (await signUpAnonymous(t)).accessToken;
     // The first /sql request installs the kit (and its roles) in the app database.
@@ -36,10 +35,6 @@ describe('/sql response limit (in-process server)', () => {
     await withClient(t.databaseUrl!, (c) =>
       c.query('CREATE SEQUENCE produced_rows; GRANT USAGE ON SEQUENCE produced_rows TO anonymous, authenticated'),
     );
-  });
-
-  afterAll(async () => {
-    await t?.stop();
   });
 
   it(
