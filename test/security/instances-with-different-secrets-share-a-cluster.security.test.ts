@@ -11,14 +11,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
 import { createProject } from '../../src/projects/projects.js';
 import { provisionProject } from '../../src/provisioning/provision.js';
 import { endUserLogin, type EndUserLogin } from '../../src/rls/end-user-roles.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { RunningServer } from '../../src/server/server.js';
 import { projectSqlUrls } from '../../src/sql/project-urls.js';
 import { startScramCluster, type ScramCluster } from '../helpers/scram-cluster.js';
-import { api, clientHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { api, clientHeaders, startSecondServer, startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Instance {
   name: string;
@@ -70,15 +69,9 @@ async function startInstance(name: string): Promise<Instance> {
 }
 
 /** A server started now on the instance's database and data directory: new pools, so its /sql opens new connections. */
-async function freshServer(instance: Instance): Promise<RunningServer> {
+function freshServer(instance: Instance): Promise<RunningServer> {
   const { t } = instance;
-  return startServer(
-    loadConfig(
-      { port: 0, host: '127.0.0.1', dataDir: t.dataDir, logLevel: 'silent', databaseUrl: t.databaseUrl!, baseUrl: t.url },
-      { AUTHSYNC_SECRET: instance.secret, AUTHSYNC_SQL_PASSWORD_AUTH: 'on' },
-    ),
-    { createDefaultProject: false },
-  );
+  return startSecondServer(t, { env: { AUTHSYNC_SECRET: instance.secret, AUTHSYNC_SQL_PASSWORD_AUTH: 'on' }, baseUrl: t.url });
 }
 
 async function sql(serverUrl: string, instance: Instance, query: string): Promise<{ status: number; body: Record<string, unknown> }> {
