@@ -16,12 +16,19 @@ export const CORS_HEADERS: Record<string, string> = {
 
 export interface Reply {
   status: number;
+  /** The JSON body; undefined for a reply without a body (a redirect). */
   body: unknown;
   headers?: Record<string, string>;
 }
 
 export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, ...(headers ? { headers } : {}) });
 export const created = (body: unknown): Reply => ({ status: 201, body });
+/** A redirect without a body: 307 keeps the method, 303 turns it into a GET (after a form_post callback). */
+export const redirect = (location: string, status: 303 | 307, headers: Record<string, string> = {}): Reply => ({
+  status,
+  body: undefined,
+  headers: { ...headers, location },
+});
 
 export interface ResponseOptions {
   overrideErrorStatus: boolean;
@@ -31,7 +38,7 @@ export interface ResponseOptions {
 export function jsonResponse(reply: Reply, options: ResponseOptions): Response {
   const headers: Record<string, string> = {
     ...CORS_HEADERS,
-    'content-type': 'application/json; charset=utf-8',
+    ...(reply.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
     'cache-control': 'no-store, max-age=0',
     'x-stack-request-id': options.requestId,
     ...reply.headers,
@@ -41,7 +48,7 @@ export function jsonResponse(reply: Reply, options: ResponseOptions): Response {
     headers['x-stack-actual-status'] = String(status);
     status = 200;
   }
-  return new Response(JSON.stringify(reply.body), { status, headers });
+  return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), { status, headers });
 }
 
 export function textResponse(status: number, text: string, options: ResponseOptions, extraHeaders: Record<string, string> = {}): Response {

@@ -121,6 +121,28 @@ export const errors = {
   bodyParsingError: (message: string, status = 400) => known('BODY_PARSING_ERROR', status, message, { message }),
   invalidOAuthClientIdOrSecret: (clientId: string | null) =>
     known('INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400, 'The OAuth client ID or secret is not valid.', { client_id: clientId }),
+  invalidAuthorizationCode: () =>
+    known(
+      'INVALID_AUTHORIZATION_CODE',
+      400,
+      'The authorization code is not valid: unknown, already used, expired, or its verifier is wrong.',
+    ),
+  oauthProviderNotFoundOrNotEnabled: () =>
+    known('OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED', 400, 'This OAuth provider is not configured or not enabled for the project.'),
+  outerOAuthTimeout: () => known('OUTER_OAUTH_TIMEOUT', 408, 'The sign-in took too long. Please try again.'),
+  oauthProviderAccessDenied: () => known('OAUTH_PROVIDER_ACCESS_DENIED', 400, 'The OAuth provider denied access.'),
+  oauthProviderTemporarilyUnavailable: () =>
+    known('OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE', 503, 'The OAuth provider could not be reached. Please try again later.'),
+  oauthConnectionAlreadyConnectedToAnotherUser: () =>
+    known('OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER', 409, 'This provider account is already connected to another user.'),
+  contactChannelAlreadyUsedForAuthBySomeoneElse: (email: string, wouldWorkIfEmailWasVerified: boolean) =>
+    known(
+      'CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE',
+      409,
+      `This email "(${email})" is already used for authentication by another account.`,
+      { type: 'email', contact_channel_value: email, would_work_if_email_was_verified: wouldWorkIfEmailWasVerified },
+    ),
+  invalidScope: (scope: string) => known('INVALID_SCOPE', 400, `The scope "${scope}" is not a valid OAuth scope.`, { scope }),
   branchDoesNotExist: (branchId: string) =>
     known('BRANCH_DOES_NOT_EXIST', 400, `The branch "${branchId}" does not exist.`, { branch_id: branchId }),
 } as const;
