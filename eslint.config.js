@@ -14,6 +14,7 @@ const LAYERS = [
   ['sql'],
   ['provisioning'],
   ['rls'],
+  ['oauth'],
   ['sync', 'auth'],
   ['context'],
   ['projects', 'users'],

@@ -1,0 +1,231 @@
+/**
+ * A project's OAuth providers (`authsync.oauth_providers`): which providers it offers, with the client ID and secret
+ * the operator registered at each. The secret is sealed under the server secret (crypto/secret-box.ts) and opened
+ * only here. The CLI (`authsync oauth providers`), the dashboard and the sign-in flow all go through these functions.
+ */
+import { z } from 'zod';
+import type { Queryable } from '../db/database.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { AppError } from '../errors/app-error.js';
+import { isProjectId } from '../projects/projects.js';
+
+export type OAuthProviderType = 'google' | 'github' | 'microsoft' | 'oidc';
+
+/** The providers authsync knows the endpoints of; any other is an OpenID Connect server found by its issuer URL. */
+export const BUILT_IN_PROVIDERS: readonly OAuthProviderType[] = ['google', 'github', 'microsoft'];
+
+export interface OAuthProviderConfig {
+  projectId: string;
+  /** The ID in the SDK's `signInWithOAuth(id)` and in the callback URL. */
+  providerId: string;
+  type: OAuthProviderType;
+  clientId: string;
+  clientSecret: string;
+  /** The OpenID Connect issuer (discovery at `<issuer>/.well-known/openid-configuration`); `null` for built-ins. */
+  issuerUrl: string | null;
+  /** Asked for on top of the provider's base scopes. */
+  scopes: string[];
+  allowSignIn: boolean;
+  allowConnectedAccounts: boolean;
+}
+
+export interface OAuthProviderInput {
+  providerId: string;
+  /** @default the provider ID if it names a built-in provider, else `'oidc'` */
+  type?: OAuthProviderType;
+  clientId: string;
+  clientSecret: string;
+  /** Required for `oidc`, refused for the built-in providers. */
+  issuerUrl?: string;
+  /** @default [] */
+  scopes?: string[];
+  /** @default true */
+  allowSignIn?: boolean;
+  /** @default true */
+  allowConnectedAccounts?: boolean;
+}
+
+/** Provider settings the operator gave and must fix. */
+export function oauthProviderInputError(message: string): AppError {
+  return new AppError('OAUTH_PROVIDER_INPUT', 400, message);
+}
+
+const PROVIDER_ID = /^[a-z0-9-]{1,64}$/;
+// A scope is a run of printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3).
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+const inputSchema = z.object({
+  providerId: z.string().regex(PROVIDER_ID, 'must be 1 to 64 characters: lower-case letters, digits and "-"'),
+  type: z.enum(['google', 'github', 'microsoft', 'oidc'], 'must be one of google, github, microsoft, oidc').optional(),
+  clientId: z.string().trim().min(1, 'must not be empty').max(1024, 'must have at most 1024 characters'),
+  clientSecret: z.string().min(1, 'must not be empty').max(4096, 'must have at most 4096 characters'),
+  issuerUrl: z.string().trim().optional(),
+  scopes: z
+    .array(z.string().regex(SCOPE, 'must be printable characters without spaces or quotes').max(256, 'must have at most 256 characters'))
+    .max(50, 'must be at most 50 scopes')
+    .optional(),
+  allowSignIn: z.boolean().optional(),
+  allowConnectedAccounts: z.boolean().optional(),
+});
+
+const FIELD_NAMES: Record<string, string> = {
+  providerId: 'provider ID',
+  type: 'provider type',
+  clientId: 'client ID',
+  clientSecret: 'client secret',
+  scopes: 'scope list',
+};
+
+/** https, or http to a loopback host (development and tests); no credentials, query or fragment. */
+function checkIssuerUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw oauthProviderInputError(`The issuer URL "${value}" is not a URL.`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw oauthProviderInputError('An issuer URL must use https (http only for 127.0.0.1/localhost).');
+  if (url.username || url.password) throw oauthProviderInputError('An issuer URL must not contain credentials.');
+  if (url.search || url.hash) throw oauthProviderInputError('An issuer URL must not have a query or a fragment.');
+  // The issuer is compared with the discovery document's `issuer` as written: keep the operator's form, minus a
+  // trailing slash the URL parser adds to a bare origin.
+  return value.endsWith('/') || url.pathname !== '/' ? value : url.toString().replace(/\/$/, '');
+}
+
+/** The input, validated and with its defaults: what is stored. */
+export function parseOAuthProviderInput(projectId: string, input: OAuthProviderInput): OAuthProviderConfig {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const [name, index] = issue.path;
+    const field =
+      name === 'scopes' && typeof index === 'number'
+        ? `scope "${String(input.scopes?.[index])}"`
+        : (FIELD_NAMES[String(name)] ?? String(name ?? 'value'));
+    throw oauthProviderInputError(
+      issue.message.startsWith('must ') ? `The ${field} ${issue.message}.` : `The ${field} is not valid (${issue.message}).`,
+    );
+  }
+  const value = parsed.data;
+  const type =
+    value.type ?? (BUILT_IN_PROVIDERS.includes(value.providerId as OAuthProviderType) ? (value.providerId as OAuthProviderType) : 'oidc');
+  const issuer = value.issuerUrl === '' ? undefined : value.issuerUrl;
+  if (type === 'oidc' && issuer === undefined)
+    throw oauthProviderInputError(`The provider "${value.providerId}" is an OpenID Connect provider: give its issuer URL.`);
+  if (type !== 'oidc' && issuer !== undefined)
+    throw oauthProviderInputError(`The ${type} provider has fixed endpoints: an issuer URL is only for OpenID Connect providers.`);
+  return {
+    projectId,
+    providerId: value.providerId,
+    type,
+    clientId: value.clientId,
+    clientSecret: value.clientSecret,
+    issuerUrl: issuer === undefined ? null : checkIssuerUrl(issuer),
+    scopes: [...new Set(value.scopes ?? [])],
+    allowSignIn: value.allowSignIn ?? true,
+    allowConnectedAccounts: value.allowConnectedAccounts ?? true,
+  };
+}
+
+interface ProviderRow {
+  project_id: string;
+  provider_id: string;
+  type: OAuthProviderType;
+  client_id: string;
+  client_secret_enc: string;
+  issuer_url: string | null;
+  scopes: string[];
+  allow_sign_in: boolean;
+  allow_connected_accounts: boolean;
+}
+
+const COLUMNS = 'project_id, provider_id, type, client_id, client_secret_enc, issuer_url, scopes, allow_sign_in, allow_connected_accounts';
+
+function toConfig(box: SecretBox, row: ProviderRow): OAuthProviderConfig {
+  return {
+    projectId: row.project_id,
+    providerId: row.provider_id,
+    type: row.type,
+    clientId: row.client_id,
+    clientSecret: box.open(row.client_secret_enc),
+    issuerUrl: row.issuer_url,
+    scopes: row.scopes,
+    allowSignIn: row.allow_sign_in,
+    allowConnectedAccounts: row.allow_connected_accounts,
+  };
+}
+
+/** Adds a provider to a project, or replaces the settings of the one with the same ID. */
+export async function addOAuthProvider(
+  db: Queryable,
+  box: SecretBox,
+  projectId: string,
+  input: OAuthProviderInput,
+): Promise<OAuthProviderConfig> {
+  const config = parseOAuthProviderInput(projectId, input);
+  const project = !isProjectId(projectId) ? { rowCount: 0 } : await db.query('SELECT 1 FROM authsync.projects WHERE id = $1', [projectId]);
+  if (project.rowCount === 0) throw oauthProviderInputError(`There is no project with the ID ${projectId}.`);
+  await db.query(
+    `INSERT INTO authsync.oauth_providers (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (project_id, provider_id) DO UPDATE SET type = excluded.type, client_id = excluded.client_id,
+       client_secret_enc = excluded.client_secret_enc, issuer_url = excluded.issuer_url, scopes = excluded.scopes,
+       allow_sign_in = excluded.allow_sign_in, allow_connected_accounts = excluded.allow_connected_accounts, updated_at = now()`,
+    [
+      projectId,
+      config.providerId,
+      config.type,
+      config.clientId,
+      box.seal(config.clientSecret),
+      config.issuerUrl,
+      config.scopes,
+      config.allowSignIn,
+      config.allowConnectedAccounts,
+    ],
+  );
+  return config;
+}
+
+export async function listOAuthProviders(db: Queryable, box: SecretBox, projectId: string): Promise<OAuthProviderConfig[]> {
+  if (!isProjectId(projectId)) return [];
+  const { rows } = await db.query<ProviderRow>(
+    `SELECT ${COLUMNS} FROM authsync.oauth_providers WHERE project_id = $1 ORDER BY provider_id`,
+    [projectId],
+  );
+  return rows.map((row) => toConfig(box, row));
+}
+
+export async function getOAuthProvider(
+  db: Queryable,
+  box: SecretBox,
+  projectId: string,
+  providerId: string,
+): Promise<OAuthProviderConfig | undefined> {
+  if (!isProjectId(projectId)) return undefined;
+  const { rows } = await db.query<ProviderRow>(
+    `SELECT ${COLUMNS} FROM authsync.oauth_providers WHERE project_id = $1 AND provider_id = $2`,
+    [projectId, providerId],
+  );
+  return rows[0] && toConfig(box, rows[0]);
+}
+
+/** The IDs of the providers a project offers for sign-in (GET /projects/current): no secret is opened. */
+export async function listSignInProviderIds(db: Queryable, projectId: string): Promise<string[]> {
+  if (!isProjectId(projectId)) return [];
+  const { rows } = await db.query<{ provider_id: string }>(
+    'SELECT provider_id FROM authsync.oauth_providers WHERE project_id = $1 AND allow_sign_in ORDER BY provider_id',
+    [projectId],
+  );
+  return rows.map((row) => row.provider_id);
+}
+
+/** Removes a provider from a project; its users' provider accounts stay (adding it again brings them back). */
+export async function removeOAuthProvider(db: Queryable, projectId: string, providerId: string): Promise<boolean> {
+  if (!isProjectId(projectId)) return false;
+  const { rowCount } = await db.query('DELETE FROM authsync.oauth_providers WHERE project_id = $1 AND provider_id = $2', [
+    projectId,
+    providerId,
+  ]);
+  return rowCount > 0;
+}
