@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { pino } from 'pino';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerOAuth } from './commands/oauth.js';
 import { registerProject } from './commands/project.js';
 import { registerRls } from './commands/rls.js';
 import { registerStart } from './commands/start.js';
@@ -16,6 +17,7 @@ registerMigrate(program);
 registerProject(program);
 registerKeys(program);
 registerRls(program);
+registerOAuth(program);
 registerSync(program);
 registerUsers(program);
 

@@ -45,6 +45,11 @@ export interface OAuthProviderInput {
   allowConnectedAccounts?: boolean;
 }
 
+/** The redirect URI to register at the provider: authsync's inner OAuth callback for this provider. */
+export function oauthCallbackUrl(baseUrl: string, providerId: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/api/v1/auth/oauth/callback/${encodeURIComponent(providerId)}`;
+}
+
 /** Provider settings the operator gave and must fix. */
 export function oauthProviderInputError(message: string): AppError {
   return new AppError('OAUTH_PROVIDER_INPUT', 400, message);
