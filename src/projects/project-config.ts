@@ -27,7 +27,10 @@ export function parseProjectConfig(stored: unknown): ProjectConfig {
   return parsed.success ? parsed.data : projectConfigSchema.parse({});
 }
 
-/** The `config` object of the client project shape (features authsync does not offer yet are `false`). */
+/**
+ * The `config` object of the client project shape (features authsync does not offer yet are `false`). The OAuth
+ * providers are not part of the stored config: GET /projects/current fills `enabled_oauth_providers` in.
+ */
 export function clientProjectConfig(config: ProjectConfig): Record<string, unknown> {
   return {
     sign_up_enabled: config.sign_up_enabled,

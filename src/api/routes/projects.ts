@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { TextError } from '../../errors/known-errors.js';
 import { clientProjectConfig } from '../../projects/project-config.js';
+import { listSignInProviderIds } from '../../oauth/provider-config.js';
 import { listPublishedKeys, toJwk, type Audience } from '../../projects/signing-keys.js';
 import type { AppContext } from '../../context/app-context.js';
 import { endpoint } from '../endpoint.js';
@@ -12,9 +13,12 @@ export const currentProject = endpoint({
   method: 'GET',
   path: '/projects/current',
   access: ['client', 'server', 'admin'],
-  handler: async ({ auth }) => {
+  handler: async ({ ctx, auth }) => {
     const { project } = auth.project;
-    return ok({ id: project.id, display_name: project.displayName, config: clientProjectConfig(project.config) });
+    // The providers offered for sign-in, by ID only (the SDK's prebuilt pages show a button for each).
+    const providers = await listSignInProviderIds(ctx.db, project.id);
+    const config = { ...clientProjectConfig(project.config), enabled_oauth_providers: providers.map((id) => ({ id })) };
+    return ok({ id: project.id, display_name: project.displayName, config });
   },
 });
 
