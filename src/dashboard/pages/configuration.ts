@@ -1,16 +1,18 @@
 /**
  * /dashboard/projects/:projectId/configuration: the values an app needs (with copy buttons and an env block),
- * rename, key rotation (the new secret server key shown once), sign-up on/off, trusted domains, and whether /sql
- * accepts anonymous users' tokens for the role authenticated.
+ * rename, key rotation (the new secret server key shown once), sign-up on/off, trusted domains, OAuth providers
+ * (oauth-providers.ts), and whether /sql accepts anonymous users' tokens for the role authenticated.
  */
 import type { Context, Hono } from 'hono';
 import type { AppContext } from '../../context/app-context.js';
 import { rotateProjectKey, updateProject, type Project } from '../../projects/projects.js';
 import { rotateSigningKeys } from '../../projects/signing-keys.js';
+import { listOAuthProviders } from '../../oauth/provider-config.js';
 import { appEnv, envBlock } from '../app-env.js';
 import type { DashboardEnv } from '../env.js';
 import { attempt, inputError, readForm } from '../form.js';
 import { projectPath } from '../paths.js';
+import { OAUTH_NOTICES, oauthProvidersSection, registerOAuthProviderRoutes } from './oauth-providers.js';
 import type { DashboardSession } from '../sessions.js';
 import { actionForm, copyBlock, copyField, csrfField, type Messages } from '../view/components.js';
 import { page } from '../view/layout.js';
@@ -23,6 +25,7 @@ const NOTICES: Record<string, string> = {
   'domain-added': 'Added the trusted domain.',
   'domain-removed': 'Removed the trusted domain.',
   'signing-rotated': 'New signing keys are in use. The old ones stay in the JWKS until the tokens they signed expire.',
+  ...OAUTH_NOTICES,
 };
 
 export function registerConfiguration(app: Hono<DashboardEnv>, ctx: AppContext): void {
@@ -75,6 +78,8 @@ export function registerConfiguration(app: Hono<DashboardEnv>, ctx: AppContext):
     return done(c, 'domain-removed');
   });
 
+  registerOAuthProviderRoutes(app, ctx, base, { done, failed });
+
   app.post(`${base}/rotate-secret-server-key`, async (c) => {
     const project = c.get('project');
     const key = await rotateProjectKey(ctx.db, ctx.box, project.id, 'secret_server');
@@ -103,7 +108,7 @@ async function configurationPage(
   m: Messages,
   newSecretServerKey?: string,
 ): Promise<Html> {
-  const env = await appEnv(ctx, project);
+  const [env, oauthProviders] = await Promise.all([appEnv(ctx, project), listOAuthProviders(ctx.db, ctx.box, project.id)]);
   const action = (rest: string) => projectPath(project.id, `/configuration${rest}`);
   return page({
     title: `Configuration · ${project.displayName}`,
@@ -163,6 +168,7 @@ ${
     <div><label for="domain">Add a domain</label><input type="url" id="domain" name="domain" placeholder="https://app.example.com" required></div>
     <button type="submit">Add domain</button></form>
 </section>
+${oauthProvidersSection(session, oauthProviders, action('/oauth-providers'), ctx.config.baseUrl)}
 <section class="card" aria-labelledby="keys-title">
   <h2 id="keys-title">Keys</h2>
   <p>Rotating the secret server key shows the new key once; apps using the old key stop working at once.
