@@ -30,6 +30,15 @@ export interface UserRow {
   last_active_at: Date;
   updated_at: Date;
   version: number;
+  /** The user's provider accounts (`authsync.oauth_accounts`), oldest first: read with the row, not a column of it. */
+  oauth_providers: OAuthProviderLink[];
+}
+
+/** A provider account as the user object shows it (Stack's `oauth_providers` items). */
+export interface OAuthProviderLink {
+  id: string;
+  account_id: string;
+  email: string | null;
 }
 
 /** Every column of UserRow, in the order queries read them; the compiler checks that none is missing. */
@@ -60,11 +69,23 @@ const USER_COLUMN_NAMES = [
   'updated_at',
   'version',
 ] as const satisfies readonly (keyof UserRow)[];
-const allColumnsListed: Exclude<keyof UserRow, (typeof USER_COLUMN_NAMES)[number]> extends never ? true : never = true;
+const allColumnsListed: Exclude<keyof UserRow, (typeof USER_COLUMN_NAMES)[number] | 'oauth_providers'> extends never ? true : never = true;
 void allColumnsListed;
 
-/** The select list of a UserRow. */
-export const USER_COLUMNS = USER_COLUMN_NAMES.join(', ');
+/**
+ * The select list of a UserRow from `authsync.users` known in the query as `table` (its alias; `users` by default,
+ * which also names the table in an INSERT/UPDATE/DELETE … RETURNING): its columns, and its provider accounts as a
+ * JSON array (one indexed lookup), so every reader of a user, users_sync included, sees them.
+ */
+export function userColumns(table = 'users'): string {
+  const accounts = `(SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.provider_id, 'account_id', a.account_id, 'email', a.email)
+      ORDER BY a.created_at, a.provider_id, a.account_id), '[]'::jsonb)
+    FROM authsync.oauth_accounts a WHERE a.user_id = ${table}.id) AS oauth_providers`;
+  return [...USER_COLUMN_NAMES.map((name) => `${table}.${name}`), accounts].join(', ');
+}
+
+/** The select list of a UserRow (the table known as `users`). */
+export const USER_COLUMNS = userColumns();
 
 export type RestrictedReason = { type: 'anonymous' | 'email_not_verified' | 'restricted_by_administrator' } | null;
 
@@ -104,7 +125,7 @@ export function toServerUser(user: UserRow) {
     restricted_by_admin_private_details: user.restricted_by_admin ? user.restricted_by_admin_private_details : null,
     country_code: user.country_code,
     risk_scores: user.risk_scores,
-    oauth_providers: [] as Array<{ id: string; account_id: string; email: string | null }>,
+    oauth_providers: user.oauth_providers ?? [],
     auth_with_email: hasPassword || user.otp_auth_enabled,
     requires_totp_mfa: user.totp_secret_base64 !== null,
   };

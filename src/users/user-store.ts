@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.js';
 import { errors } from '../errors/known-errors.js';
 import type { UserInput } from './user-fields.js';
-import { USER_COLUMNS, type UserRow } from './user-object.js';
+import { USER_COLUMNS, userColumns, type UserRow } from './user-object.js';
 
 export interface UserChange {
   op: 'created' | 'updated' | 'deleted';
@@ -86,7 +86,10 @@ export class UserStore {
     return rows[0];
   }
 
-  /** Creates a user; `tx` lets a caller add work to the same transaction (e.g. the first session). */
+  /**
+   * Creates a user; `within` lets a caller add work to the same transaction (the first session, a provider account),
+   * after which the user is read again, so the change hooks see what `within` added to the user object.
+   */
   async create(projectId: string, fields: UserFields, within?: (tx: Queryable, user: UserRow) => Promise<void>): Promise<UserRow> {
     this.checkMetadata(fields);
     return this.db.transaction(async (tx) => {
@@ -101,8 +104,11 @@ export class UserStore {
           values,
         ),
       );
-      const user = rows[0]!;
-      await within?.(tx, user);
+      let user = rows[0]!;
+      if (within) {
+        await within(tx, user);
+        user = (await this.get(projectId, id, tx)) ?? user;
+      }
       await this.emit(tx, { op: 'created', projectId, userId: id, user });
       return user;
     });
@@ -183,7 +189,7 @@ export class UserStore {
       limitClause = `LIMIT $${params.length}`;
     }
     const { rows } = await this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1u.$2')} FROM authsync.users u WHERE ${where.join(' AND ')}
+      `SELECT ${userColumns('u')} FROM authsync.users u WHERE ${where.join(' AND ')}
        ORDER BY u.signed_up_at ${dir}, u.id ${dir} ${limitClause}`,
       params,
     );

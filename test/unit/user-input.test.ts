@@ -38,6 +38,7 @@ function user(overrides: Partial<UserRow> = {}): UserRow {
     last_active_at: now,
     updated_at: now,
     version: 1,
+    oauth_providers: [],
     ...overrides,
   };
 }

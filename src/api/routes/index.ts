@@ -1,6 +1,7 @@
 /** Every endpoint of the Stack-compatible API, in match order (`/users/me` before `/users/:user_id`). */
 import type { Endpoint } from '../endpoint.js';
 import { anonymousSignUp } from './auth-anonymous.js';
+import { oauthAuthorize, oauthCallbackGet, oauthCallbackPost } from './auth-oauth.js';
 import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
@@ -14,6 +15,9 @@ export const apiEndpoints: readonly Endpoint[] = [
   passwordSignUp,
   passwordSignIn,
   anonymousSignUp,
+  oauthAuthorize,
+  oauthCallbackGet,
+  oauthCallbackPost,
   oauthToken,
   refreshCurrentSession,
   signOut,
