@@ -2,7 +2,9 @@
 --
 -- oauth_providers: one row per provider a project offers (`google`, `github`, `microsoft`, or an OpenID Connect
 -- server found by its issuer URL). The client secret is sealed under the server secret (crypto/secret-box.ts), as
--- the signing keys' private parts are: authsync must send it to the provider, so it cannot be a hash. `scopes` are
+-- the signing keys' private parts are: authsync must send it to the provider, so it cannot be a hash. issuer_url:
+-- the OpenID Connect issuer (required for `oidc`); for `microsoft`, the tenant's issuer (default tenant
+-- `consumers`); none for `google` and `github`, whose endpoints are fixed. `scopes` are
 -- asked for on top of the provider's base scopes. allow_sign_in: the provider appears on the sign-in page and may
 -- sign users in; allow_connected_accounts: apps may link it to call the provider's API for the user.
 --
@@ -17,7 +19,7 @@ CREATE TABLE authsync.oauth_providers (
   type                      text NOT NULL CHECK (type IN ('google', 'github', 'microsoft', 'oidc')),
   client_id                 text NOT NULL,
   client_secret_enc         text NOT NULL,
-  issuer_url                text CHECK ((type = 'oidc') = (issuer_url IS NOT NULL)),
+  issuer_url                text CHECK (type <> 'oidc' OR issuer_url IS NOT NULL),
   scopes                    text[] NOT NULL DEFAULT '{}',
   allow_sign_in             boolean NOT NULL DEFAULT true,
   allow_connected_accounts  boolean NOT NULL DEFAULT true,

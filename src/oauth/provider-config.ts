@@ -21,7 +21,10 @@ export interface OAuthProviderConfig {
   type: OAuthProviderType;
   clientId: string;
   clientSecret: string;
-  /** The OpenID Connect issuer (discovery at `<issuer>/.well-known/openid-configuration`); `null` for built-ins. */
+  /**
+   * The OpenID Connect issuer (discovery at `<issuer>/.well-known/openid-configuration`); for `microsoft`, the
+   * tenant's issuer, or `null` for the default tenant; `null` for `google` and `github`.
+   */
   issuerUrl: string | null;
   /** Asked for on top of the provider's base scopes. */
   scopes: string[];
@@ -35,7 +38,10 @@ export interface OAuthProviderInput {
   type?: OAuthProviderType;
   clientId: string;
   clientSecret: string;
-  /** Required for `oidc`, refused for the built-in providers. */
+  /**
+   * Required for `oidc`. For `microsoft`, optionally the tenant's issuer, `https://login.microsoftonline.com/<tenant>/v2.0`
+   * (@default tenant `consumers`). Refused for `google` and `github`.
+   */
   issuerUrl?: string;
   /** @default [] */
   scopes?: string[];
@@ -56,6 +62,8 @@ export function oauthProviderInputError(message: string): AppError {
 }
 
 const PROVIDER_ID = /^[a-z0-9-]{1,64}$/;
+// A Microsoft tenant's issuer: the tenant's ID or domain, or `common`, `organizations`, `consumers`.
+const MICROSOFT_ISSUER = /^https:\/\/login\.microsoftonline\.com\/[A-Za-z0-9.-]{1,100}\/v2\.0\/?$/;
 // A scope is a run of printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3).
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -119,8 +127,14 @@ export function parseOAuthProviderInput(projectId: string, input: OAuthProviderI
   const issuer = value.issuerUrl === '' ? undefined : value.issuerUrl;
   if (type === 'oidc' && issuer === undefined)
     throw oauthProviderInputError(`The provider "${value.providerId}" is an OpenID Connect provider: give its issuer URL.`);
-  if (type !== 'oidc' && issuer !== undefined)
-    throw oauthProviderInputError(`The ${type} provider has fixed endpoints: an issuer URL is only for OpenID Connect providers.`);
+  if (type === 'microsoft' && issuer !== undefined && !MICROSOFT_ISSUER.test(issuer))
+    throw oauthProviderInputError(
+      'A Microsoft issuer URL names the tenant: https://login.microsoftonline.com/<tenant>/v2.0 (without one, the tenant is "consumers").',
+    );
+  if ((type === 'google' || type === 'github') && issuer !== undefined)
+    throw oauthProviderInputError(
+      `The ${type} provider has fixed endpoints: an issuer URL is only for OpenID Connect providers (and a Microsoft tenant).`,
+    );
   return {
     projectId,
     providerId: value.providerId,

@@ -75,7 +75,7 @@ describe('dashboard OAuth providers', () => {
     await page.getByLabel('Provider ID').fill('keycloak');
     await page.getByLabel('Client ID').fill('kc-client');
     await page.getByLabel('Client secret').fill('kc-secret');
-    await page.getByLabel('Issuer URL (OpenID Connect only)').fill('https://sso.example.com/realms/app');
+    await page.getByLabel('Issuer URL (OpenID Connect, or a Microsoft tenant)').fill('https://sso.example.com/realms/app');
     await page.getByLabel('Offer for sign-in').uncheck();
     await page.getByRole('button', { name: 'Add OAuth provider' }).click();
     const row = section().locator('tr', { hasText: 'kc-client' });

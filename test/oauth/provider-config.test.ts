@@ -95,6 +95,10 @@ describeOnEachStore('OAuth provider configuration (%s)', (t) => {
     expect(await inputError(add({ providerId: 'okta', issuerUrl: 'not a url' }))).toMatch(/is not a URL/);
     expect(await inputError(add({ providerId: 'okta', issuerUrl: 'https://u:p@example.com' }))).toMatch(/credentials/);
     expect(await inputError(add({ providerId: 'google', issuerUrl: 'https://accounts.google.com' }))).toMatch(/fixed endpoints/);
+    expect(await inputError(add({ providerId: 'github', issuerUrl: 'https://github.com' }))).toMatch(/fixed endpoints/);
+    expect(await inputError(add({ providerId: 'microsoft', issuerUrl: 'https://evil.example.com/v2.0' }))).toMatch(
+      /Microsoft issuer URL names the tenant/,
+    );
     expect(await inputError(add({ providerId: 'google', clientId: ' ' }))).toMatch(/client ID must not be empty/);
     expect(await inputError(add({ providerId: 'google', clientSecret: '' }))).toMatch(/client secret must not be empty/);
     expect(await inputError(add({ providerId: 'google', scopes: ['a b'] }))).toMatch(/scope "a b" must be printable/);
@@ -123,6 +127,19 @@ describeOnEachStore('OAuth provider configuration (%s)', (t) => {
       issuerUrl: 'https://sso.example.com',
     });
     expect(added).toMatchObject({ type: 'oidc', issuerUrl: 'https://sso.example.com' });
+  });
+
+  it("takes a Microsoft tenant's issuer URL, and none means the default tenant", async () => {
+    const tenant = await addOAuthProvider(ctx().db, ctx().box, t.projectId, {
+      providerId: 'microsoft',
+      clientId: 'ms',
+      clientSecret: 's',
+      issuerUrl: 'https://login.microsoftonline.com/organizations/v2.0',
+    });
+    expect(tenant).toMatchObject({ type: 'microsoft', issuerUrl: 'https://login.microsoftonline.com/organizations/v2.0' });
+    const plain = await addOAuthProvider(ctx().db, ctx().box, t.projectId, { providerId: 'microsoft', clientId: 'ms', clientSecret: 's' });
+    expect(plain.issuerUrl).toBeNull();
+    expect(await removeOAuthProvider(ctx().db, t.projectId, 'microsoft')).toBe(true);
   });
 
   it('removes a provider, and says whether there was one', async () => {

@@ -94,7 +94,10 @@ export function registerOAuth(program: Command): void {
       .option('--type <type>', 'google, github, microsoft or oidc (default: the provider ID if built in, else oidc)')
       .requiredOption('--client-id <id>', 'the client ID registered at the provider')
       .requiredOption('--client-secret <secret>', 'the client secret registered at the provider ("-": read it from standard input)')
-      .option('--issuer-url <url>', 'OpenID Connect issuer (https), for type oidc only')
+      .option(
+        '--issuer-url <url>',
+        'OpenID Connect issuer (https), for type oidc; for microsoft, optionally https://login.microsoftonline.com/<tenant>/v2.0',
+      )
       .option('--scope <scopes>', 'extra scopes to ask for (repeatable, or a comma-separated list)', collectScopes, [])
       .option('--no-sign-in', 'do not offer the provider for sign-in (connected accounts only)')
       .option('--no-connected-accounts', "do not let apps use the users' provider tokens")

@@ -94,7 +94,7 @@ export function oauthProvidersSection(session: DashboardSession, providers: OAut
     </select></div>
     <div><label for="oauth-client-id">Client ID</label><input type="text" id="oauth-client-id" name="client_id" required autocomplete="off"></div>
     <div><label for="oauth-client-secret">Client secret</label><input type="password" id="oauth-client-secret" name="client_secret" required autocomplete="new-password"></div>
-    <div><label for="oauth-issuer-url">Issuer URL (OpenID Connect only)</label><input type="url" id="oauth-issuer-url" name="issuer_url" placeholder="https://sso.example.com/realms/app"></div>
+    <div><label for="oauth-issuer-url">Issuer URL (OpenID Connect, or a Microsoft tenant)</label><input type="url" id="oauth-issuer-url" name="issuer_url" placeholder="https://sso.example.com/realms/app"></div>
     <div><label for="oauth-scopes">Extra scopes (optional)</label><input type="text" id="oauth-scopes" name="scopes" placeholder="read:org"></div>
     <label class="inline"><input type="checkbox" name="allow_sign_in" checked> Offer for sign-in</label>
     <label class="inline"><input type="checkbox" name="allow_connected_accounts" checked> Let apps use users’ provider tokens (connected accounts)</label>
