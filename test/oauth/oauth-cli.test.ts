@@ -3,6 +3,7 @@
  * stored, the client secret never appears in the output, mistakes end with a clear message (exit 1, never an
  * internal error), and removal removes.
  */
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getOAuthProvider } from '../../src/oauth/provider-config.js';
 import { runCli } from '../cli/run-cli.js';
@@ -91,6 +92,40 @@ describe('authsync oauth providers', () => {
     expect(text.stdout).toMatch(/client secret\s+set/);
     expect(text.stdout).not.toContain(SECRET);
     expect(text.stdout).not.toContain('kc-secret-value');
+  });
+
+  it('add --client-secret - reads the secret from standard input', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'oauth',
+        'providers',
+        'add',
+        '--project',
+        t.projectId,
+        '--provider',
+        'google',
+        '--client-id',
+        'g',
+        '--client-secret',
+        '-',
+        ...db,
+      ],
+      { env: { ...process.env, AUTHSYNC_LOG_LEVEL: 'silent', AUTHSYNC_SECRET: '', DATABASE_URL: '' }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    child.stdin.end('secret-from-stdin\n');
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code, output).toBe(0);
+    expect(output).not.toContain('secret-from-stdin');
+    const stored = await getOAuthProvider(t.server.ctx.db, t.server.ctx.box, t.projectId, 'google');
+    expect(stored?.clientSecret).toBe('secret-from-stdin');
+    await runCli(['oauth', 'providers', 'remove', '--project', t.projectId, '--provider', 'google', ...db]);
   });
 
   it('refuses bad input with a clear message and exit code 1', async () => {
