@@ -119,7 +119,7 @@ describeOnEachStore('OAuth provider configuration (%s)', (t) => {
     expect(ids).toEqual(['github', 'keycloak']);
   });
 
-  it('accepts an https issuer and a generic OIDC provider under any ID', async () => {
+  it('accepts a generic OIDC provider under any ID, its https issuer kept as written', async () => {
     const added = await addOAuthProvider(ctx().db, ctx().box, t.projectId, {
       providerId: 'company-sso',
       clientId: 'c',
@@ -127,6 +127,15 @@ describeOnEachStore('OAuth provider configuration (%s)', (t) => {
       issuerUrl: 'https://sso.example.com',
     });
     expect(added).toMatchObject({ type: 'oidc', issuerUrl: 'https://sso.example.com' });
+    // Kept as written: OpenID Connect compares the issuer with the discovery document's character for character.
+    const auth0 = await addOAuthProvider(ctx().db, ctx().box, t.projectId, {
+      providerId: 'auth0',
+      clientId: 'c',
+      clientSecret: '  pasted-with-spaces \n',
+      issuerUrl: 'https://tenant.eu.auth0.com/',
+    });
+    expect(auth0).toMatchObject({ issuerUrl: 'https://tenant.eu.auth0.com/', clientSecret: 'pasted-with-spaces' });
+    expect(await removeOAuthProvider(ctx().db, t.projectId, 'auth0')).toBe(true);
   });
 
   it("takes a Microsoft tenant's issuer URL, and none means the default tenant", async () => {
