@@ -34,6 +34,8 @@ export interface AuthorizeInput {
   providerScope: string | undefined;
   /** Redirect mode binds the flow to the inner cookie; JSON mode (SDK 2.8.102+) has no cookie. */
   cookieBound: boolean;
+  /** The client's address, for the per-address limit; undefined (no such limit) for in-process callers. */
+  clientAddress?: string | undefined;
 }
 
 export interface StartedAuthorization {
@@ -61,6 +63,7 @@ export async function startAuthorization(ctx: AppContext, input: AuthorizeInput)
   }
   if (input.scope !== 'legacy') throw errors.invalidScope(input.scope);
   const userId = await tokenUser(ctx, projectId, input);
+  await ctx.limits.oauthSignIn(projectId, input.clientAddress);
 
   const innerState = oauth.generateRandomState();
   const codeVerifier = oauth.generateRandomCodeVerifier();

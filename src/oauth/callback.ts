@@ -27,6 +27,8 @@ export interface CallbackInput {
   params: URLSearchParams;
   /** The request's cookies. */
   cookies: Record<string, string>;
+  /** The client's address, for the sign-up limit when the sign-in makes a new user. */
+  clientAddress?: string | undefined;
 }
 
 export interface CallbackOutcome {
@@ -54,7 +56,7 @@ export async function finishCallback(ctx: AppContext, input: CallbackInput): Pro
   if (!project) throw new TextError('OAUTH_INVALID_STATE', 400, 'Invalid OAuth state. Please try signing in again.');
   const config = project.project.config;
   try {
-    const location = await signIn(ctx, flow, config, input.params, innerState);
+    const location = await signIn(ctx, flow, config, input, innerState);
     return { location, status: 303, clearCookie: cookie };
   } catch (error) {
     if (!(error instanceof KnownError)) throw error;
@@ -71,19 +73,13 @@ export async function finishCallback(ctx: AppContext, input: CallbackInput): Pro
   }
 }
 
-async function signIn(
-  ctx: AppContext,
-  flow: FlowState,
-  config: ProjectConfig,
-  params: URLSearchParams,
-  innerState: string,
-): Promise<string> {
+async function signIn(ctx: AppContext, flow: FlowState, config: ProjectConfig, input: CallbackInput, innerState: string): Promise<string> {
   if (flow.expired) throw errors.outerOAuthTimeout();
   const provider = await getOAuthProvider(ctx.db, ctx.box, flow.projectId, flow.providerId);
   if (!provider || (flow.outer.type === 'authenticate' && !provider.allowSignIn)) throw errors.oauthProviderNotFoundOrNotEnabled();
   const { profile, tokens } = await completeAuthorization(provider, {
     redirectUri: providerCallbackUrl(ctx, provider.providerId),
-    callbackParams: params,
+    callbackParams: input.params,
     state: innerState,
     codeVerifier: flow.codeVerifier,
   });
@@ -95,6 +91,7 @@ async function signIn(
     profile,
     tokens,
     outer: flow.outer,
+    clientAddress: input.clientAddress,
   });
   const code = await createAuthorizationCode(ctx.db, {
     projectId: flow.projectId,

@@ -25,6 +25,8 @@ export interface OAuthSignIn {
   profile: ProviderProfile;
   tokens: ProviderTokens;
   outer: Pick<OuterRequest, 'type' | 'userId'>;
+  /** The client's address: a new user takes a token of the per-address sign-up limit, as a password sign-up does. */
+  clientAddress?: string | undefined;
 }
 
 export interface ResolvedUser {
@@ -84,6 +86,7 @@ export async function resolveOAuthUser(ctx: AppContext, signIn: OAuthSignIn): Pr
     return { user: upgraded, isNewUser: true };
   }
   if (!signIn.config.sign_up_enabled) throw errors.signUpNotEnabled();
+  await ctx.limits.signUp(projectId, signIn.clientAddress);
   const user = await ctx.users.create(projectId, fields, async (tx, created) => {
     await upsertOAuthAccount(tx, ctx.box, accountInput(signIn, created.id));
   });

@@ -56,6 +56,14 @@ export class RateLimits {
     await this.takeAll('sign-ups', [this.perAddress(`sign-up:${projectId}`, address, this.config.rateLimitSignUp, false)]);
   }
 
+  /**
+   * The start of an OAuth sign-in (GET /auth/oauth/authorize): per client address, within the sign-in limit, since each
+   * start stores a flow state for 10 minutes. A new user it makes also takes a sign-up token (`signUp`).
+   */
+  async oauthSignIn(projectId: string, address: string | undefined): Promise<void> {
+    await this.takeAll('OAuth sign-ins', [this.perAddress(`oauth-sign-in:${projectId}`, address, this.config.rateLimitSignIn, false)]);
+  }
+
   async anonymousSignUp(projectId: string, address: string | undefined): Promise<void> {
     await this.takeAll('anonymous sign-ups', [
       this.perAddress(`anonymous-sign-up:${projectId}`, address, this.config.rateLimitAnonymousSignUp, false),

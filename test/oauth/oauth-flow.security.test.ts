@@ -234,3 +234,26 @@ describe('OAuth flow security', () => {
     }
   });
 });
+
+describe('OAuth sign-ins are rate-limited per client address', () => {
+  const t = useTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_IN: '2/5m' } });
+  let idp: OidcProvider;
+  beforeAll(async () => {
+    idp = await startOidcProvider();
+    await addMockProvider(t, idp);
+  });
+  afterAll(async () => {
+    await idp?.stop();
+  });
+
+  it('the third start within the window is refused with 429 and Retry-After, before any flow is stored', async () => {
+    const start = () => fetch(`${authorizeUrl(t, 'acme', newOuterParams())}&stack_response_mode=json`);
+    expect((await start()).status).toBe(200);
+    expect((await start()).status).toBe(200);
+    const third = await start();
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    const { rows } = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authsync.oauth_flow_states');
+    expect(rows[0]!.n).toBe(2);
+  });
+});

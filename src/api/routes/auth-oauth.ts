@@ -38,7 +38,7 @@ export const oauthAuthorize = endpoint({
     stack_response_mode: z.string().optional(),
     hexclave_response_mode: z.string().optional(),
   }),
-  handler: async ({ ctx, query, params }) => {
+  handler: async ({ ctx, query, params, clientAddress }) => {
     const json = query.stack_response_mode === 'json' || query.hexclave_response_mode === 'json';
     const started = await startAuthorization(ctx, {
       providerId: params.provider_id ?? '',
@@ -55,6 +55,7 @@ export const oauthAuthorize = endpoint({
       afterCallbackRedirectUrl: query.after_callback_redirect_url,
       providerScope: query.provider_scope || undefined,
       cookieBound: !json,
+      clientAddress,
     });
     if (json) return ok({ location: started.location });
     return redirect(started.location, 307, {
@@ -72,12 +73,13 @@ const callback = (method: 'GET' | 'POST') =>
     access: 'public',
     query: callbackParams,
     body: method === 'POST' ? z.union([callbackParams, z.string()]) : z.unknown(),
-    handler: async ({ ctx, query, body, params, headers }) => {
+    handler: async ({ ctx, query, body, params, headers, clientAddress }) => {
       const merged = new URLSearchParams({ ...query, ...(typeof body === 'object' && body !== null ? body : {}) });
       const outcome = await finishCallback(ctx, {
         providerId: params.provider_id ?? '',
         params: merged,
         cookies: parseCookies(headers.get('cookie')),
+        clientAddress,
       });
       return redirect(
         outcome.location,
