@@ -28,7 +28,7 @@ export function protocolFor(settings: ProviderSettings): ProviderProtocol {
     case 'google':
       return googleProtocol(settings.issuerUrl ?? undefined);
     case 'github':
-      return githubProtocol;
+      return githubProtocol();
     case 'microsoft':
       return microsoftProtocol(settings.issuerUrl);
     case 'oidc':
@@ -46,8 +46,11 @@ export interface AuthorizationRequest {
 }
 
 /** The provider's authorization URL the browser is sent to. */
-export async function authorizationUrl(settings: ProviderSettings, request: AuthorizationRequest): Promise<string> {
-  const protocol = protocolFor(settings);
+export async function authorizationUrl(
+  settings: ProviderSettings,
+  request: AuthorizationRequest,
+  protocol: ProviderProtocol = protocolFor(settings),
+): Promise<string> {
   const server = await reachProvider(() => protocol.server());
   if (!server.authorization_endpoint) throw errors.oauthProviderTemporarilyUnavailable();
   const scopes = new Set([...protocol.baseScopes, ...settings.scopes, ...(request.extraScope?.split(/\s+/).filter(Boolean) ?? [])]);
@@ -75,8 +78,8 @@ export interface AuthorizationResult {
 export async function completeAuthorization(
   settings: ProviderSettings,
   request: { redirectUri: string; callbackParams: URLSearchParams; state: string; codeVerifier: string },
+  protocol: ProviderProtocol = protocolFor(settings),
 ): Promise<AuthorizationResult> {
-  const protocol = protocolFor(settings);
   const server = await reachProvider(() => protocol.server());
   const client: oauth.Client = { client_id: settings.clientId };
   let params: URLSearchParams;

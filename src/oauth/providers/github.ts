@@ -8,40 +8,50 @@ import { AppError } from '../../errors/app-error.js';
 import { httpOptions } from './http-options.js';
 import type { ProviderProfile, ProviderProtocol } from './types.js';
 
-const API = 'https://api.github.com';
-const SERVER: oauth.AuthorizationServer = {
-  issuer: 'https://github.com/login/oauth',
-  authorization_endpoint: 'https://github.com/login/oauth/authorize',
-  token_endpoint: 'https://github.com/login/oauth/access_token',
-};
+/** Where GitHub is; another value only in tests, which stand a fake GitHub in for it. */
+export interface GithubEndpoints {
+  web: string;
+  api: string;
+}
 
-export const githubProtocol: ProviderProtocol = {
-  server: () => Promise.resolve(SERVER),
-  baseScopes: ['user:email'],
-  authorizationParams: {},
-  async profile(_server, _client, tokens): Promise<ProviderProfile> {
-    const user = (await getJson(tokens.access_token, `${API}/user`)) as {
-      id?: number | string;
-      name?: string | null;
-      login?: string;
-      avatar_url?: string | null;
-    };
-    const emails = (await getJson(tokens.access_token, `${API}/user/emails`)) as Array<{
-      email?: string;
-      primary?: boolean;
-      verified?: boolean;
-    }>;
-    if (user.id === undefined) throw new AppError('OAUTH_PROVIDER_BAD_PROFILE', 502, 'GitHub answered without a user id.');
-    const primary = Array.isArray(emails) ? emails.find((entry) => entry.primary) : undefined;
-    return {
-      accountId: String(user.id),
-      email: primary?.email ?? null,
-      emailVerified: primary?.verified === true,
-      displayName: user.name ?? user.login ?? null,
-      profileImageUrl: user.avatar_url ?? null,
-    };
-  },
-};
+const GITHUB: GithubEndpoints = { web: 'https://github.com', api: 'https://api.github.com' };
+
+export function githubProtocol(endpoints: GithubEndpoints = GITHUB): ProviderProtocol {
+  const server: oauth.AuthorizationServer = {
+    issuer: `${endpoints.web}/login/oauth`,
+    authorization_endpoint: `${endpoints.web}/login/oauth/authorize`,
+    token_endpoint: `${endpoints.web}/login/oauth/access_token`,
+  };
+  return {
+    server: () => Promise.resolve(server),
+    baseScopes: ['user:email'],
+    authorizationParams: {},
+    profile: (_server, _client, tokens) => githubProfile(endpoints.api, tokens.access_token),
+  };
+}
+
+async function githubProfile(api: string, accessToken: string): Promise<ProviderProfile> {
+  const user = (await getJson(accessToken, `${api}/user`)) as {
+    id?: number | string;
+    name?: string | null;
+    login?: string;
+    avatar_url?: string | null;
+  };
+  const emails = (await getJson(accessToken, `${api}/user/emails`)) as Array<{
+    email?: string;
+    primary?: boolean;
+    verified?: boolean;
+  }>;
+  if (user.id === undefined) throw new AppError('OAUTH_PROVIDER_BAD_PROFILE', 502, 'GitHub answered without a user id.');
+  const primary = Array.isArray(emails) ? emails.find((entry) => entry.primary) : undefined;
+  return {
+    accountId: String(user.id),
+    email: primary?.email ?? null,
+    emailVerified: primary?.verified === true,
+    displayName: user.name ?? user.login ?? null,
+    profileImageUrl: user.avatar_url ?? null,
+  };
+}
 
 async function getJson(accessToken: string, url: string): Promise<unknown> {
   const headers = new Headers({ accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' });

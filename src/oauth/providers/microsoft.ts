@@ -8,7 +8,13 @@ import { AppError } from '../../errors/app-error.js';
 import { httpOptions } from './http-options.js';
 import type { ProviderProfile, ProviderProtocol } from './types.js';
 
-const GRAPH_ME = 'https://graph.microsoft.com/v1.0/me';
+/** Where Microsoft is; another value only in tests, which stand a fake Microsoft in for it. */
+export interface MicrosoftEndpoints {
+  login: string;
+  graph: string;
+}
+
+const MICROSOFT: MicrosoftEndpoints = { login: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com' };
 
 /** The tenant of an issuer URL like https://login.microsoftonline.com/<tenant>/v2.0; `consumers` by default. */
 export function microsoftTenant(issuerUrl: string | null | undefined): string {
@@ -16,10 +22,12 @@ export function microsoftTenant(issuerUrl: string | null | undefined): string {
   return match?.[1] ?? 'consumers';
 }
 
-export function microsoftProtocol(issuerUrl: string | null | undefined): ProviderProtocol {
-  const base = `https://login.microsoftonline.com/${microsoftTenant(issuerUrl)}/oauth2/v2.0`;
+export function microsoftProtocol(issuerUrl: string | null | undefined, endpoints: MicrosoftEndpoints = MICROSOFT): ProviderProtocol {
+  const tenant = microsoftTenant(issuerUrl);
+  const base = `${endpoints.login}/${tenant}/oauth2/v2.0`;
+  const graphMe = `${endpoints.graph}/v1.0/me`;
   const server: oauth.AuthorizationServer = {
-    issuer: `https://login.microsoftonline.com/${microsoftTenant(issuerUrl)}/v2.0`,
+    issuer: `${endpoints.login}/${tenant}/v2.0`,
     authorization_endpoint: `${base}/authorize`,
     token_endpoint: `${base}/token`,
   };
@@ -32,10 +40,10 @@ export function microsoftProtocol(issuerUrl: string | null | undefined): Provide
       const response = await oauth.protectedResourceRequest(
         tokens.access_token,
         'GET',
-        new URL(GRAPH_ME),
+        new URL(graphMe),
         new Headers(),
         null,
-        httpOptions(GRAPH_ME),
+        httpOptions(graphMe),
       );
       if (!response.ok) throw new AppError('OAUTH_PROVIDER_BAD_PROFILE', 502, `Microsoft Graph answered ${response.status}.`);
       const me = (await response.json()) as {
