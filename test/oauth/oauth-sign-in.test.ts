@@ -6,13 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateProject } from '../../src/projects/projects.js';
-import { api, serverHeaders, useTestServer } from '../helpers/server.js';
+import { api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { startOidcProvider, type OidcProvider } from '../helpers/oidc-provider.js';
 import { signUp, uniqueEmail, withToken } from '../api/support.js';
 import { APP_CALLBACK, addMockProvider, authorizeUrl, callback, exchange, newOuterParams, signInWith, toCallback } from './flow.js';
 
-describe('OAuth sign-in with an OpenID Connect provider', () => {
-  const t = useTestServer();
+describeOnEachStore('OAuth sign-in with an OpenID Connect provider on %s', (t) => {
   let idp: OidcProvider;
   beforeAll(async () => {
     idp = await startOidcProvider();
@@ -171,6 +170,19 @@ describe('OAuth sign-in with an OpenID Connect provider', () => {
       expect(url.searchParams.get('errorCode')).toBe('CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE');
       expect(JSON.parse(url.searchParams.get('details')!).would_work_if_email_was_verified).toBe(false);
     });
+  });
+
+  it('an anonymous user who signs in with a provider is upgraded in place', async () => {
+    const anonymous = await api(t, 'POST', '/auth/anonymous/sign-up');
+    expect(anonymous.status).toBe(200);
+    const sub = randomUUID();
+    const email = uniqueEmail('upgraded');
+    idp.signInNextAs({ sub, email, email_verified: true });
+    const token = await signInWith(t, 'acme', { extra: { token: anonymous.json.access_token as string } });
+    expect(token.is_new_user).toBe(true);
+    const user = await me(token.access_token as string);
+    expect(user).toMatchObject({ id: anonymous.json.user_id, is_anonymous: false, primary_email: email });
+    expect(user.oauth_providers).toEqual([{ id: 'acme', account_id: sub, email }]);
   });
 
   it('a user created by OAuth is a normal user: listed, and deleted with its provider accounts', async () => {
