@@ -142,6 +142,14 @@ export const errors = {
       `This email "(${email})" is already used for authentication by another account.`,
       { type: 'email', contact_channel_value: email, would_work_if_email_was_verified: wouldWorkIfEmailWasVerified },
     ),
+  oauthConnectionNotConnectedToUser: () =>
+    known('OAUTH_CONNECTION_NOT_CONNECTED_TO_USER', 400, 'The user has no account at this OAuth provider that apps may use.'),
+  oauthConnectionDoesNotHaveRequiredScope: () =>
+    known(
+      'OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE',
+      400,
+      'The OAuth connection does not have the required scope, or its token can no longer be refreshed.',
+    ),
   invalidScope: (scope: string) => known('INVALID_SCOPE', 400, `The scope "${scope}" is not a valid OAuth scope.`, { scope }),
   branchDoesNotExist: (branchId: string) =>
     known('BRANCH_DOES_NOT_EXIST', 400, `The branch "${branchId}" does not exist.`, { branch_id: branchId }),

@@ -1,7 +1,8 @@
 /**
  * A real OpenID Connect provider on 127.0.0.1 for the OAuth tests: oauth2-mock-server (discovery, authorize, token with
  * PKCE checking, userinfo, JWKS, RS256 ID tokens). It has no login page: each authorization is given the next identity
- * the test queued (`signInNextAs`), or answers the next one with an error (`refuseNext`).
+ * the test queued (`signInNextAs`), or answers the next one with an error (`refuseNext`); refresh-token grants can be
+ * refused (`refuseNextRefresh`).
  */
 import { OAuth2Server } from 'oauth2-mock-server';
 
@@ -18,6 +19,10 @@ export interface OidcProvider {
   signInNextAs(identity: MockIdentity): void;
   /** The next authorization is answered with this OAuth error (`access_denied`...) instead of a code. */
   refuseNext(error: string): void;
+  /** The next refresh-token grant is answered `invalid_grant` (a revoked refresh token). */
+  refuseNextRefresh(): void;
+  /** How many refresh-token grants the provider answered. */
+  refreshes(): number;
   stop(): Promise<void>;
 }
 
@@ -55,10 +60,26 @@ export async function startOidcProvider(): Promise<OidcProvider> {
     response.body = identity ? { ...identity } : { sub: sub ?? 'unknown' };
   });
 
+  let refuseRefresh = false;
+  let refreshCount = 0;
+  server.service.on('beforeResponse', (response: { statusCode: number; body: unknown }, req: { body?: Record<string, string> }) => {
+    if (req.body?.grant_type !== 'refresh_token') return;
+    refreshCount += 1;
+    if (refuseRefresh) {
+      refuseRefresh = false;
+      response.statusCode = 400;
+      response.body = { error: 'invalid_grant' };
+    }
+  });
+
   return {
     issuerUrl: server.issuer.url,
     signInNextAs: (identity) => queue.push(identity),
     refuseNext: (error) => queue.push({ error }),
+    refuseNextRefresh: () => {
+      refuseRefresh = true;
+    },
+    refreshes: () => refreshCount,
     stop: () => server.stop(),
   };
 }

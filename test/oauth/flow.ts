@@ -12,7 +12,12 @@ import type { OidcProvider } from '../helpers/oidc-provider.js';
 export const APP_CALLBACK = 'http://localhost:3000/handler/oauth-callback';
 export const APP_ERROR = 'http://localhost:3000/handler/error';
 
-export async function addMockProvider(t: TestServer, idp: OidcProvider, providerId = 'acme', options: { allowSignIn?: boolean } = {}) {
+export async function addMockProvider(
+  t: TestServer,
+  idp: OidcProvider,
+  providerId = 'acme',
+  options: { allowSignIn?: boolean; allowConnectedAccounts?: boolean } = {},
+) {
   await addOAuthProvider(t.server.ctx.db, t.server.ctx.box, t.projectId, {
     providerId,
     type: 'oidc',

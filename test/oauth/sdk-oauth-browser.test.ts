@@ -89,6 +89,16 @@ describe.each([
     const user = await currentUser();
     expect(user).toMatchObject({ primaryEmail: email, primaryEmailVerified: true });
     expect(user!.oauthProviders).toEqual([{ id: 'acme', account_id: sub, email }]);
+    // Connected account: the provider's access token, through the SDK's own call.
+    const providerToken = await browser.page.evaluate(async () => {
+      const current = (await (window as unknown as AppWindow).app.getUser()) as unknown as {
+        getConnectedAccount(id: string): Promise<{ getAccessToken(): Promise<{ accessToken: string } | string> } | null>;
+      };
+      const connection = await current.getConnectedAccount('acme');
+      const token = await connection?.getAccessToken();
+      return typeof token === 'string' ? token : (token?.accessToken ?? null);
+    });
+    expect(providerToken).toMatch(/^ey/);
 
     // A fresh browser session (no tokens): the same provider account signs in again as the same user, to afterSignIn.
     await browser.context.clearCookies();

@@ -5,6 +5,7 @@ import { oauthAuthorize, oauthCallbackGet, oauthCallbackPost } from './auth-oaut
 import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
+import { connectedAccountAccessToken } from './connected-accounts.js';
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
 import { analyticsBatch, listTeams } from './stubs.js';
 import { deleteMe, getMe, updateMe } from './users-me.js';
@@ -22,6 +23,7 @@ export const apiEndpoints: readonly Endpoint[] = [
   refreshCurrentSession,
   signOut,
   createServerSession,
+  connectedAccountAccessToken,
   getMe,
   updateMe,
   deleteMe,

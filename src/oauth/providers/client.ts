@@ -114,14 +114,46 @@ export async function completeAuthorization(
     throw withCause(errors.oauthProviderTemporarilyUnavailable(), error);
   }
   const profile = await reachProvider(() => protocol.profile(server, client, response));
+  return { profile, tokens: toTokens(response) };
+}
+
+/**
+ * A new access token for a stored refresh token (connected accounts). undefined when the provider refuses the refresh
+ * token (revoked, expired: the user must link the account again); a provider that cannot be reached is
+ * OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE.
+ */
+export async function refreshAccessToken(
+  settings: ProviderSettings,
+  refreshToken: string,
+  protocol: ProviderProtocol = protocolFor(settings),
+): Promise<ProviderTokens | undefined> {
+  const server = await reachProvider(() => protocol.server());
+  const client: oauth.Client = { client_id: settings.clientId };
+  try {
+    const response = await oauth.processRefreshTokenResponse(
+      server,
+      client,
+      await oauth.refreshTokenGrantRequest(
+        server,
+        client,
+        oauth.ClientSecretBasic(settings.clientSecret),
+        refreshToken,
+        httpOptions(server.token_endpoint ?? server.issuer),
+      ),
+    );
+    return toTokens(response);
+  } catch (error) {
+    if (error instanceof oauth.ResponseBodyError && error.status >= 400 && error.status < 500) return undefined;
+    throw withCause(errors.oauthProviderTemporarilyUnavailable(), error);
+  }
+}
+
+function toTokens(response: oauth.TokenEndpointResponse): ProviderTokens {
   return {
-    profile,
-    tokens: {
-      accessToken: response.access_token,
-      refreshToken: response.refresh_token ?? null,
-      expiresAt: typeof response.expires_in === 'number' ? new Date(Date.now() + response.expires_in * 1000) : null,
-      scope: response.scope ?? null,
-    },
+    accessToken: response.access_token,
+    refreshToken: response.refresh_token ?? null,
+    expiresAt: typeof response.expires_in === 'number' ? new Date(Date.now() + response.expires_in * 1000) : null,
+    scope: response.scope ?? null,
   };
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Connected accounts: an app gets the provider's access token of the signed-in user's account, to call the provider's
+ * API on the user's behalf (POST /connected-accounts/me/{provider}/access-token, the SDK's
+ * `user.getConnectedAccount(provider).getAccessToken()`). The stored token is returned while it has more than a minute
+ * left; otherwise it is refreshed with the stored refresh token, and the new tokens are stored. Errors are the ones the
+ * SDK turns into "no connection" (so `getOrLinkConnectedAccount` sends the user to link again): no such account
+ * (OAUTH_CONNECTION_NOT_CONNECTED_TO_USER), a scope it was not granted, or a token that can no longer be refreshed
+ * (OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE).
+ */
+import type { AppContext } from '../context/app-context.js';
+import { errors } from '../errors/known-errors.js';
+import { listOAuthAccountsOfUser, upsertOAuthAccount, type OAuthAccount } from './accounts.js';
+import { getOAuthProvider } from './provider-config.js';
+import { refreshAccessToken } from './providers/client.js';
+
+/** A token with less than this left is refreshed first, so the app does not get one that dies in its hands. */
+const MIN_REMAINING_MS = 60_000;
+
+export async function connectedAccessToken(
+  ctx: AppContext,
+  request: { projectId: string; userId: string; providerId: string; scope: string },
+): Promise<string> {
+  const provider = await getOAuthProvider(ctx.db, ctx.box, request.projectId, request.providerId.toLowerCase());
+  if (!provider || !provider.allowConnectedAccounts) throw errors.oauthConnectionNotConnectedToUser();
+  const accounts = await listOAuthAccountsOfUser(ctx.db, ctx.box, request.projectId, request.userId);
+  const account = accounts.find((candidate) => candidate.providerId === provider.providerId && candidate.allowConnectedAccounts);
+  if (!account) throw errors.oauthConnectionNotConnectedToUser();
+  const wanted = request.scope.split(/\s+/).filter(Boolean);
+  // Scopes are checked when the provider said which it granted (some do not).
+  if (account.scopes.length > 0 && !wanted.every((scope) => account.scopes.includes(scope))) {
+    throw errors.oauthConnectionDoesNotHaveRequiredScope();
+  }
+  if (account.accessToken && !expiresSoon(account)) return account.accessToken;
+  if (!account.refreshToken) throw errors.oauthConnectionDoesNotHaveRequiredScope();
+  const tokens = await refreshAccessToken(provider, account.refreshToken);
+  if (!tokens) throw errors.oauthConnectionDoesNotHaveRequiredScope();
+  await upsertOAuthAccount(ctx.db, ctx.box, {
+    projectId: account.projectId,
+    providerId: account.providerId,
+    accountId: account.accountId,
+    userId: account.userId,
+    email: account.email,
+    emailVerified: account.emailVerified,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    accessTokenExpiresAt: tokens.expiresAt,
+    scopes: tokens.scope ? tokens.scope.split(/\s+/).filter(Boolean) : account.scopes,
+  });
+  return tokens.accessToken;
+}
+
+function expiresSoon(account: OAuthAccount): boolean {
+  return account.accessTokenExpiresAt !== null && account.accessTokenExpiresAt.getTime() - Date.now() < MIN_REMAINING_MS;
+}
