@@ -65,10 +65,20 @@ export const serverUserUpdateSchema = z.object({
   risk_scores: riskScores.optional(),
 });
 
-/** POST /users: the update fields (without the team) plus `is_anonymous` and the hidden `oauth_providers`. */
+/**
+ * A provider account given with a new user (Stack's `oauth_providers` items on POST /users), to import users who signed
+ * in with a provider elsewhere: the project's provider ID, the provider's account ID (its `sub`, GitHub's numeric ID).
+ */
+export const oauthProviderImportField = z.object({
+  id: z.string().min(1).max(64),
+  account_id: z.string().min(1).max(256),
+  email: emailField.nullable().optional(),
+});
+
+/** POST /users: the update fields (without the team) plus `is_anonymous` and `oauth_providers`. */
 export const serverUserCreateSchema = serverUserUpdateSchema.omit({ selected_team_id: true, is_anonymous: true }).extend({
   is_anonymous: z.boolean().optional(),
-  oauth_providers: z.array(z.unknown()).max(0, 'OAuth accounts cannot be created yet').optional(),
+  oauth_providers: z.array(oauthProviderImportField).max(50).optional(),
 });
 
 /** Everything a server may set on a user (PATCH /users/{id}, POST /users): the update's fields, `is_anonymous` as a create sends it. */

@@ -185,6 +185,33 @@ describeOnEachStore('OAuth sign-in with an OpenID Connect provider on %s', (t) =
     expect(user.oauth_providers).toEqual([{ id: 'acme', account_id: sub, email }]);
   });
 
+  it('a user imported with POST /users oauth_providers signs in with that provider account', async () => {
+    const sub = randomUUID();
+    const email = uniqueEmail('imported');
+    const created = await api(t, 'POST', '/users', {
+      headers: serverHeaders(t),
+      body: { primary_email: email, primary_email_auth_enabled: true, oauth_providers: [{ id: 'acme', account_id: sub, email }] },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.oauth_providers).toEqual([{ id: 'acme', account_id: sub, email }]);
+    idp.signInNextAs({ sub, email, email_verified: false });
+    const token = await signInWith(t, 'acme');
+    expect(token.is_new_user).toBe(false);
+    expect((await me(token.access_token as string)).id).toBe(created.json.id);
+
+    const taken = await api(t, 'POST', '/users', {
+      headers: serverHeaders(t),
+      body: { oauth_providers: [{ id: 'acme', account_id: sub }] },
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.json.code).toBe('OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER');
+    const unknown = await api(t, 'POST', '/users', {
+      headers: serverHeaders(t),
+      body: { oauth_providers: [{ id: 'gitlab', account_id: '1' }] },
+    });
+    expect(unknown.json.code).toBe('OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED');
+  });
+
   it('a user created by OAuth is a normal user: listed, and deleted with its provider accounts', async () => {
     const sub = randomUUID();
     idp.signInNextAs({ sub, email: uniqueEmail('normal'), email_verified: true });

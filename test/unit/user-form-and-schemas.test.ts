@@ -89,12 +89,15 @@ describe('user schemas', () => {
     expect(serverUserUpdateSchema.safeParse({ primary_email: null }).success).toBe(true);
   });
 
-  it('an update may only end anonymity; a create may be anonymous but brings no OAuth accounts or team', () => {
+  it('an update may only end anonymity; a create may be anonymous and bring provider accounts (with their account IDs), no team', () => {
     expect(serverUserUpdateSchema.safeParse({ is_anonymous: false }).success).toBe(true);
     expect(serverUserUpdateSchema.safeParse({ is_anonymous: true }).success).toBe(false);
     expect(serverUserCreateSchema.safeParse({ is_anonymous: true }).success).toBe(true);
     expect(serverUserCreateSchema.safeParse({ oauth_providers: [] }).success).toBe(true);
     expect(serverUserCreateSchema.safeParse({ oauth_providers: [{ id: 'github' }] }).success).toBe(false);
+    expect(
+      serverUserCreateSchema.safeParse({ oauth_providers: [{ id: 'github', account_id: '1001', email: 'a@example.com' }] }).success,
+    ).toBe(true);
     expect(serverUserUpdateSchema.safeParse({ selected_team_id: null }).success).toBe(true);
     expect(serverUserUpdateSchema.safeParse({ selected_team_id: '0f8fad5b-d9cb-469f-a165-70867728950e' }).success).toBe(false);
   });

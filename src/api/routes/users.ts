@@ -1,6 +1,8 @@
 /** Server-side user management: GET/POST /users, GET/PATCH/DELETE /users/{user_id}. */
 import { z } from 'zod';
+import type { Queryable } from '../../db/database.js';
 import { TextError, errors } from '../../errors/known-errors.js';
+import { importOAuthAccounts } from '../../oauth/import-accounts.js';
 import { toServerUser } from '../../users/user-object.js';
 import { toUserFields } from '../../users/user-input.js';
 import type { RequestAuth } from '../request-auth.js';
@@ -52,7 +54,13 @@ export const createUser = endpoint({
   body: serverUserCreateSchema,
   handler: async ({ ctx, auth, body }) => {
     const fields = await toUserFields(body);
-    return created(toServerUser(await ctx.users.create(auth.project.project.id, fields)));
+    const projectId = auth.project.project.id;
+    const accounts = body.oauth_providers ?? [];
+    const importAccounts =
+      accounts.length === 0
+        ? undefined
+        : (tx: Queryable, user: { id: string }) => importOAuthAccounts(ctx, tx, projectId, user.id, accounts);
+    return created(toServerUser(await ctx.users.create(projectId, fields, importAccounts)));
   },
 });
 
