@@ -99,6 +99,14 @@ describe.each([
       return typeof token === 'string' ? token : (token?.accessToken ?? null);
     });
     expect(providerToken).toMatch(/^ey/);
+    // The /oauth-providers endpoints, as user.listOAuthProviders() reads them.
+    const listed = await browser.page.evaluate(async () => {
+      const current = (await (window as unknown as AppWindow).app.getUser()) as unknown as {
+        listOAuthProviders(): Promise<Array<{ type: string; email: string | null; allowSignIn: boolean }>>;
+      };
+      return (await current.listOAuthProviders()).map(({ type, email, allowSignIn }) => ({ type, email, allowSignIn }));
+    });
+    expect(listed).toEqual([{ type: 'acme', email, allowSignIn: true }]);
 
     // A fresh browser session (no tokens): the same provider account signs in again as the same user, to afterSignIn.
     await browser.context.clearCookies();

@@ -6,6 +6,12 @@ import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
 import { connectedAccountAccessToken } from './connected-accounts.js';
+import {
+  deleteOAuthProviderAccount,
+  getOAuthProviderAccount,
+  listOAuthProviderAccounts,
+  updateOAuthProviderAccount,
+} from './oauth-providers.js';
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
 import { analyticsBatch, listTeams } from './stubs.js';
 import { deleteMe, getMe, updateMe } from './users-me.js';
@@ -24,6 +30,10 @@ export const apiEndpoints: readonly Endpoint[] = [
   signOut,
   createServerSession,
   connectedAccountAccessToken,
+  listOAuthProviderAccounts,
+  getOAuthProviderAccount,
+  updateOAuthProviderAccount,
+  deleteOAuthProviderAccount,
   getMe,
   updateMe,
   deleteMe,
