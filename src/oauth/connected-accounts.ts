@@ -8,7 +8,8 @@
  * (OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE).
  */
 import type { AppContext } from '../context/app-context.js';
-import { errors } from '../errors/known-errors.js';
+import { hasCode } from '../errors/app-error.js';
+import { TextError, errors } from '../errors/known-errors.js';
 import { listOAuthAccountsOfUser, upsertOAuthAccount, type OAuthAccount } from './accounts.js';
 import { getOAuthProvider } from './provider-config.js';
 import { refreshAccessToken } from './providers/client.js';
@@ -32,7 +33,15 @@ export async function connectedAccessToken(
   }
   if (account.accessToken && !expiresSoon(account)) return account.accessToken;
   if (!account.refreshToken) throw errors.oauthConnectionDoesNotHaveRequiredScope();
-  const tokens = await refreshAccessToken(provider, account.refreshToken);
+  const tokens = await refreshAccessToken(provider, account.refreshToken).catch((error: unknown) => {
+    // OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE is unknown to SDKs before 2.8.102: answer them Stack's kind of text 503.
+    if (hasCode(error, 'OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE')) {
+      throw new TextError('OAUTH_PROVIDER_UNREACHABLE', 503, 'The OAuth provider could not be reached. Please try again later.', {
+        cause: error,
+      });
+    }
+    throw error;
+  });
   if (!tokens) throw errors.oauthConnectionDoesNotHaveRequiredScope();
   await upsertOAuthAccount(ctx.db, ctx.box, {
     projectId: account.projectId,

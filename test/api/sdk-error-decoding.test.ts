@@ -29,6 +29,12 @@ const decoders: Array<[string, SdkKnownErrors]> = ['stack-js-2839', 'stack-js-28
  */
 const NOT_FOR_SDK = new Set(['RESTRICTED_USER_NOT_ALLOWED']);
 
+/**
+ * Codes only 2.8.102+ know, which reach an SDK only as the OAuth callback's error redirect: 2.8.39–2.8.77 ignore that
+ * redirect (they look for `code` only), so they never decode it. Elsewhere the API answers a text error instead.
+ */
+const NEWER_SDK_ONLY = new Set(['OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE']);
+
 /** One instance of every error of the catalogue, with plausible arguments. */
 function everyCatalogueError(): KnownError[] {
   const id = '3b241101-e2bb-4255-8caf-4136c566a962';
@@ -66,6 +72,16 @@ function everyCatalogueError(): KnownError[] {
     errors.bodyParsingError('bad'),
     errors.invalidOAuthClientIdOrSecret(id),
     errors.branchDoesNotExist('dev'),
+    errors.invalidAuthorizationCode(),
+    errors.oauthProviderNotFoundOrNotEnabled(),
+    errors.outerOAuthTimeout(),
+    errors.oauthProviderAccessDenied(),
+    errors.oauthProviderTemporarilyUnavailable(),
+    errors.oauthConnectionAlreadyConnectedToAnotherUser(),
+    errors.contactChannelAlreadyUsedForAuthBySomeoneElse('a@example.com', true),
+    errors.oauthConnectionNotConnectedToUser(),
+    errors.oauthConnectionDoesNotHaveRequiredScope(),
+    errors.invalidScope('openid'),
   ];
 }
 
@@ -76,10 +92,11 @@ describe('SDK error decoding', () => {
     expect(covered.size).toBe(factories.length);
   });
 
-  describe.each(decoders)('%s decoder', (_sdk, sdk) => {
+  describe.each(decoders)('%s decoder', (sdkName, sdk) => {
     it('decodes every catalogue error to the same code and status', () => {
       for (const error of everyCatalogueError()) {
         if (NOT_FOR_SDK.has(error.code)) continue;
+        if (sdkName === 'stack-js-2839' && NEWER_SDK_ONLY.has(error.code)) continue;
         const body = JSON.parse(JSON.stringify(error.toBody())) as unknown;
         let decoded: SdkKnownError;
         try {
