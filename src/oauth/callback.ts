@@ -63,7 +63,7 @@ export async function finishCallback(ctx: AppContext, input: CallbackInput): Pro
     if (error.cause !== undefined) {
       // The provider's failure, for the operator: its message only (oauth4webapi's messages carry no tokens).
       ctx.log.warn(
-        { providerId: flow.providerId, code: error.code, reason: (error.cause as Error).message },
+        { providerId: flow.providerId, code: error.code, reason: error.cause instanceof Error ? error.cause.message : String(error.cause) },
         'OAuth sign-in failed at the provider',
       );
     }

@@ -67,6 +67,33 @@ describeOnEachStore('OAuth sign-in with an OpenID Connect provider on %s', (t) =
     expect((await exchange(t, code, again.verifier)).json.is_new_user).toBe(true);
   });
 
+  it('form_post: the provider may POST its answer to the callback; the browser is sent on with a 303', async () => {
+    idp.signInNextAs({ sub: randomUUID(), email: uniqueEmail('formpost'), email_verified: true });
+    const outer = newOuterParams();
+    const trip = await toCallback(authorizeUrl(t, 'acme', outer), 'json');
+    const answer = new URL(trip.callbackUrl);
+    const posted = await fetch(answer.origin + answer.pathname, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: answer.searchParams.toString(),
+    });
+    expect(posted.status).toBe(303);
+    const code = new URL(posted.headers.get('location')!).searchParams.get('code')!;
+    expect((await exchange(t, code, outer.verifier)).status).toBe(200);
+
+    idp.refuseNext('access_denied');
+    const refused = new URL((await toCallback(authorizeUrl(t, 'acme', newOuterParams()), 'json')).callbackUrl);
+    const error = await fetch(refused.origin + refused.pathname, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: refused.searchParams.toString(),
+    });
+    expect(error.status).toBe(303);
+    expect(new URL(error.headers.get('location')!).searchParams.get('errorCode')).toBe('OAUTH_PROVIDER_ACCESS_DENIED');
+  });
+
   it('the authorize answer in JSON mode carries CORS headers for the SDK’s cross-origin fetch', async () => {
     const res = await fetch(`${authorizeUrl(t, 'acme', newOuterParams())}&hexclave_response_mode=json`, {
       headers: { origin: 'http://localhost:3000' },

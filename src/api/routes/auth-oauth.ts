@@ -81,11 +81,9 @@ const callback = (method: 'GET' | 'POST') =>
         cookies: parseCookies(headers.get('cookie')),
         clientAddress,
       });
-      return redirect(
-        outcome.location,
-        outcome.status,
-        outcome.clearCookie ? { 'set-cookie': cookie(ctx, outcome.clearCookie, '', 0) } : {},
-      );
+      // After a form_post, every redirect is a 303, so the browser does not post the provider's form on to the app.
+      const status = method === 'POST' ? 303 : outcome.status;
+      return redirect(outcome.location, status, outcome.clearCookie ? { 'set-cookie': cookie(ctx, outcome.clearCookie, '', 0) } : {});
     },
   });
 
