@@ -19,12 +19,17 @@ const MIN_REMAINING_MS = 60_000;
 
 export async function connectedAccessToken(
   ctx: AppContext,
-  request: { projectId: string; userId: string; providerId: string; scope: string },
+  request: { projectId: string; userId: string; providerId: string; scope: string; accountId?: string | undefined },
 ): Promise<string> {
   const provider = await getOAuthProvider(ctx.db, ctx.box, request.projectId, request.providerId.toLowerCase());
   if (!provider || !provider.allowConnectedAccounts) throw errors.oauthConnectionNotConnectedToUser();
   const accounts = await listOAuthAccountsOfUser(ctx.db, ctx.box, request.projectId, request.userId);
-  const account = accounts.find((candidate) => candidate.providerId === provider.providerId && candidate.allowConnectedAccounts);
+  const account = accounts.find(
+    (candidate) =>
+      candidate.providerId === provider.providerId &&
+      candidate.allowConnectedAccounts &&
+      (request.accountId === undefined || candidate.accountId === request.accountId),
+  );
   if (!account) throw errors.oauthConnectionNotConnectedToUser();
   const wanted = request.scope.split(/\s+/).filter(Boolean);
   // Scopes are checked when the provider said which it granted (some do not).
@@ -60,4 +65,20 @@ export async function connectedAccessToken(
 
 function expiresSoon(account: OAuthAccount): boolean {
   return account.accessTokenExpiresAt !== null && account.accessTokenExpiresAt.getTime() - Date.now() < MIN_REMAINING_MS;
+}
+
+/** The accounts of a user that apps may use, at providers open to apps (GET /connected-accounts/me). */
+export async function listConnectedAccounts(
+  ctx: AppContext,
+  projectId: string,
+  userId: string,
+): Promise<Array<{ provider: string; provider_account_id: string }>> {
+  const accounts = await listOAuthAccountsOfUser(ctx.db, ctx.box, projectId, userId);
+  const result: Array<{ provider: string; provider_account_id: string }> = [];
+  for (const account of accounts) {
+    if (!account.allowConnectedAccounts) continue;
+    const provider = await getOAuthProvider(ctx.db, ctx.box, projectId, account.providerId);
+    if (provider?.allowConnectedAccounts) result.push({ provider: account.providerId, provider_account_id: account.accountId });
+  }
+  return result;
 }

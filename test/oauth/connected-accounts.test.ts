@@ -41,6 +41,24 @@ describeOnEachStore('connected accounts on %s', (t) => {
     expect(res.json.access_token).toBe((await stored(user.userId)).accessToken);
   });
 
+  it('lists the accounts apps may use, and gets a token by provider and account', async () => {
+    const user = await signedIn();
+    const account = await stored(user.userId);
+    const list = await api(t, 'GET', '/connected-accounts/me', { headers: withToken(t, user.accessToken) });
+    expect(list.status, list.text).toBe(200);
+    expect(list.json.items).toEqual([{ provider: 'acme', provider_account_id: account.accountId }]);
+    const byAccount = await api(t, 'POST', `/connected-accounts/me/acme/${encodeURIComponent(account.accountId)}/access-token`, {
+      headers: withToken(t, user.accessToken),
+      body: { scope: '' },
+    });
+    expect(byAccount.json.access_token).toBe(account.accessToken);
+    const otherAccount = await api(t, 'POST', '/connected-accounts/me/acme/someone-else/access-token', {
+      headers: withToken(t, user.accessToken),
+      body: {},
+    });
+    expectKnownError(otherAccount, 'OAUTH_CONNECTION_NOT_CONNECTED_TO_USER', 400);
+  });
+
   it('refreshes an expired access token with the stored refresh token, and keeps the new one', async () => {
     const user = await signedIn();
     const before = await stored(user.userId);

@@ -5,7 +5,7 @@ import { oauthAuthorize, oauthCallbackGet, oauthCallbackPost } from './auth-oaut
 import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
-import { connectedAccountAccessToken } from './connected-accounts.js';
+import { connectedAccountAccessToken, connectedAccountAccessTokenByAccount, listConnectedAccountsOfMe } from './connected-accounts.js';
 import {
   deleteOAuthProviderAccount,
   getOAuthProviderAccount,
@@ -29,7 +29,9 @@ export const apiEndpoints: readonly Endpoint[] = [
   refreshCurrentSession,
   signOut,
   createServerSession,
+  listConnectedAccountsOfMe,
   connectedAccountAccessToken,
+  connectedAccountAccessTokenByAccount,
   listOAuthProviderAccounts,
   getOAuthProviderAccount,
   updateOAuthProviderAccount,
