@@ -64,9 +64,17 @@ function testConfig(
   );
 }
 
+/** The server secret of test servers (a test value: the login roles it names exist only on test clusters). */
+export const TEST_SERVER_SECRET = 'authsync-test-servers-share-this-secret-for-their-login-roles';
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const mode = options.mode ?? 'postgres';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-test-'));
+  // One server secret for every test server (unless the test sets its own), so they share one pair of login roles
+  // on the test cluster instead of adding a pair per server (rls/end-user-roles.ts). Written where the server and the
+  // CLI read it, so `--data-dir` runs agree with the server.
+  if (options.env?.AUTHSYNC_SECRET === undefined)
+    fs.writeFileSync(path.join(dataDir, 'secret'), `${TEST_SERVER_SECRET}\n`, { mode: 0o600 });
   const database = mode === 'postgres' ? await createTestDatabase() : undefined;
   if (mode === 'pglite') await seedPgliteDataDir(dataDir);
   const server = await startServer(testConfig({ dataDir, databaseUrl: database?.url }, options.env), { createDefaultProject: false });
