@@ -247,6 +247,12 @@ describeOnEachStore('OAuth sign-in with an OpenID Connect provider on %s', (t) =
     const listed = await api(t, 'GET', `/users/${user.id}`, { headers: serverHeaders(t) });
     expect(listed.json.oauth_providers).toEqual(user.oauth_providers);
     expect((await api(t, 'DELETE', `/users/${user.id}`, { headers: serverHeaders(t) })).status).toBe(200);
+    // Its provider accounts, with their sealed tokens, went with it.
+    const { rows } = await t.server.ctx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM authsync.oauth_accounts WHERE account_id = $1',
+      [sub],
+    );
+    expect(rows[0]!.n).toBe(0);
     // Signing in again with the same provider account makes a new user.
     idp.signInNextAs({ sub, email: uniqueEmail('normal'), email_verified: true });
     const again = await signInWith(t, 'acme');
