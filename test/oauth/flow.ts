@@ -4,10 +4,10 @@
  * callback → the app's callback URL with `code` and `state` → POST /auth/oauth/token.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { addOAuthProvider } from '../../src/oauth/provider-config.js';
 import type { TestServer } from '../helpers/server.js';
-import type { OidcProvider } from '../helpers/oidc-provider.js';
+import { startOidcProvider, type OidcProvider } from '../helpers/oidc-provider.js';
 
 export const APP_CALLBACK = 'http://localhost:3000/handler/oauth-callback';
 export const APP_ERROR = 'http://localhost:3000/handler/error';
@@ -27,6 +27,24 @@ export async function addMockProvider(
     issuerUrl: idp.issuerUrl,
     ...options,
   });
+}
+
+/**
+ * A mock OpenID Connect provider for the enclosing describe block: started before its tests, added to `t`'s project as
+ * the provider `acme`, stopped after them (as useTestServer does for the server).
+ */
+export function useMockProvider(t: TestServer): OidcProvider {
+  const idp = {} as OidcProvider;
+  let started: OidcProvider | undefined;
+  beforeAll(async () => {
+    started = await startOidcProvider();
+    Object.assign(idp, started);
+    await addMockProvider(t, idp);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return idp;
 }
 
 export interface OuterParams {

@@ -5,24 +5,26 @@
  * database in clear.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addOAuthProvider } from '../../src/oauth/provider-config.js';
 import { updateProject } from '../../src/projects/projects.js';
 import { expectKnownError, raw, uniqueEmail } from '../api/support.js';
-import { startOidcProvider, type OidcProvider } from '../helpers/oidc-provider.js';
 import { useTestServer } from '../helpers/server.js';
-import { APP_CALLBACK, APP_ERROR, addMockProvider, authorizeUrl, callback, exchange, newOuterParams, toCallback } from './flow.js';
+import {
+  APP_CALLBACK,
+  APP_ERROR,
+  addMockProvider,
+  authorizeUrl,
+  callback,
+  exchange,
+  newOuterParams,
+  toCallback,
+  useMockProvider,
+} from './flow.js';
 
 describe('OAuth flow security', () => {
   const t = useTestServer();
-  let idp: OidcProvider;
-  beforeAll(async () => {
-    idp = await startOidcProvider();
-    await addMockProvider(t, idp);
-  });
-  afterAll(async () => {
-    await idp?.stop();
-  });
+  const idp = useMockProvider(t);
 
   const someone = () => idp.signInNextAs({ sub: randomUUID(), email: uniqueEmail('sec'), email_verified: true });
   const authorizeJson = (url: string) => raw(t, 'GET', url.slice(t.apiUrl.length) + '&stack_response_mode=json');
@@ -237,14 +239,7 @@ describe('OAuth flow security', () => {
 
 describe('OAuth sign-ins are rate-limited per client address', () => {
   const t = useTestServer({ env: { AUTHSYNC_RATE_LIMIT_SIGN_IN: '2/5m' } });
-  let idp: OidcProvider;
-  beforeAll(async () => {
-    idp = await startOidcProvider();
-    await addMockProvider(t, idp);
-  });
-  afterAll(async () => {
-    await idp?.stop();
-  });
+  useMockProvider(t);
 
   it('the third start within the window is refused with 429 and Retry-After, before any flow is stored', async () => {
     const start = () => fetch(`${authorizeUrl(t, 'acme', newOuterParams())}&stack_response_mode=json`);

@@ -4,22 +4,14 @@
  * access reaches only the signed-in user's own accounts.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUp, uniqueEmail, withToken } from '../api/support.js';
-import { startOidcProvider, type OidcProvider } from '../helpers/oidc-provider.js';
 import { api, serverHeaders, useTestServer } from '../helpers/server.js';
-import { addMockProvider, authorizeUrl, callback, newOuterParams, signInWith, toCallback } from './flow.js';
+import { authorizeUrl, callback, newOuterParams, signInWith, toCallback, useMockProvider } from './flow.js';
 
 describe('/oauth-providers', () => {
   const t = useTestServer();
-  let idp: OidcProvider;
-  beforeAll(async () => {
-    idp = await startOidcProvider();
-    await addMockProvider(t, idp);
-  });
-  afterAll(async () => {
-    await idp?.stop();
-  });
+  const idp = useMockProvider(t);
 
   async function oauthUser() {
     const sub = randomUUID();

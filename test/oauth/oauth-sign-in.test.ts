@@ -4,22 +4,14 @@
  * users_sync (same transaction), linking, and Stack's account merging by verified e-mail with its 409.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { updateProject } from '../../src/projects/projects.js';
 import { api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
-import { startOidcProvider, type OidcProvider } from '../helpers/oidc-provider.js';
 import { signUp, uniqueEmail, withToken } from '../api/support.js';
-import { APP_CALLBACK, addMockProvider, authorizeUrl, callback, exchange, newOuterParams, signInWith, toCallback } from './flow.js';
+import { APP_CALLBACK, authorizeUrl, callback, exchange, newOuterParams, signInWith, toCallback, useMockProvider } from './flow.js';
 
 describeOnEachStore('OAuth sign-in with an OpenID Connect provider on %s', (t) => {
-  let idp: OidcProvider;
-  beforeAll(async () => {
-    idp = await startOidcProvider();
-    await addMockProvider(t, idp);
-  });
-  afterAll(async () => {
-    await idp?.stop();
-  });
+  const idp = useMockProvider(t);
 
   const me = async (accessToken: string) => (await api(t, 'GET', '/users/me', { headers: withToken(t, accessToken) })).json;
 
