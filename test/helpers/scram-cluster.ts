@@ -16,6 +16,8 @@ export interface ScramCluster {
   /** A URL of this cluster (default: the superuser, database postgres). */
   url(database?: string, user?: { name: string; password: string }): string;
   query(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult>;
+  /** Whether `user` logs in to `database` with its password right now (false: refused as a wrong password, 28P01). */
+  passwordLogsIn(database: string, user: { name: string; password: string }): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,19 @@ export async function startScramCluster(): Promise<ScramCluster> {
         return await client.query(sql, params);
       } finally {
         await client.end();
+      }
+    },
+    async passwordLogsIn(database, user) {
+      const client = new pg.Client({ connectionString: url(database, user) });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === '28P01') return false;
+        throw error;
+      } finally {
+        await client.end().catch(() => undefined);
       }
     },
     async stop() {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKey } from '../../src/projects/databases.js';
@@ -19,6 +19,7 @@ import { TargetRunner } from '../../src/sync/target-runner.js';
 import { runCli } from '../cli/run-cli.js';
 import { adminQuery, databaseUrl } from '../helpers/databases.js';
 import { api, clientHeaders, startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually, withClient } from './sync-helpers.js';
 
 const suffix = randomBytes(6).toString('hex');
 const owner = `authsync_owner_${suffix}`;
@@ -30,23 +31,9 @@ let cliDataDir: string;
 /** The test server, addressed as the project created on the owner's URL. */
 let projectOnServer: TestServer;
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** A query in the app database, as the cluster's superuser. */
-async function appQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: databaseUrl(appDb) });
-  await client.connect();
-  try {
-    return await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
+function appQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  return withClient(databaseUrl(appDb), (client) => client.query(sql, params));
 }
 
 async function usersSyncEmails(): Promise<string[]> {
@@ -103,7 +90,7 @@ describe('ownership conflicts in a users_sync target', () => {
       body: { email: 'first@example.com', password: 'a-long-enough-password' },
     });
     expect(signUp.status, signUp.text).toBe(200);
-    await eventually(async () => (await usersSyncEmails()).includes('first@example.com'));
+    await eventually(async () => expect(await usersSyncEmails()).toContain('first@example.com'));
   });
 
   it('a conflict that remains is logged once with the fix, retried quietly, and the target recovers once fixed', async () => {
@@ -128,7 +115,7 @@ describe('ownership conflicts in a users_sync target', () => {
     try {
       runner.wake();
       const failures = () => lines.filter((line) => line.msg === 'users_sync: target failed');
-      await eventually(async () => failures().length >= 5);
+      await eventually(async () => expect(failures().length).toBeGreaterThanOrEqual(5));
       const warned = failures().filter((line) => line.level === 40);
       expect(warned).toHaveLength(1);
       expect(
@@ -144,8 +131,8 @@ describe('ownership conflicts in a users_sync target', () => {
       // The fix the message names: the target is reachable again, and a new failure would be reported again.
       const fixed = await runCli(['rls', 'install', '--database-url', databaseUrl(appDb), '--data-dir', cliDataDir, '--owner', owner]);
       expect(fixed.code, fixed.stderr).toBe(0);
-      await eventually(async () => lines.some((line) => line.msg === 'users_sync: target reachable again'));
-      await eventually(async () => (await usersSyncEmails()).includes('second@example.com'));
+      await eventually(async () => expect(lines.some((line) => line.msg === 'users_sync: target reachable again')).toBe(true));
+      await eventually(async () => expect(await usersSyncEmails()).toContain('second@example.com'));
     } finally {
       await runner.stop();
     }
