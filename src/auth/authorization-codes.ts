@@ -21,9 +21,10 @@ export interface AuthorizationCode {
 /** Mints an outer authorization code (45 base32 characters) and returns it; only its hash is kept. */
 export async function createAuthorizationCode(db: Queryable, code: AuthorizationCode): Promise<string> {
   const value = randomBase32(45);
-  await db.query('DELETE FROM authsync.oauth_codes WHERE expires_at < now()');
+  // Expired rows go in the same statement (one round trip).
   await db.query(
-    `INSERT INTO authsync.oauth_codes (code_hash, project_id, user_id, redirect_uri, code_challenge, code_challenge_method,
+    `WITH expired AS (DELETE FROM authsync.oauth_codes WHERE expires_at < now())
+     INSERT INTO authsync.oauth_codes (code_hash, project_id, user_id, redirect_uri, code_challenge, code_challenge_method,
                                       is_new_user, after_callback_redirect_url, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
     [

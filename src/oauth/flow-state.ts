@@ -34,9 +34,10 @@ export interface FlowState {
 }
 
 export async function saveFlowState(db: Queryable, box: SecretBox, flow: Omit<FlowState, 'expired'>, innerState: string): Promise<void> {
-  await db.query('DELETE FROM authsync.oauth_flow_states WHERE expires_at < now()');
+  // Expired rows go in the same statement (one round trip).
   await db.query(
-    `INSERT INTO authsync.oauth_flow_states (state_hash, project_id, provider_id, verifier_enc, outer_request, cookie_bound, expires_at)
+    `WITH expired AS (DELETE FROM authsync.oauth_flow_states WHERE expires_at < now())
+     INSERT INTO authsync.oauth_flow_states (state_hash, project_id, provider_id, verifier_enc, outer_request, cookie_bound, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
     [
       hashSecret(innerState),
