@@ -57,7 +57,7 @@ export class SqlService {
   constructor(private readonly ctx: AppContext) {
     this.pools = new ConnectionPools({ maxPerDatabase: ctx.config.sqlMaxConnectionsPerDatabase, waitMs: ctx.config.sqlPoolWaitMs });
     this.inFlight = new InFlightLimit(ctx.config.sqlMaxRequestsPerUser);
-    this.passwordPath = new PasswordPathGuard(ctx.config, [endUserLogin(ctx.serverSecret, 'authenticated').user]);
+    this.passwordPath = new PasswordPathGuard(ctx.config, [this.endUserLogin('authenticated').user]);
     this.targets = new TargetResolver(ctx);
     this.verifier = new TokenVerifier(ctx, new JwksCache());
   }
