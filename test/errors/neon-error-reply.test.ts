@@ -15,26 +15,7 @@ import {
   tooManyUserRequests,
 } from '../../src/sql/neon-errors.js';
 import { responseTooLarge } from '../../src/sql/results.js';
-
-const KEYS = [
-  'message',
-  'code',
-  'detail',
-  'hint',
-  'position',
-  'internalPosition',
-  'internalQuery',
-  'severity',
-  'where',
-  'table',
-  'column',
-  'schema',
-  'dataType',
-  'constraint',
-  'file',
-  'line',
-  'routine',
-];
+import { NEON_ERROR_KEYS } from '../helpers/neon-error-keys.js';
 
 function recorder() {
   const logged: unknown[] = [];
@@ -42,7 +23,9 @@ function recorder() {
 }
 
 function endpointBody(message: string): Record<string, string | null> {
-  return Object.fromEntries(KEYS.map((key) => [key, key === 'message' ? message : key === 'code' || key === 'severity' ? '' : null]));
+  return Object.fromEntries(
+    NEON_ERROR_KEYS.map((key) => [key, key === 'message' ? message : key === 'code' || key === 'severity' ? '' : null]),
+  );
 }
 
 describe('neonErrorReply', () => {
@@ -52,7 +35,7 @@ describe('neonErrorReply', () => {
     expect(reply.status).toBe(400);
     expect(reply.headers).toEqual({});
     expect(reply.body).toBe(JSON.stringify(endpointBody('jwk not found')));
-    expect(Object.keys(JSON.parse(reply.body) as object)).toEqual(KEYS);
+    expect(Object.keys(JSON.parse(reply.body) as object)).toEqual(NEON_ERROR_KEYS);
     expect(logged).toEqual([]);
   });
 
@@ -78,7 +61,7 @@ describe('neonErrorReply', () => {
       routine: 'parserOpenTable',
     }) as unknown as Error & Record<string, unknown>;
     const body = JSON.parse(neonErrorReply(fromPgError(pg), log).body) as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual(KEYS);
+    expect(Object.keys(body)).toEqual(NEON_ERROR_KEYS);
     expect(body).toMatchObject({ message: 'relation "nope" does not exist', code: '42P01', position: '15', line: '1449', hint: null });
     const deadline = neonErrorReply(requestDeadlineExceeded(), log);
     expect(deadline.status).toBe(400);

@@ -10,6 +10,7 @@ import { sql as dsql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
 import { signUpAnonymous, startTodosFixture, type sqlUrls, type TestUser } from './support.js';
+import { NEON_ERROR_KEYS } from '../helpers/neon-error-keys.js';
 
 const todos = pgTable(
   'todos',
@@ -171,25 +172,7 @@ describe("errors come back as NeonDbError with Neon's fields", () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     const body = (await response.json()) as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual([
-      'message',
-      'code',
-      'detail',
-      'hint',
-      'position',
-      'internalPosition',
-      'internalQuery',
-      'severity',
-      'where',
-      'table',
-      'column',
-      'schema',
-      'dataType',
-      'constraint',
-      'file',
-      'line',
-      'routine',
-    ]);
+    expect(Object.keys(body)).toEqual(NEON_ERROR_KEYS);
     expect(body).toMatchObject({ message: 'division by zero', code: '22012', severity: 'ERROR', detail: null, routine: 'int4div' });
   });
 

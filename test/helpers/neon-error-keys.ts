@@ -1,0 +1,20 @@
+/** The 17 keys of a Neon /sql error body, in Neon's order (what the driver's NeonDbError reads). */
+export const NEON_ERROR_KEYS = [
+  'message',
+  'code',
+  'detail',
+  'hint',
+  'position',
+  'internalPosition',
+  'internalQuery',
+  'severity',
+  'where',
+  'table',
+  'column',
+  'schema',
+  'dataType',
+  'constraint',
+  'file',
+  'line',
+  'routine',
+];
