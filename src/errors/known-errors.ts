@@ -102,10 +102,10 @@ export const errors = {
     known('CANNOT_GET_OWN_USER_WITHOUT_USER', 400, 'There is no signed-in user: send the user’s access token (x-stack-access-token).'),
   userAuthenticationRequired: () => known('USER_AUTHENTICATION_REQUIRED', 401, 'This endpoint needs a signed-in user.'),
   userNotFound: () => known('USER_NOT_FOUND', 404, 'No user with this ID exists in the project.'),
-  userEmailAlreadyExists: (email: string) =>
+  userEmailAlreadyExists: (email: string, wouldWorkIfEmailWasVerified = false) =>
     known('USER_EMAIL_ALREADY_EXISTS', 409, `A user with the e-mail "${email}" already exists.`, {
       email,
-      would_work_if_email_was_verified: false,
+      would_work_if_email_was_verified: wouldWorkIfEmailWasVerified,
     }),
   emailPasswordMismatch: () => known('EMAIL_PASSWORD_MISMATCH', 400, 'Wrong e-mail or password.'),
   passwordTooShort: (minLength: number) =>
@@ -151,6 +151,21 @@ export const errors = {
       'The OAuth connection does not have the required scope, or its token can no longer be refreshed.',
     ),
   invalidScope: (scope: string) => known('INVALID_SCOPE', 400, `The scope "${scope}" is not a valid OAuth scope.`, { scope }),
+  verificationCodeNotFound: () => known('VERIFICATION_CODE_NOT_FOUND', 404, 'The verification code does not exist for this project.'),
+  verificationCodeExpired: () => known('VERIFICATION_CODE_EXPIRED', 400, 'The verification code has expired.'),
+  verificationCodeAlreadyUsed: () => known('VERIFICATION_CODE_ALREADY_USED', 409, 'The verification code has already been used.'),
+  verificationCodeMaxAttemptsReached: () =>
+    known('VERIFICATION_CODE_MAX_ATTEMPTS_REACHED', 400, 'Too many attempts were made with this code; request a new one.'),
+  emailAlreadyVerified: () => known('EMAIL_ALREADY_VERIFIED', 409, 'The e-mail is already verified.'),
+  emailIsNotPrimaryEmail: (email: string, primaryEmail: string | null) =>
+    known('EMAIL_IS_NOT_PRIMARY_EMAIL', 400, `The e-mail "${email}" is not the user's primary e-mail.`, {
+      email,
+      primary_email: primaryEmail,
+    }),
+  passwordConfirmationMismatch: () => known('PASSWORD_CONFIRMATION_MISMATCH', 400, 'The current password is not right.'),
+  userDoesNotHavePassword: () => known('USER_DOES_NOT_HAVE_PASSWORD', 400, 'This user has no password; set one first.'),
+  userIdDoesNotExist: (userId: string) =>
+    known('USER_ID_DOES_NOT_EXIST', 400, `The user with the ID ${userId} does not exist.`, { user_id: userId }),
   branchDoesNotExist: (branchId: string) =>
     known('BRANCH_DOES_NOT_EXIST', 400, `The branch "${branchId}" does not exist.`, { branch_id: branchId }),
 } as const;
