@@ -16,6 +16,7 @@ const LAYERS = [
   ['rls'],
   ['oauth'],
   ['sync', 'auth'],
+  ['email'],
   ['context'],
   ['projects', 'users'],
   ['rate-limit', 'http'],
