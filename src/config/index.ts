@@ -146,6 +146,10 @@ const configSchema = z.object({
   rateLimitSqlPassword: rateLimitSchema.prefault('10/1m'),
   /** Failed dashboard sign-ins per client address and per credential. @default "10/1m" */
   rateLimitDashboardSignIn: rateLimitSchema.prefault('10/1m'),
+  /** E-mails a client address may have sent (verification, password reset, magic link). @default "20/1h" */
+  rateLimitEmailSend: rateLimitSchema.prefault('20/1h'),
+  /** E-mails sent to one recipient address, whoever asks (an inbox cannot be flooded from many addresses). @default "5/1h" */
+  rateLimitEmailRecipient: rateLimitSchema.prefault('5/1h'),
   /**
    * Reverse proxies in front of authsync whose `X-Forwarded-For` entries are trusted: the client address is the
    * entry this many hops from the right. 0 uses the connection's own address.
@@ -211,6 +215,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     rateLimitAnonymousSignUp: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_ANONYMOUS_SIGN_UP),
     rateLimitSqlPassword: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_SQL_PASSWORD),
     rateLimitDashboardSignIn: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_DASHBOARD_SIGN_IN),
+    rateLimitEmailSend: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_EMAIL_SEND),
+    rateLimitEmailRecipient: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_EMAIL_RECIPIENT),
     trustedProxyHops: emptyToUndefined(env.AUTHSYNC_TRUSTED_PROXY_HOPS),
     maxMetadataBytes: emptyToUndefined(env.AUTHSYNC_MAX_METADATA_BYTES),
   };

@@ -64,6 +64,18 @@ export class RateLimits {
     await this.takeAll('OAuth sign-ins', [this.perAddress(`oauth-sign-in:${projectId}`, address, this.config.rateLimitSignIn, false)]);
   }
 
+  /**
+   * A request that sends a mail (verification, password reset, magic link): per client address, and per recipient
+   * (project and address, whoever asks), so neither one visitor nor many can flood an inbox. Taken before the code and
+   * the mail are made; an unknown recipient of a password reset counts as well, so the answer tells nothing.
+   */
+  async emailSend(projectId: string, address: string | undefined, recipient: string): Promise<void> {
+    await this.takeAll('e-mails', [
+      this.perAddress(`email-send:${projectId}`, address, this.config.rateLimitEmailSend, false),
+      { bucket: `email-recipient:${projectId}:${this.hash(recipient)}`, limit: this.config.rateLimitEmailRecipient, failuresOnly: false },
+    ]);
+  }
+
   async anonymousSignUp(projectId: string, address: string | undefined): Promise<void> {
     await this.takeAll('anonymous sign-ups', [
       this.perAddress(`anonymous-sign-up:${projectId}`, address, this.config.rateLimitAnonymousSignUp, false),

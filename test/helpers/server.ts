@@ -46,7 +46,7 @@ export interface TestServerOptions {
  */
 function apiRateLimitsOff(env: Record<string, string> = {}): Record<string, string> {
   if (env.AUTHSYNC_RATE_LIMITS !== undefined) return {};
-  const names = ['SIGN_IN', 'SIGN_IN_PER_ACCOUNT', 'SIGN_UP', 'ANONYMOUS_SIGN_UP', 'SQL_PASSWORD'].map(
+  const names = ['SIGN_IN', 'SIGN_IN_PER_ACCOUNT', 'SIGN_UP', 'ANONYMOUS_SIGN_UP', 'SQL_PASSWORD', 'EMAIL_SEND', 'EMAIL_RECIPIENT'].map(
     (name) => `AUTHSYNC_RATE_LIMIT_${name}`,
   );
   return Object.fromEntries(names.map((name) => [name, 'off']));
