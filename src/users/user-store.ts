@@ -116,9 +116,15 @@ export class UserStore {
 
   /**
    * Updates a user. Returns undefined when no such user exists. Setting a new password hash (or removing
-   * the password) revokes every session of the user in the same transaction.
+   * the password) revokes every session of the user in the same transaction, except `keepSessionId`'s (the session of
+   * a user who changed their own password).
    */
-  async update(projectId: string, id: string, fields: UserFields, options: { tx?: Queryable } = {}): Promise<UserRow | undefined> {
+  async update(
+    projectId: string,
+    id: string,
+    fields: UserFields,
+    options: { tx?: Queryable; keepSessionId?: string } = {},
+  ): Promise<UserRow | undefined> {
     this.checkMetadata(fields);
     const run = async (tx: Queryable) => {
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
@@ -134,7 +140,12 @@ export class UserStore {
       );
       const user = rows[0];
       if (!user) return undefined;
-      if (fields.password_hash !== undefined) await tx.query('DELETE FROM authsync.refresh_tokens WHERE user_id = $1', [id]);
+      if (fields.password_hash !== undefined) {
+        await tx.query('DELETE FROM authsync.refresh_tokens WHERE user_id = $1 AND id IS DISTINCT FROM $2::uuid', [
+          id,
+          options.keepSessionId ?? null,
+        ]);
+      }
       await this.emit(tx, { op: 'updated', projectId, userId: id, user });
       return user;
     };

@@ -4,6 +4,7 @@ import { anonymousSignUp } from './auth-anonymous.js';
 import { oauthAuthorize, oauthCallbackGet, oauthCallbackPost } from './auth-oauth.js';
 import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
+import { passwordSet, passwordUpdate } from './auth-password-change.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
 import { connectedAccountAccessToken, connectedAccountAccessTokenByAccount, listConnectedAccountsOfMe } from './connected-accounts.js';
 import {
@@ -21,6 +22,8 @@ import { eraseUserEndpoint } from './users-erase.js';
 export const apiEndpoints: readonly Endpoint[] = [
   passwordSignUp,
   passwordSignIn,
+  passwordUpdate,
+  passwordSet,
   anonymousSignUp,
   oauthAuthorize,
   oauthCallbackGet,
