@@ -6,12 +6,15 @@
  */
 import { createHmac } from 'node:crypto';
 
-/** What a channel carries: project changes (payload: project ID), outbox rows (payload: project ID). */
-export type Channel = 'project_changes' | 'users_sync';
+/**
+ * What a channel carries: project changes (payload: project ID), outbox rows (payload: project ID), mails queued
+ * (payload: project ID).
+ */
+export type Channel = 'project_changes' | 'users_sync' | 'emails';
 
 export type ChannelNames = Readonly<Record<Channel, string>>;
 
-const CHANNELS: readonly Channel[] = ['project_changes', 'users_sync'];
+const CHANNELS: readonly Channel[] = ['project_changes', 'users_sync', 'emails'];
 
 /** `authsync_<channel>_` + 16 hex characters (64 bits) of HMAC-SHA256(secret, 'notify channel v1:<channel>'). */
 export function channelNames(serverSecret: string): ChannelNames {
