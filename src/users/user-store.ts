@@ -78,9 +78,13 @@ export class UserStore {
     return rows[0];
   }
 
+  /** The user who signs in with `email`: as the primary e-mail or as any other contact channel used for auth. */
   async findByAuthEmail(projectId: string, email: string): Promise<UserRow | undefined> {
     const { rows } = await this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM authsync.users WHERE project_id = $1 AND primary_email = $2 AND primary_email_auth_enabled`,
+      `SELECT ${USER_COLUMNS} FROM authsync.users
+       WHERE project_id = $1 AND ((primary_email = $2 AND primary_email_auth_enabled)
+         OR id = (SELECT user_id FROM authsync.contact_channels c
+                  WHERE c.project_id = $1 AND c.type = 'email' AND c.value = $2 AND c.used_for_auth))`,
       [projectId, email],
     );
     return rows[0];
