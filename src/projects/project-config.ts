@@ -6,6 +6,11 @@ export const projectConfigSchema = z.object({
   sign_up_enabled: z.boolean().default(true),
   /** Password sign-up and sign-in are enabled. @default true */
   credential_enabled: z.boolean().default(true),
+  /**
+   * Users may sign in with a code sent by e-mail (magic link or OTP, POST /auth/otp/*), which also signs up new users
+   * when sign-up is enabled. @default false
+   */
+  magic_link_enabled: z.boolean().default(false),
   /** Users may delete themselves with client access (DELETE /users/me). @default false */
   client_user_deletion_enabled: z.boolean().default(false),
   /** Redirect URLs on localhost count as trusted. @default true */
@@ -35,7 +40,7 @@ export function clientProjectConfig(config: ProjectConfig): Record<string, unkno
   return {
     sign_up_enabled: config.sign_up_enabled,
     credential_enabled: config.credential_enabled,
-    magic_link_enabled: false,
+    magic_link_enabled: config.magic_link_enabled,
     passkey_enabled: false,
     client_team_creation_enabled: false,
     client_user_deletion_enabled: config.client_user_deletion_enabled,

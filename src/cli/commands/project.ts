@@ -22,6 +22,14 @@ interface CreateOptions extends DatabaseOptions {
   json?: boolean;
 }
 
+interface UpdateOptions extends DatabaseOptions {
+  id: string;
+  name?: string;
+  allowAnonymousOnAuthenticated?: boolean;
+  magicLinkEnabled?: boolean;
+  json?: boolean;
+}
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerProject(program: Command): void {
@@ -96,16 +104,23 @@ export function registerProject(program: Command): void {
         "accept anonymous users' tokens on /sql for the role authenticated too (default false: anonymous tokens run as anonymous only)",
         parseBoolean,
       )
+      .option(
+        '--magic-link-enabled <true|false>',
+        'let users sign in (and new users sign up) with a code sent by e-mail: magic link or OTP (default false)',
+        parseBoolean,
+      )
       .option('--json', 'print the project as JSON'),
-  ).action(async (options: DatabaseOptions & { id: string; name?: string; allowAnonymousOnAuthenticated?: boolean; json?: boolean }) => {
+  ).action(async (options: UpdateOptions) => {
     if (!isProjectId(options.id)) throw projectInputError(`The project ID "${options.id}" is not a UUID.`);
     const updated = await withContext(configFrom(options), (ctx) =>
       updateProject(ctx.db, options.id.toLowerCase(), {
         ...(options.name !== undefined ? { displayName: options.name } : {}),
-        config:
-          options.allowAnonymousOnAuthenticated !== undefined
+        config: {
+          ...(options.allowAnonymousOnAuthenticated !== undefined
             ? { sql_anonymous_tokens_as_authenticated: options.allowAnonymousOnAuthenticated }
-            : {},
+            : {}),
+          ...(options.magicLinkEnabled !== undefined ? { magic_link_enabled: options.magicLinkEnabled } : {}),
+        },
       }),
     );
     if (!updated) throw projectInputError(`There is no project ${options.id}.`);
@@ -113,6 +128,7 @@ export function registerProject(program: Command): void {
       projectId: updated.id,
       displayName: updated.displayName,
       allowAnonymousOnAuthenticated: updated.config.sql_anonymous_tokens_as_authenticated,
+      magicLinkEnabled: updated.config.magic_link_enabled,
     };
     if (options.json) printJson(result);
     else printFields(result);

@@ -22,6 +22,7 @@ const NOTICES: Record<string, string> = {
   renamed: 'Renamed the project.',
   settings: 'Saved the sign-up setting.',
   'sql-settings': 'Saved the /sql setting.',
+  'magic-link-settings': 'Saved the e-mail code sign-in setting.',
   'domain-added': 'Added the trusted domain.',
   'domain-removed': 'Removed the trusted domain.',
   'signing-rotated': 'New signing keys are in use. The old ones stay in the JWKS until the tokens they signed expire.',
@@ -49,6 +50,12 @@ export function registerConfiguration(app: Hono<DashboardEnv>, ctx: AppContext):
     const form = await readForm(c);
     await updateProject(ctx.db, c.get('project').id, { config: { sign_up_enabled: form.sign_up_enabled === 'on' } });
     return done(c, 'settings');
+  });
+
+  app.post(`${base}/magic-link-settings`, async (c) => {
+    const form = await readForm(c);
+    await updateProject(ctx.db, c.get('project').id, { config: { magic_link_enabled: form.magic_link_enabled === 'on' } });
+    return done(c, 'magic-link-settings');
   });
 
   app.post(`${base}/sql-settings`, async (c) => {
@@ -144,6 +151,13 @@ ${
   <h2 id="signup-title">Sign-up</h2>
   <form method="post" action="${action('/settings')}" class="row">${csrfField(session)}
     <label class="inline"><input type="checkbox" name="sign_up_enabled" ${project.config.sign_up_enabled ? 'checked' : ''}> New users may sign up</label>
+    <button type="submit">Save</button></form>
+</section>
+<section class="card" aria-labelledby="magic-link-title">
+  <h2 id="magic-link-title">Sign-in by e-mail code</h2>
+  <p>A magic link or a one-time password sent by e-mail signs a user in, and signs up a new one when sign-up is on.</p>
+  <form method="post" action="${action('/magic-link-settings')}" class="row">${csrfField(session)}
+    <label class="inline"><input type="checkbox" name="magic_link_enabled" ${project.config.magic_link_enabled ? 'checked' : ''}> Users may sign in with a magic link or OTP</label>
     <button type="submit">Save</button></form>
 </section>
 <section class="card" aria-labelledby="sql-title">
