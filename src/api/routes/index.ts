@@ -5,6 +5,7 @@ import { oauthAuthorize, oauthCallbackGet, oauthCallbackPost } from './auth-oaut
 import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { passwordSet, passwordUpdate } from './auth-password-change.js';
+import { passwordReset, passwordResetCheckCode, passwordSendResetCode } from './auth-password-reset.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
 import { connectedAccountAccessToken, connectedAccountAccessTokenByAccount, listConnectedAccountsOfMe } from './connected-accounts.js';
 import {
@@ -24,6 +25,9 @@ export const apiEndpoints: readonly Endpoint[] = [
   passwordSignIn,
   passwordUpdate,
   passwordSet,
+  passwordSendResetCode,
+  passwordResetCheckCode,
+  passwordReset,
   anonymousSignUp,
   oauthAuthorize,
   oauthCallbackGet,
