@@ -6,11 +6,13 @@
  */
 import type { AppContext } from '../context/app-context.js';
 import { checkPassword, hashPassword } from '../crypto/passwords.js';
+import type { Queryable } from '../db/database.js';
 import { errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { normalizeEmail } from '../users/email.js';
 import { checkPasswordRules } from '../users/password-rules.js';
 import type { UserRow } from '../users/user-object.js';
+import { checkCallbackUrl, queueVerificationMail } from './email-verification.js';
 import { finishSignIn, openSession, type OpenedSession, type SignInResult } from './issue.js';
 
 export interface SignUpInput {
@@ -22,15 +24,28 @@ export interface SignUpInput {
   currentUser: UserRow | null;
   /** The client's address, for the per-address limit; undefined (no such limit) for in-process callers. */
   clientAddress?: string | undefined;
+  /**
+   * Where the e-mail verification link points (the SDK's `verification_callback_url`): when given, a verification code
+   * is created and its mail queued in the transaction that creates the user. Must be a trusted URL of the project.
+   */
+  verificationCallbackUrl?: string | undefined;
 }
 
 export async function signUpWithPassword(ctx: AppContext, input: SignUpInput): Promise<SignInResult> {
   if (!input.config.credential_enabled) throw errors.passwordAuthenticationNotEnabled();
   if (!input.config.sign_up_enabled) throw errors.signUpNotEnabled();
   checkPasswordRules(input.password);
+  const callbackUrl = input.verificationCallbackUrl;
+  if (callbackUrl !== undefined) checkCallbackUrl(input.config, callbackUrl);
   await ctx.limits.signUp(input.projectId, input.clientAddress);
   const email = normalizeEmail(input.email);
   if (await ctx.users.findByAuthEmail(input.projectId, email)) throw errors.userEmailAlreadyExists(email);
+  if (callbackUrl !== undefined) await ctx.limits.emailSend(input.projectId, input.clientAddress, email);
+  const verification = async (tx: Queryable, user: UserRow) => {
+    if (callbackUrl !== undefined) {
+      await queueVerificationMail(ctx, tx, { projectId: input.projectId, config: input.config, callbackUrl, email, user });
+    }
+  };
   const passwordHash = await hashPassword(input.password);
   const fields = { primary_email: email, primary_email_auth_enabled: true, primary_email_verified: false, password_hash: passwordHash };
 
@@ -39,12 +54,14 @@ export async function signUpWithPassword(ctx: AppContext, input: SignUpInput): P
     const opened = await ctx.db.transaction(async (tx) => {
       const upgraded = await ctx.users.update(input.projectId, anonymous.id, { ...fields, is_anonymous: false }, { tx });
       if (!upgraded) throw errors.userNotFound();
+      await verification(tx, upgraded);
       return openSession(ctx, tx, upgraded);
     });
     return finishSignIn(ctx, opened);
   }
   let opened: OpenedSession | undefined;
   await ctx.users.create(input.projectId, fields, async (tx, user) => {
+    await verification(tx, user);
     opened = await openSession(ctx, tx, user);
   });
   return finishSignIn(ctx, opened!);

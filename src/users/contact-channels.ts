@@ -133,6 +133,7 @@ export async function getContactChannel(db: Queryable, projectId: string, userId
 
 /** The channel of a user with this address, if any (the verify step's match: user id + value). */
 export async function findContactChannelByValue(db: Queryable, projectId: string, userId: string, value: string) {
+  if (!UUID.test(userId)) return undefined;
   const { rows } = await db.query<ContactChannelRow>(
     `SELECT ${COLUMNS} FROM authsync.contact_channels WHERE project_id = $1 AND user_id = $2 AND type = 'email' AND value = $3 FOR UPDATE`,
     [projectId, userId, normalizeEmail(value)],

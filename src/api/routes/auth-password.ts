@@ -12,7 +12,7 @@ export const passwordSignUp = endpoint({
   body: z.object({
     email: emailField,
     password: z.string(),
-    // Sent by the SDK by default; accepted and not used until e-mail verification exists.
+    // Sent by the SDK by default: the link of the e-mail verification mail queued with the new user.
     verification_callback_url: z.string().max(2048).optional(),
   }),
   handler: async ({ ctx, auth, body, clientAddress }) =>
@@ -24,6 +24,7 @@ export const passwordSignUp = endpoint({
         password: body.password,
         currentUser: auth.user,
         clientAddress,
+        verificationCallbackUrl: body.verification_callback_url,
       }),
     ),
 });

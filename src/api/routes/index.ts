@@ -5,8 +5,18 @@ import { oauthAuthorize, oauthCallbackGet, oauthCallbackPost } from './auth-oaut
 import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { passwordSet, passwordUpdate } from './auth-password-change.js';
-import { passwordReset, passwordResetCheckCode, passwordSendResetCode } from './auth-password-reset.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
+import {
+  createContactChannelEndpoint,
+  deleteContactChannelEndpoint,
+  getContactChannelEndpoint,
+  listContactChannelsEndpoint,
+  sendContactChannelVerificationCode,
+  sendPrimaryEmailVerificationCode,
+  updateContactChannelEndpoint,
+  verifyContactChannel,
+  verifyContactChannelCheckCode,
+} from './contact-channels.js';
 import { connectedAccountAccessToken, connectedAccountAccessTokenByAccount, listConnectedAccountsOfMe } from './connected-accounts.js';
 import {
   deleteOAuthProviderAccount,
@@ -25,9 +35,6 @@ export const apiEndpoints: readonly Endpoint[] = [
   passwordSignIn,
   passwordUpdate,
   passwordSet,
-  passwordSendResetCode,
-  passwordResetCheckCode,
-  passwordReset,
   anonymousSignUp,
   oauthAuthorize,
   oauthCallbackGet,
@@ -43,6 +50,15 @@ export const apiEndpoints: readonly Endpoint[] = [
   getOAuthProviderAccount,
   updateOAuthProviderAccount,
   deleteOAuthProviderAccount,
+  listContactChannelsEndpoint,
+  createContactChannelEndpoint,
+  verifyContactChannelCheckCode,
+  verifyContactChannel,
+  sendPrimaryEmailVerificationCode,
+  sendContactChannelVerificationCode,
+  getContactChannelEndpoint,
+  updateContactChannelEndpoint,
+  deleteContactChannelEndpoint,
   getMe,
   updateMe,
   deleteMe,
