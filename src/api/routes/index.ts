@@ -5,6 +5,8 @@ import { oauthAuthorize, oauthCallbackGet, oauthCallbackPost } from './auth-oaut
 import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { passwordSet, passwordUpdate } from './auth-password-change.js';
+import { passwordReset, passwordResetCheckCode, passwordSendResetCode } from './auth-password-reset.js';
+import { otpSendSignInCode, otpSignIn, otpSignInCheckCode } from './auth-otp.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
 import {
   createContactChannelEndpoint,
@@ -35,6 +37,12 @@ export const apiEndpoints: readonly Endpoint[] = [
   passwordSignIn,
   passwordUpdate,
   passwordSet,
+  passwordSendResetCode,
+  passwordResetCheckCode,
+  passwordReset,
+  otpSendSignInCode,
+  otpSignInCheckCode,
+  otpSignIn,
   anonymousSignUp,
   oauthAuthorize,
   oauthCallbackGet,
