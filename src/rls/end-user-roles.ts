@@ -27,7 +27,8 @@ export function rolePassword(serverSecret: string, role: EndUserRole): string {
  * pg_roles first and altered only where they differ: on PostgreSQL 15 even naming SUPERUSER, BYPASSRLS or REPLICATION
  * in ALTER ROLE (to turn them off) needs a superuser, so a CREATEROLE installer passes when the roles are new or already
  * right. A role that holds one of those powers stops a non-superuser installer with a message naming the power and
- * the one-time fix. `endUser`: also never CREATEDB, CREATEROLE or REPLICATION (sessions of end users run client SQL).
+ * the one-time fix. `endUser`: also never CREATEDB, CREATEROLE or REPLICATION, and NOINHERIT (sessions of end users run
+ * client SQL; a role granted to them later gives nothing without an explicit SET ROLE).
  */
 export function ensureRoleSql(role: string, { login, endUser }: { login: boolean; endUser: boolean }): string {
   const created = endUser
@@ -64,7 +65,8 @@ BEGIN
         ? `,
     CASE WHEN r.rolreplication THEN 'NOREPLICATION' END,
     CASE WHEN r.rolcreatedb THEN 'NOCREATEDB' END,
-    CASE WHEN r.rolcreaterole THEN 'NOCREATEROLE' END`
+    CASE WHEN r.rolcreaterole THEN 'NOCREATEROLE' END,
+    CASE WHEN r.rolinherit THEN 'NOINHERIT' END`
         : ''
     });
   -- A role that stops logging in also loses its password (kit version 7's end-user roles had one).

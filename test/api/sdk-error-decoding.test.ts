@@ -82,6 +82,15 @@ function everyCatalogueError(): KnownError[] {
     errors.oauthConnectionNotConnectedToUser(),
     errors.oauthConnectionDoesNotHaveRequiredScope(),
     errors.invalidScope('openid'),
+    errors.verificationCodeNotFound(),
+    errors.verificationCodeExpired(),
+    errors.verificationCodeAlreadyUsed(),
+    errors.verificationCodeMaxAttemptsReached(),
+    errors.emailAlreadyVerified(),
+    errors.emailIsNotPrimaryEmail('b@example.com', 'a@example.com'),
+    errors.passwordConfirmationMismatch(),
+    errors.userDoesNotHavePassword(),
+    errors.userIdDoesNotExist(id),
   ];
 }
 

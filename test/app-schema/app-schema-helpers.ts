@@ -21,8 +21,8 @@ export async function ensureClusterRoles(url: string): Promise<void> {
     await client.query(`DO $roles$
       BEGIN
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authsync_rls_owner') THEN CREATE ROLE authsync_rls_owner NOLOGIN; END IF;
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF;
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anonymous') THEN CREATE ROLE anonymous NOLOGIN; END IF;
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN NOINHERIT; END IF;
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anonymous') THEN CREATE ROLE anonymous NOLOGIN NOINHERIT; END IF;
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authsync_fixture_reader') THEN CREATE ROLE authsync_fixture_reader NOLOGIN; END IF;
       END
       $roles$`);
