@@ -157,6 +157,31 @@ const configSchema = z.object({
    */
   trustedProxyHops: z.coerce.number().int().min(0).max(10).default(0),
 
+  // --- E-mail (docs/email.md) ---
+  /** The instance's SMTP server, for projects without their own. Without one, mails go to the development mailbox. */
+  emailHost: z.string().min(1).optional(),
+  /** @default 587 (465 when emailTls is `tls`) */
+  emailPort: z.coerce.number().int().min(1).max(65535).optional(),
+  /** SMTP login; no authentication when absent. */
+  emailUsername: z.string().min(1).optional(),
+  emailPassword: z.string().min(1).optional(),
+  /** The From address, `address` or `Name <address>`; without a name, the project's name is shown. @default "noreply@<base URL host>" */
+  emailSender: z.string().min(3).optional(),
+  /** `none` (plain SMTP), `starttls` (upgrade required), `tls` (implicit TLS). @default "starttls" (on port 465: "tls") */
+  emailTls: z.enum(['none', 'starttls', 'tls']).optional(),
+  /** Pause before the first retry of a mail that could not be sent, milliseconds; it doubles with each attempt. @default 30000 */
+  emailRetryBaseMs: z.coerce.number().int().min(10).default(30_000),
+  /** Longest pause between retries, milliseconds. @default 3600000 */
+  emailRetryMaxMs: z.coerce.number().int().min(10).default(3_600_000),
+  /** Attempts before a mail is marked failed. @default 10 */
+  emailMaxAttempts: z.coerce.number().int().min(1).max(100).default(10),
+  /** The mail worker's safety poll, milliseconds (it is also woken at once by every queued mail). @default 10000 */
+  emailPollMs: z.coerce.number().int().min(10).default(10_000),
+  /** Serve the development mailbox's Inbucket-compatible read API at `/dev-mailbox/api/v1/mailbox/...`. @default false */
+  devMailbox: z.boolean().default(false),
+  /** Allow that API on a non-loopback listen address (anyone who reaches it reads every stored mail). @default false */
+  devMailboxAllowRemote: z.boolean().default(false),
+
   /** Largest JSON text of each of a user's three metadata objects, bytes. @default 65536 */
   maxMetadataBytes: z.coerce
     .number()
@@ -219,6 +244,18 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     rateLimitEmailRecipient: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_EMAIL_RECIPIENT),
     trustedProxyHops: emptyToUndefined(env.AUTHSYNC_TRUSTED_PROXY_HOPS),
     maxMetadataBytes: emptyToUndefined(env.AUTHSYNC_MAX_METADATA_BYTES),
+    emailHost: emptyToUndefined(env.AUTHSYNC_EMAIL_HOST),
+    emailPort: emptyToUndefined(env.AUTHSYNC_EMAIL_PORT),
+    emailUsername: emptyToUndefined(env.AUTHSYNC_EMAIL_USERNAME),
+    emailPassword: emptyToUndefined(env.AUTHSYNC_EMAIL_PASSWORD),
+    emailSender: emptyToUndefined(env.AUTHSYNC_EMAIL_SENDER),
+    emailTls: emptyToUndefined(env.AUTHSYNC_EMAIL_TLS),
+    emailRetryBaseMs: emptyToUndefined(env.AUTHSYNC_EMAIL_RETRY_BASE_MS),
+    emailRetryMaxMs: emptyToUndefined(env.AUTHSYNC_EMAIL_RETRY_MAX_MS),
+    emailMaxAttempts: emptyToUndefined(env.AUTHSYNC_EMAIL_MAX_ATTEMPTS),
+    emailPollMs: emptyToUndefined(env.AUTHSYNC_EMAIL_POLL_MS),
+    devMailbox: env.AUTHSYNC_DEV_MAILBOX === 'true',
+    devMailboxAllowRemote: env.AUTHSYNC_DEV_MAILBOX_ALLOW_REMOTE === 'true',
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

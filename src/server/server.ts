@@ -10,6 +10,7 @@ import { createProject, listProjects, type ProjectKeys } from '../projects/proje
 import { jwksUrl } from '../projects/signing-keys.js';
 import { provisionAppDatabasesAtStart } from '../provisioning/provision.js';
 import { SyncWorker } from '../sync/worker.js';
+import { EmailWorker } from '../email/worker.js';
 import { ensureAdminSecret } from '../dashboard/admin-secret.js';
 import { openContext } from './app-context.js';
 import { createHttpApp } from './http-app.js';
@@ -32,10 +33,19 @@ export interface RunningServer {
   sql: SqlService;
   /** Applies the outbox to users_sync databases other than the server's own. */
   sync: SyncWorker;
+  /** Sends queued mails (or keeps them in the development mailbox). */
+  emails: EmailWorker;
   stop(): Promise<void>;
 }
 
 export async function startServer(config: Config, options: { createDefaultProject?: boolean } = {}): Promise<RunningServer> {
+  // The development mailbox's API lets anyone who reaches it read every mail (and its codes).
+  if (config.devMailbox && !isLoopback(config.host) && !config.devMailboxAllowRemote)
+    throw new AppError(
+      'INVALID_CONFIGURATION',
+      400,
+      `AUTHSYNC_DEV_MAILBOX=true serves every stored mail to whoever asks; refusing to listen on ${config.host}. Listen on a loopback address, or also set AUTHSYNC_DEV_MAILBOX_ALLOW_REMOTE=true.`,
+    );
   // Listen first, so that with port 0 the base URL (token issuer) can name the real port.
   const app: { fetch?: (request: Request, env?: unknown) => Response | Promise<Response> } = {};
   const server = await new Promise<ServerType>((resolve, reject) => {
@@ -90,6 +100,8 @@ export async function startServer(config: Config, options: { createDefaultProjec
   );
   const sync = new SyncWorker(ctx);
   await sync.start();
+  const emails = new EmailWorker(ctx);
+  await emails.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);
   const notices: string[] = [];
   if (ctx.db.kind === 'pglite') {
@@ -113,12 +125,14 @@ export async function startServer(config: Config, options: { createDefaultProjec
     ...(adminSecret ? { adminSecret } : {}),
     sql,
     sync,
+    emails,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await sync.stop();
+      await emails.stop();
       await sql.close();
       await opened.close();
     },

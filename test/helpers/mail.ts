@@ -82,13 +82,21 @@ function addresses(value: AddressObject | AddressObject[] | undefined): string[]
   return list.flatMap((a) => a.value.map((v) => v.address ?? '')).filter(Boolean);
 }
 
-/** An SMTP server on 127.0.0.1 that accepts any mail without authentication or TLS. `port`: a free port, or the one given. */
-export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {
+/**
+ * An SMTP server on 127.0.0.1 that accepts any mail without authentication or TLS. `port`: a free port, or the one
+ * given; `reject(address)`: a reason to refuse that recipient with a 550.
+ */
+export async function startSmtpSink(options: { port?: number; reject?: (address: string) => string | undefined } = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const reason = options.reject?.(address.address);
+      if (reason === undefined) return callback();
+      return callback(Object.assign(new Error(reason), { responseCode: 550 }));
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((parsed) => {
