@@ -61,6 +61,8 @@ export interface SinkMessage {
   /** Envelope recipients. */
   to: string[];
   from: string;
+  /** The From header's display name and address. */
+  fromHeader: { name: string; address: string };
   subject: string;
   text: string;
   html: string;
@@ -72,6 +74,8 @@ export interface SinkMessage {
 export interface SmtpSink {
   port: number;
   messages: SinkMessage[];
+  /** The logins (AUTH) clients used, in order; every login is accepted. */
+  logins: Array<{ username: string; password: string }>;
   /** The first message (received so far or later) for which `predicate` holds. */
   waitFor(predicate: (message: SinkMessage) => boolean, timeoutMs?: number): Promise<SinkMessage>;
   stop(): Promise<void>;
@@ -88,10 +92,15 @@ function addresses(value: AddressObject | AddressObject[] | undefined): string[]
  */
 export async function startSmtpSink(options: { port?: number; reject?: (address: string) => string | undefined } = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
+  const logins: SmtpSink['logins'] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onAuth(auth, _session, callback) {
+      logins.push({ username: auth.username ?? '', password: auth.password ?? '' });
+      callback(null, { user: auth.username });
+    },
     onRcptTo(address, _session, callback) {
       const reason = options.reject?.(address.address);
       if (reason === undefined) return callback();
@@ -103,6 +112,7 @@ export async function startSmtpSink(options: { port?: number; reject?: (address:
           messages.push({
             to: session.envelope.rcptTo.map((r) => r.address),
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            fromHeader: { name: parsed.from?.value[0]?.name ?? '', address: parsed.from?.value[0]?.address ?? '' },
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
@@ -122,6 +132,7 @@ export async function startSmtpSink(options: { port?: number; reject?: (address:
   return {
     port,
     messages,
+    logins,
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
