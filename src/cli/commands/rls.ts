@@ -1,4 +1,4 @@
-/** `authsync rls install|providers add|list|remove`. */
+/** `authsync rls install|optimize|lint|providers add|list|remove`. */
 import type { Command } from 'commander';
 import { openPostgres } from '../../db/postgres.js';
 import { writeExtensionFiles } from '../../rls/extension-files.js';
@@ -13,6 +13,7 @@ import { cliInputError, noSuchProject } from '../input-errors.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
 import { withContext } from '../with-context.js';
+import { registerRlsOptimize } from './rls-optimize.js';
 
 interface ProviderOptions extends DatabaseOptions {
   project: string;
@@ -66,6 +67,8 @@ export function registerRls(program: Command): void {
         );
       }
     });
+
+  registerRlsOptimize(rls);
 
   const providers = rls.command('providers').description("a project's external JWKS providers for /sql");
 
