@@ -19,7 +19,7 @@ export function withDatabaseOptions(command: Command): Command {
 }
 
 export function configFrom(
-  options: DatabaseOptions & { port?: string; host?: string; logLevel?: string; allowEmbeddedSqlOnNetwork?: boolean },
+  options: DatabaseOptions & { port?: string; host?: string; logLevel?: string; allowEmbeddedSqlOnNetwork?: boolean; workers?: string },
 ): Config {
   return loadConfig({
     ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
@@ -28,6 +28,7 @@ export function configFrom(
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.allowEmbeddedSqlOnNetwork !== undefined ? { allowEmbeddedSqlOnNetwork: options.allowEmbeddedSqlOnNetwork } : {}),
   });
 }

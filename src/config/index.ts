@@ -59,6 +59,16 @@ const configSchema = z.object({
    */
   baseUrl: z.string().url().optional(),
   /**
+   * Server processes `authsync start` runs on one port (node:cluster): a number, or `auto` for one per core
+   * (`os.availableParallelism()`; 1 on the embedded database, which one process alone can open).
+   * @default 1
+   */
+  workers: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(1024)], { error: 'expected a number from 1 to 1024, or auto' })
+    .default(1),
+  /** Which of those processes this is (1..N): set by `authsync start --workers` in the processes it forks. */
+  clusterSlot: z.coerce.number().int().min(1).optional(),
+  /**
    * Server secret that encrypts signing keys at rest. When absent it is read from (or created in)
    * `<dataDir>/secret`.
    */
@@ -206,6 +216,7 @@ export interface ConfigFlags {
   baseUrl?: string;
   logLevel?: string;
   allowEmbeddedSqlOnNetwork?: boolean;
+  workers?: string;
 }
 
 /** Builds the configuration from flags and an environment (default: `process.env`). */
@@ -216,6 +227,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     databaseUrl: flags.databaseUrl ?? emptyToUndefined(env.DATABASE_URL),
     dataDir: flags.dataDir ?? emptyToUndefined(env.AUTHSYNC_DATA_DIR),
     baseUrl: flags.baseUrl ?? emptyToUndefined(env.AUTHSYNC_BASE_URL),
+    workers: flags.workers ?? emptyToUndefined(env.AUTHSYNC_WORKERS),
+    clusterSlot: emptyToUndefined(env.AUTHSYNC_CLUSTER_SLOT),
     secret: emptyToUndefined(env.AUTHSYNC_SECRET),
     accessTokenTtlSeconds: emptyToUndefined(env.AUTHSYNC_ACCESS_TOKEN_TTL),
     refreshTokenTtlSeconds: emptyToUndefined(env.AUTHSYNC_REFRESH_TOKEN_TTL),

@@ -14,9 +14,11 @@ import { syncStatus } from '../sync/status.js';
 
 export function createHttpApp(ctx: AppContext, sql: SqlService): Hono {
   const app = new Hono();
+  // Answered by whichever server process took the connection: its pid, and its place in an `authsync start --workers` set.
   app.get('/health', async (c) => {
     await ctx.db.query('SELECT 1');
-    return c.json({ status: 'ok' });
+    const workers = ctx.config.workers === 'auto' ? 1 : ctx.config.workers;
+    return c.json({ status: 'ok', pid: process.pid, worker: ctx.config.clusterSlot ?? 1, workers });
   });
   // users_sync pending changes, lag and errors per target (Prometheus text format). The labels name projects and
   // their databases, so the endpoint wants the metrics token, or a loopback connection when none is configured.

@@ -38,7 +38,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { createDefaultProject?: boolean } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  /** Create and report the default project when the database has no project. @default true */
+  createDefaultProject?: boolean;
+  /** Run the users_sync outbox and mail workers here (one process of an `authsync start --workers` set). @default true */
+  backgroundWorkers?: boolean;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // The development mailbox's API lets anyone who reaches it read every mail (and its codes).
   if (config.devMailbox && !isLoopback(config.host) && !config.devMailboxAllowRemote)
     throw new AppError(
@@ -99,9 +106,9 @@ export async function startServer(config: Config, options: { createDefaultProjec
     ctx.log.warn({ err: (error as Error).message }, 'could not check the app databases for /sql'),
   );
   const sync = new SyncWorker(ctx);
-  await sync.start();
+  if (options.backgroundWorkers !== false) await sync.start();
   const emails = new EmailWorker(ctx);
-  await emails.start();
+  if (options.backgroundWorkers !== false) await emails.start();
   const adminSecret = await ensureAdminSecret(ctx.db, config);
   const notices: string[] = [];
   if (ctx.db.kind === 'pglite') {
