@@ -62,6 +62,8 @@ BEGIN
 END
 $fn$;
 REVOKE ALL ON FUNCTION ${OPTIMIZER_SCHEMA}.on_policy_ddl() FROM PUBLIC;
+-- The trigger's function runs as whoever sent the DDL, and calls initplan_form from here.
+GRANT USAGE ON SCHEMA ${OPTIMIZER_SCHEMA} TO PUBLIC;
 
 DROP EVENT TRIGGER IF EXISTS ${OPTIMIZER_TRIGGER};
 CREATE EVENT TRIGGER ${OPTIMIZER_TRIGGER} ON ddl_command_end
