@@ -18,10 +18,8 @@ const dialect = new PgDialect();
 export function drizzleKitPolicies(table: PgTable): string[] {
   const config = getTableConfig(table);
   return config.policies.map((policy) => {
-    const roles = [policy.to ?? 'public']
-      .flat()
-      .map((role) => `"${typeof role === 'string' ? role : role.name}"`)
-      .join(', ');
+    const to: unknown[] = [policy.to ?? 'public'].flat();
+    const roles = to.map((role) => `"${typeof role === 'string' ? role : (role as { name: string }).name}"`).join(', ');
     const using = policy.using ? ` USING (${dialect.sqlToQuery(policy.using).sql})` : '';
     const withCheck = policy.withCheck ? ` WITH CHECK (${dialect.sqlToQuery(policy.withCheck).sql})` : '';
     return `CREATE POLICY "${policy.name}" ON "${config.name}" AS ${(policy.as ?? 'permissive').toUpperCase()} FOR ${(policy.for ?? 'all').toUpperCase()} TO ${roles}${using}${withCheck}`;
