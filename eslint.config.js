@@ -15,7 +15,7 @@ const LAYERS = [
   ['provisioning'],
   ['rls'],
   ['oauth'],
-  ['sync', 'auth'],
+  ['sync', 'auth', 'teams'],
   ['email'],
   ['context'],
   ['projects', 'users'],

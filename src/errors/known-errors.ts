@@ -166,6 +166,26 @@ export const errors = {
   userDoesNotHavePassword: () => known('USER_DOES_NOT_HAVE_PASSWORD', 400, 'This user has no password; set one first.'),
   userIdDoesNotExist: (userId: string) =>
     known('USER_ID_DOES_NOT_EXIST', 400, `The user with the ID ${userId} does not exist.`, { user_id: userId }),
+  teamNotFound: (teamId: string) => known('TEAM_NOT_FOUND', 404, `Team ${teamId} not found.`, { team_id: teamId }),
+  teamMembershipNotFound: (teamId: string, userId: string) =>
+    known('TEAM_MEMBERSHIP_NOT_FOUND', 404, `User ${userId} is not found in team ${teamId}.`, { team_id: teamId, user_id: userId }),
+  teamMembershipAlreadyExists: () => known('TEAM_MEMBERSHIP_ALREADY_EXISTS', 409, 'The user is already a member of this team.'),
+  teamPermissionRequired: (teamId: string, userId: string, permissionId: string) =>
+    known('TEAM_PERMISSION_REQUIRED', 401, `User ${userId} does not have permission ${permissionId} in team ${teamId}.`, {
+      team_id: teamId,
+      user_id: userId,
+      permission_id: permissionId,
+    }),
+  teamPermissionNotFound: (teamId: string, userId: string, permissionId: string) =>
+    known('TEAM_PERMISSION_NOT_FOUND', 401, `User ${userId} does not have permission ${permissionId} in team ${teamId}.`, {
+      team_id: teamId,
+      user_id: userId,
+      permission_id: permissionId,
+    }),
+  permissionNotFound: (permissionId: string) =>
+    known('PERMISSION_NOT_FOUND', 404, `Permission "${permissionId}" not found. Make sure you created it on the dashboard.`, {
+      permission_id: permissionId,
+    }),
   branchDoesNotExist: (branchId: string) =>
     known('BRANCH_DOES_NOT_EXIST', 400, `The branch "${branchId}" does not exist.`, { branch_id: branchId }),
 } as const;

@@ -11,6 +11,13 @@ export const projectConfigSchema = z.object({
    * when sign-up is enabled. @default false
    */
   magic_link_enabled: z.boolean().default(false),
+  /** Signed-in users may create teams with client access (POST /teams, `user.createTeam()`). @default false */
+  client_team_creation_enabled: z.boolean().default(false),
+  /**
+   * Every new user gets a personal team, selected, with the user as its admin (whichever path created the user).
+   * @default false
+   */
+  create_team_on_sign_up: z.boolean().default(false),
   /** Users may delete themselves with client access (DELETE /users/me). @default false */
   client_user_deletion_enabled: z.boolean().default(false),
   /** Redirect URLs on localhost count as trusted. @default true */
@@ -42,7 +49,7 @@ export function clientProjectConfig(config: ProjectConfig): Record<string, unkno
     credential_enabled: config.credential_enabled,
     magic_link_enabled: config.magic_link_enabled,
     passkey_enabled: false,
-    client_team_creation_enabled: false,
+    client_team_creation_enabled: config.client_team_creation_enabled,
     client_user_deletion_enabled: config.client_user_deletion_enabled,
     allow_user_api_keys: false,
     allow_team_api_keys: false,

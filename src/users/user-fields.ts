@@ -9,6 +9,12 @@ export const emailField = z.string().refine(isValidEmail, { message: 'must be a 
 export const displayNameField = z.string().max(256).nullable();
 /** Metadata objects: any JSON value. */
 export const metadataField = z.unknown();
+/** A team the user is a member of (checked when written), or null for none. */
+export const selectedTeamIdField = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID')
+  .transform((id) => id.toLowerCase())
+  .nullable();
 
 const riskScores = z.object({
   sign_up: z.object({ bot: z.number().int().min(0).max(100), free_trial_abuse: z.number().int().min(0).max(100) }),
@@ -29,7 +35,7 @@ export const clientUserUpdateSchema = z.strictObject({
     })
     .optional(),
   client_metadata: metadataField.optional(),
-  selected_team_id: z.null().optional(),
+  selected_team_id: selectedTeamIdField.optional(),
   totp_secret_base64: z.string().max(1024).nullable().optional(),
   otp_auth_enabled: z.boolean().optional(),
   passkey_auth_enabled: z.boolean().optional(),
@@ -51,8 +57,7 @@ export const serverUserUpdateSchema = z.object({
   otp_auth_enabled: z.boolean().optional(),
   passkey_auth_enabled: z.boolean().optional(),
   totp_secret_base64: z.string().max(1024).nullable().optional(),
-  // Teams do not exist yet, so no team can be selected.
-  selected_team_id: z.null().optional(),
+  selected_team_id: selectedTeamIdField.optional(),
   is_anonymous: z.literal(false).optional(),
   restricted_by_admin: z.boolean().optional(),
   restricted_by_admin_reason: shortText.optional(),

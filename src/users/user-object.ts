@@ -4,6 +4,8 @@
  * the Stack Auth API exactly: the SDK crashes on some missing fields (risk_scores) and must never see
  * server_metadata with client access.
  */
+import { toClientTeam, toServerTeam, type TeamRow } from './team-shape.js';
+
 export interface UserRow {
   id: string;
   project_id: string;
@@ -32,6 +34,8 @@ export interface UserRow {
   version: number;
   /** The user's provider accounts (`authsync.oauth_accounts`), oldest first: read with the row, not a column of it. */
   oauth_providers: OAuthProviderLink[];
+  /** The team `selected_team_id` names (`authsync.teams`), read with the row. */
+  selected_team: TeamRow | null;
 }
 
 /** A provider account as the user object shows it (Stack's `oauth_providers` items). */
@@ -69,7 +73,9 @@ const USER_COLUMN_NAMES = [
   'updated_at',
   'version',
 ] as const satisfies readonly (keyof UserRow)[];
-const allColumnsListed: Exclude<keyof UserRow, (typeof USER_COLUMN_NAMES)[number] | 'oauth_providers'> extends never ? true : never = true;
+const allColumnsListed: Exclude<keyof UserRow, (typeof USER_COLUMN_NAMES)[number] | 'oauth_providers' | 'selected_team'> extends never
+  ? true
+  : never = true;
 void allColumnsListed;
 
 /**
@@ -81,7 +87,8 @@ export function userColumns(table = 'users'): string {
   const accounts = `(SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.provider_id, 'account_id', a.account_id, 'email', a.email)
       ORDER BY a.created_at, a.provider_id, a.account_id), '[]'::jsonb)
     FROM authsync.oauth_accounts a WHERE a.user_id = ${table}.id) AS oauth_providers`;
-  return [...USER_COLUMN_NAMES.map((name) => `${table}.${name}`), accounts].join(', ');
+  const team = `(SELECT to_jsonb(t) FROM authsync.teams t WHERE t.id = ${table}.selected_team_id) AS selected_team`;
+  return [...USER_COLUMN_NAMES.map((name) => `${table}.${name}`), accounts, team].join(', ');
 }
 
 /** The select list of a UserRow (the table known as `users`). */
@@ -106,7 +113,7 @@ export function toServerUser(user: UserRow) {
     primary_email_verified: user.primary_email_verified,
     primary_email_auth_enabled: user.primary_email_auth_enabled,
     display_name: user.display_name,
-    selected_team: null,
+    selected_team: user.selected_team ? toServerTeam(user.selected_team) : null,
     selected_team_id: user.selected_team_id,
     profile_image_url: user.profile_image_url,
     signed_up_at_millis: user.signed_up_at.getTime(),
@@ -154,6 +161,6 @@ export function toClientUser(user: UserRow) {
     restricted_reason: s.restricted_reason,
     restricted_by_admin: s.restricted_by_admin,
     restricted_by_admin_reason: s.restricted_by_admin_reason,
-    selected_team: null,
+    selected_team: user.selected_team ? toClientTeam(user.selected_team) : null,
   };
 }

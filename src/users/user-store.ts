@@ -23,6 +23,12 @@ export interface UserChange {
 export type UserChangeHook = (tx: Queryable, change: UserChange) => Promise<void>;
 
 /**
+ * Called inside a new user's transaction, before the change hooks, for what comes with every new user whichever path
+ * created it (a personal team); the user is read again afterwards, so the `created` change carries what it added.
+ */
+export type UserCreateHook = (tx: Queryable, user: UserRow) => Promise<void>;
+
+/**
  * Columns a create or an update may set directly: the writable fields (users/user-fields.ts), with the password
  * only as its hash, and the team as the column holds it.
  */
@@ -43,6 +49,8 @@ export interface ListUsersOptions {
   includeAnonymous?: boolean;
   onlyAnonymous?: boolean;
   includeRestricted?: boolean;
+  /** Only the members of this team. */
+  teamId?: string;
 }
 
 export interface UserStoreOptions {
@@ -56,6 +64,7 @@ export interface UserStoreOptions {
 
 export class UserStore {
   private readonly hooks: UserChangeHook[] = [];
+  private readonly createHooks: UserCreateHook[] = [];
   private readonly maxMetadataBytes: number;
 
   constructor(
@@ -68,6 +77,11 @@ export class UserStore {
   /** Registers a hook called inside every user-changing transaction. */
   onChange(hook: UserChangeHook): void {
     this.hooks.push(hook);
+  }
+
+  /** Registers a hook called inside every user-creating transaction, before the change hooks. */
+  onCreate(hook: UserCreateHook): void {
+    this.createHooks.push(hook);
   }
 
   async get(projectId: string, id: string, db: Queryable = this.db): Promise<UserRow | undefined> {
@@ -101,18 +115,17 @@ export class UserStore {
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
       const columns = ['id', 'project_id', ...entries.map(([key]) => key)];
       const values = [id, projectId, ...entries.map(([key, value]) => encode(key, value))];
-      const { rows } = await uniqueEmail(
-        fields.primary_email,
+      const { rows } = await writeErrors(
+        { email: fields.primary_email, teamId: fields.selected_team_id, userId: id },
         tx.query<UserRow>(
           `INSERT INTO authsync.users (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${USER_COLUMNS}`,
           values,
         ),
       );
       let user = rows[0]!;
-      if (within) {
-        await within(tx, user);
-        user = (await this.get(projectId, id, tx)) ?? user;
-      }
+      if (within) await within(tx, user);
+      for (const hook of this.createHooks) await hook(tx, (await this.get(projectId, id, tx)) ?? user);
+      if (within || this.createHooks.length > 0) user = (await this.get(projectId, id, tx)) ?? user;
       await this.emit(tx, { op: 'created', projectId, userId: id, user });
       return user;
     });
@@ -134,8 +147,8 @@ export class UserStore {
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
       const sets = entries.map(([key], i) => `${key} = $${i + 3}`);
       sets.push('version = version + 1', 'updated_at = now()');
-      const { rows } = await uniqueEmail(
-        fields.primary_email,
+      const { rows } = await writeErrors(
+        { email: fields.primary_email, teamId: fields.selected_team_id, userId: id },
         tx.query<UserRow>(`UPDATE authsync.users SET ${sets.join(', ')} WHERE id = $1 AND project_id = $2 RETURNING ${USER_COLUMNS}`, [
           id,
           projectId,
@@ -190,6 +203,10 @@ export class UserStore {
       const idMatch = UUID.test(stripped) ? (params.push(stripped.toLowerCase()), ` OR u.id = $${params.length}::uuid`) : '';
       where.push(`(u.display_name ILIKE ${like} OR u.primary_email ILIKE ${like}${idMatch})`);
     }
+    if (options.teamId) {
+      params.push(options.teamId);
+      where.push(`EXISTS (SELECT 1 FROM authsync.team_members m WHERE m.team_id = $${params.length}::uuid AND m.user_id = u.id)`);
+    }
     const dir = options.desc ? 'DESC' : 'ASC';
     if (options.cursor) {
       params.push(options.cursor);
@@ -240,14 +257,22 @@ function encode(column: string, value: unknown): unknown {
   return JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
 }
 
-/** Turns a violation of the one-auth-e-mail-per-project index into USER_EMAIL_ALREADY_EXISTS. */
-async function uniqueEmail<T>(email: string | null | undefined, pending: Promise<T>): Promise<T> {
+async function writeErrors<T>(
+  write: { email: string | null | undefined; teamId: string | null | undefined; userId: string },
+  pending: Promise<T>,
+): Promise<T> {
   try {
     return await pending;
   } catch (error) {
     const e = error as { code?: string; constraint?: string; message?: string };
     if (e.code === '23505' && (e.constraint === 'users_auth_email_idx' || e.message?.includes('users_auth_email_idx'))) {
-      throw errors.userEmailAlreadyExists(email ?? '');
+      throw errors.userEmailAlreadyExists(write.email ?? '');
+    }
+    if (
+      e.code === '23503' &&
+      (e.constraint === 'users_selected_team_membership_fk' || e.message?.includes('users_selected_team_membership_fk'))
+    ) {
+      throw errors.teamMembershipNotFound(write.teamId ?? '', write.userId);
     }
     throw error;
   }

@@ -91,6 +91,12 @@ function everyCatalogueError(): KnownError[] {
     errors.passwordConfirmationMismatch(),
     errors.userDoesNotHavePassword(),
     errors.userIdDoesNotExist(id),
+    errors.teamNotFound(id),
+    errors.teamMembershipNotFound(id, id),
+    errors.teamMembershipAlreadyExists(),
+    errors.teamPermissionRequired(id, id, '$update_team'),
+    errors.teamPermissionNotFound(id, id, 'team_admin'),
+    errors.permissionNotFound('owner'),
   ];
 }
 

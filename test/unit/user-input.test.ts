@@ -28,6 +28,7 @@ function user(overrides: Partial<UserRow> = {}): UserRow {
     client_read_only_metadata: null,
     server_metadata: null,
     selected_team_id: null,
+    selected_team: null,
     is_anonymous: false,
     restricted_by_admin: false,
     restricted_by_admin_reason: null,

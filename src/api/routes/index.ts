@@ -27,7 +27,11 @@ import {
   updateOAuthProviderAccount,
 } from './oauth-providers.js';
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
-import { analyticsBatch, listTeams } from './stubs.js';
+import { analyticsBatch } from './stubs.js';
+import { addTeamMembershipEndpoint, removeTeamMembershipEndpoint } from './team-memberships.js';
+import { getTeamMemberProfileEndpoint, listTeamMemberProfilesEndpoint, updateTeamMemberProfileEndpoint } from './team-member-profiles.js';
+import { grantTeamPermissionEndpoint, listTeamPermissionsEndpoint, revokeTeamPermissionEndpoint } from './team-permissions.js';
+import { createTeamEndpoint, deleteTeamEndpoint, getTeamEndpoint, listTeamsEndpoint, updateTeamEndpoint } from './teams.js';
 import { deleteMe, getMe, updateMe } from './users-me.js';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from './users.js';
 import { eraseUserEndpoint } from './users-erase.js';
@@ -79,6 +83,18 @@ export const apiEndpoints: readonly Endpoint[] = [
   currentProject,
   projectJwks,
   anonymousUsersJwks,
-  listTeams,
+  listTeamsEndpoint,
+  createTeamEndpoint,
+  getTeamEndpoint,
+  updateTeamEndpoint,
+  deleteTeamEndpoint,
+  addTeamMembershipEndpoint,
+  removeTeamMembershipEndpoint,
+  listTeamMemberProfilesEndpoint,
+  getTeamMemberProfileEndpoint,
+  updateTeamMemberProfileEndpoint,
+  listTeamPermissionsEndpoint,
+  grantTeamPermissionEndpoint,
+  revokeTeamPermissionEndpoint,
   analyticsBatch,
 ];

@@ -31,18 +31,16 @@ export const listUsers = endpoint({
   handler: async ({ ctx, auth, query }) => {
     if (query.only_anonymous && !query.include_anonymous)
       throw new TextError('ONLY_ANONYMOUS_WITHOUT_ANONYMOUS', 400, 'only_anonymous=true needs include_anonymous=true.');
-    // Teams do not exist yet: no user is a member of any team.
-    const page = query.team_id
-      ? { items: [], nextCursor: null }
-      : await ctx.users.list(auth.project.project.id, {
-          ...(query.limit !== undefined ? { limit: query.limit } : {}),
-          ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
-          ...(query.query ? { query: query.query } : {}),
-          desc: query.desc ?? false,
-          includeAnonymous: query.include_anonymous ?? false,
-          onlyAnonymous: query.only_anonymous ?? false,
-          includeRestricted: query.include_restricted ?? false,
-        });
+    const page = await ctx.users.list(auth.project.project.id, {
+      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+      ...(query.query ? { query: query.query } : {}),
+      desc: query.desc ?? false,
+      includeAnonymous: query.include_anonymous ?? false,
+      onlyAnonymous: query.only_anonymous ?? false,
+      includeRestricted: query.include_restricted ?? false,
+      ...(query.team_id !== undefined ? { teamId: query.team_id.toLowerCase() } : {}),
+    });
     return ok({ items: page.items.map(toServerUser), is_paginated: true, pagination: { next_cursor: page.nextCursor } });
   },
 });

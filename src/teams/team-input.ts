@@ -1,0 +1,49 @@
+/**
+ * The writable fields of a team, declared once for POST and PATCH /teams. With client access only the display name,
+ * an image as a data URL and client_metadata; the server also writes the read-only and server metadata and any image
+ * URL.
+ */
+import { z } from 'zod';
+import { displayNameField, metadataField } from '../users/user-fields.js';
+
+const teamNameField = z.string().trim().min(1).max(256);
+const imageUrl = z
+  .string()
+  .max(5 * 1024 * 1024)
+  .nullable();
+const dataUrlImage = imageUrl.refine((value) => value === null || /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+$/i.test(value), {
+  message: 'must be a base64 data URL of an image',
+});
+
+export const clientTeamUpdateSchema = z.strictObject({
+  display_name: teamNameField.optional(),
+  profile_image_url: dataUrlImage.optional(),
+  client_metadata: metadataField.optional(),
+});
+
+export const serverTeamUpdateSchema = z.object({
+  display_name: teamNameField.optional(),
+  profile_image_url: imageUrl.optional(),
+  client_metadata: metadataField.optional(),
+  client_read_only_metadata: metadataField.optional(),
+  server_metadata: metadataField.optional(),
+});
+
+/** `creator_user_id`: `me` or a user's ID; with client access it must be the signed-in user. */
+const creatorField = z.string().max(64).optional();
+
+export const clientTeamCreateSchema = clientTeamUpdateSchema.extend({ display_name: teamNameField, creator_user_id: creatorField });
+export const serverTeamCreateSchema = serverTeamUpdateSchema.extend({ display_name: teamNameField, creator_user_id: creatorField });
+
+export type TeamFields = z.infer<typeof serverTeamUpdateSchema>;
+
+/** PATCH /team-member-profiles/…: the member's own name and image in this team (null: the user's are shown). */
+export const clientMemberProfileUpdateSchema = z.strictObject({
+  display_name: displayNameField.optional(),
+  profile_image_url: dataUrlImage.optional(),
+});
+export const serverMemberProfileUpdateSchema = z.object({
+  display_name: displayNameField.optional(),
+  profile_image_url: imageUrl.optional(),
+});
+export type MemberProfileFields = z.infer<typeof serverMemberProfileUpdateSchema>;

@@ -1,0 +1,111 @@
+/**
+ * Teams of a project: create (the creator becomes a member with the creator's permissions), list (oldest first, no
+ * pagination: the SDK's getTeam lists and filters), read, update, delete. Deleting a team clears it as the selected
+ * team of its members through the user store (users_sync sees the change), then removes it with its memberships and
+ * grants.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../context/app-context.js';
+import type { Queryable } from '../db/database.js';
+import { errors } from '../errors/known-errors.js';
+import type { TeamRow } from '../users/team-shape.js';
+import { addMembership } from './memberships.js';
+import { CREATOR_DEFAULT_PERMISSIONS } from './permissions.js';
+import type { TeamFields } from './team-input.js';
+
+const TEAM_COLUMNS =
+  'id, project_id, display_name, profile_image_url, client_metadata, client_read_only_metadata, server_metadata, created_at';
+const JSON_FIELDS = new Set(['client_metadata', 'client_read_only_metadata', 'server_metadata']);
+
+function encode(column: string, value: unknown): unknown {
+  return JSON_FIELDS.has(column) && value !== null ? JSON.stringify(value) : value;
+}
+
+/** Inserts a team and, with a creator, its first member with the creator's permissions. */
+export async function insertTeam(
+  tx: Queryable,
+  projectId: string,
+  fields: TeamFields & { display_name: string },
+  creatorUserId: string | null,
+): Promise<TeamRow> {
+  const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+  const columns = ['id', 'project_id', ...entries.map(([key]) => key)];
+  const values = [randomUUID(), projectId, ...entries.map(([key, value]) => encode(key, value))];
+  const { rows } = await tx.query<TeamRow>(
+    `INSERT INTO authsync.teams (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${TEAM_COLUMNS}`,
+    values,
+  );
+  const team = rows[0]!;
+  if (creatorUserId) await addMembership(tx, projectId, team.id, creatorUserId, CREATOR_DEFAULT_PERMISSIONS);
+  return team;
+}
+
+export async function createTeam(
+  ctx: AppContext,
+  projectId: string,
+  fields: TeamFields & { display_name: string },
+  creatorUserId: string | null,
+): Promise<TeamRow> {
+  return ctx.db.transaction(async (tx) => {
+    if (creatorUserId && !(await ctx.users.get(projectId, creatorUserId, tx))) throw errors.userNotFound();
+    return insertTeam(tx, projectId, fields, creatorUserId);
+  });
+}
+
+/** A project's teams, or one user's, oldest first. */
+export async function listTeams(db: Queryable, projectId: string, userId?: string): Promise<TeamRow[]> {
+  const { rows } = userId
+    ? await db.query<TeamRow>(
+        `SELECT ${TEAM_COLUMNS.split(', ')
+          .map((c) => `t.${c}`)
+          .join(', ')} FROM authsync.teams t JOIN authsync.team_members m ON m.team_id = t.id
+         WHERE t.project_id = $1 AND m.user_id = $2 ORDER BY t.created_at, t.id`,
+        [projectId, userId],
+      )
+    : await db.query<TeamRow>(`SELECT ${TEAM_COLUMNS} FROM authsync.teams WHERE project_id = $1 ORDER BY created_at, id`, [projectId]);
+  return rows;
+}
+
+export async function getTeam(db: Queryable, projectId: string, teamId: string): Promise<TeamRow | undefined> {
+  const { rows } = await db.query<TeamRow>(`SELECT ${TEAM_COLUMNS} FROM authsync.teams WHERE id = $1 AND project_id = $2`, [
+    teamId,
+    projectId,
+  ]);
+  return rows[0];
+}
+
+/** The team, or TEAM_NOT_FOUND (also for another project's team). */
+export async function requireTeam(db: Queryable, projectId: string, teamId: string): Promise<TeamRow> {
+  const team = await getTeam(db, projectId, teamId);
+  if (!team) throw errors.teamNotFound(teamId);
+  return team;
+}
+
+export async function updateTeam(db: Queryable, projectId: string, teamId: string, fields: TeamFields): Promise<TeamRow> {
+  const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+  if (entries.length === 0) return requireTeam(db, projectId, teamId);
+  const { rows } = await db.query<TeamRow>(
+    `UPDATE authsync.teams SET ${entries.map(([key], i) => `${key} = $${i + 3}`).join(', ')}
+     WHERE id = $1 AND project_id = $2 RETURNING ${TEAM_COLUMNS}`,
+    [teamId, projectId, ...entries.map(([key, value]) => encode(key, value))],
+  );
+  if (!rows[0]) throw errors.teamNotFound(teamId);
+  return rows[0];
+}
+
+export async function deleteTeam(ctx: AppContext, projectId: string, teamId: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    // Locked, so that two deletes of one team queue rather than both clearing selections.
+    const { rows } = await tx.query<{ id: string }>('SELECT id FROM authsync.teams WHERE id = $1 AND project_id = $2 FOR UPDATE', [
+      teamId,
+      projectId,
+    ]);
+    if (rows.length === 0) throw errors.teamNotFound(teamId);
+    const selecting = await tx.query<{ id: string }>('SELECT id FROM authsync.users WHERE selected_team_id = $1 AND project_id = $2', [
+      teamId,
+      projectId,
+    ]);
+    for (const user of selecting.rows) await ctx.users.update(projectId, user.id, { selected_team_id: null }, { tx });
+    await tx.query('DELETE FROM authsync.teams WHERE id = $1', [teamId]);
+  });
+}
