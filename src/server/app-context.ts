@@ -12,7 +12,7 @@ import { ProjectDirectory } from '../projects/directory.js';
 import { RateLimits } from '../rate-limit/limits.js';
 import { TokenBuckets } from '../rate-limit/token-buckets.js';
 import { installUsersSync } from '../sync/install.js';
-import { createPersonalTeam } from '../teams/personal-team.js';
+import { createPersonalTeam, renamePersonalTeam } from '../teams/personal-team.js';
 import { syncPrimaryChannel } from '../users/contact-channels.js';
 import { UserStore } from '../users/user-store.js';
 import { checkSecret, readOrCreateSecret } from './secret.js';
@@ -38,6 +38,7 @@ export async function openContext(config: Config, options: { log?: Logger; db?: 
     // First: a change the primary channel refuses (an auth address taken by a channel) aborts before users_sync writes.
     users.onChange(syncPrimaryChannel);
     users.onCreate(createPersonalTeam);
+    users.onUpgrade(renamePersonalTeam);
     await installUsersSync(db, users);
     const buckets = new TokenBuckets(db, (error) => log.warn({ err: error }, 'pruning rate-limit buckets failed'));
     const limits = new RateLimits(buckets, config, secret, log);

@@ -23,10 +23,14 @@ export interface UserChange {
 export type UserChangeHook = (tx: Queryable, change: UserChange) => Promise<void>;
 
 /**
- * Called inside a new user's transaction, before the change hooks, for what comes with every new user whichever path
- * created it (a personal team); the user is read again afterwards, so the `created` change carries what it added.
+ * Called inside a new user's transaction, before the creator's own work (`within`: the first session, whose token then
+ * carries what the hook added) and the change hooks, for what comes with every new user whichever path created it (a
+ * personal team); the user is read again afterwards.
  */
 export type UserCreateHook = (tx: Queryable, user: UserRow) => Promise<void>;
+
+/** Called inside the transaction that turns an anonymous user into a regular one, before the change hooks. */
+export type UserUpgradeHook = (tx: Queryable, user: UserRow) => Promise<void>;
 
 /**
  * Columns a create or an update may set directly: the writable fields (users/user-fields.ts), with the password
@@ -65,6 +69,7 @@ export interface UserStoreOptions {
 export class UserStore {
   private readonly hooks: UserChangeHook[] = [];
   private readonly createHooks: UserCreateHook[] = [];
+  private readonly upgradeHooks: UserUpgradeHook[] = [];
   private readonly maxMetadataBytes: number;
 
   constructor(
@@ -82,6 +87,11 @@ export class UserStore {
   /** Registers a hook called inside every user-creating transaction, before the change hooks. */
   onCreate(hook: UserCreateHook): void {
     this.createHooks.push(hook);
+  }
+
+  /** Registers a hook called when an anonymous user is upgraded (`is_anonymous` set to false), before the change hooks. */
+  onUpgrade(hook: UserUpgradeHook): void {
+    this.upgradeHooks.push(hook);
   }
 
   async get(projectId: string, id: string, db: Queryable = this.db): Promise<UserRow | undefined> {
@@ -123,9 +133,14 @@ export class UserStore {
         ),
       );
       let user = rows[0]!;
-      if (within) await within(tx, user);
-      for (const hook of this.createHooks) await hook(tx, (await this.get(projectId, id, tx)) ?? user);
-      if (within || this.createHooks.length > 0) user = (await this.get(projectId, id, tx)) ?? user;
+      if (this.createHooks.length > 0) {
+        for (const hook of this.createHooks) await hook(tx, user);
+        user = (await this.get(projectId, id, tx)) ?? user;
+      }
+      if (within) {
+        await within(tx, user);
+        user = (await this.get(projectId, id, tx)) ?? user;
+      }
       await this.emit(tx, { op: 'created', projectId, userId: id, user });
       return user;
     });
@@ -144,6 +159,7 @@ export class UserStore {
   ): Promise<UserRow | undefined> {
     this.checkMetadata(fields);
     const run = async (tx: Queryable) => {
+      const upgrading = fields.is_anonymous === false && this.upgradeHooks.length > 0 && (await this.isAnonymous(tx, projectId, id));
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
       const sets = entries.map(([key], i) => `${key} = $${i + 3}`);
       sets.push('version = version + 1', 'updated_at = now()');
@@ -155,8 +171,12 @@ export class UserStore {
           ...entries.map(([key, value]) => encode(key, value)),
         ]),
       );
-      const user = rows[0];
+      let user = rows[0];
       if (!user) return undefined;
+      if (upgrading) {
+        for (const hook of this.upgradeHooks) await hook(tx, user);
+        user = (await this.get(projectId, id, tx)) ?? user;
+      }
       if (fields.password_hash !== undefined) {
         await tx.query('DELETE FROM authsync.refresh_tokens WHERE user_id = $1 AND id IS DISTINCT FROM $2::uuid', [
           id,
@@ -230,6 +250,14 @@ export class UserStore {
       return { items: rows, nextCursor: next.id };
     }
     return { items: rows, nextCursor: null };
+  }
+
+  private async isAnonymous(tx: Queryable, projectId: string, id: string): Promise<boolean> {
+    const { rows } = await tx.query<{ is_anonymous: boolean }>(
+      'SELECT is_anonymous FROM authsync.users WHERE id = $1 AND project_id = $2 FOR UPDATE',
+      [id, projectId],
+    );
+    return rows[0]?.is_anonymous ?? false;
   }
 
   /** SCHEMA_ERROR naming the field and the cap when a metadata object's JSON text is over `maxMetadataBytes`. */

@@ -9,6 +9,7 @@ export async function setTeamConfig(
   config: Partial<Pick<ProjectConfig, 'client_team_creation_enabled' | 'create_team_on_sign_up'>>,
 ): Promise<void> {
   await updateProject(t.server.ctx.db, t.projectId, { config });
+  t.server.ctx.directory.invalidate(t.projectId);
 }
 
 /** A team made with server access, with `creator` as its creator (team_admin) when given. */

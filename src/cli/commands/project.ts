@@ -27,6 +27,8 @@ interface UpdateOptions extends DatabaseOptions {
   name?: string;
   allowAnonymousOnAuthenticated?: boolean;
   magicLinkEnabled?: boolean;
+  clientTeamCreationEnabled?: boolean;
+  createTeamOnSignUp?: boolean;
   json?: boolean;
 }
 
@@ -109,6 +111,16 @@ export function registerProject(program: Command): void {
         'let users sign in (and new users sign up) with a code sent by e-mail: magic link or OTP (default false)',
         parseBoolean,
       )
+      .option(
+        '--client-team-creation-enabled <true|false>',
+        'let signed-in users create teams with client access (user.createTeam(); default false)',
+        parseBoolean,
+      )
+      .option(
+        '--create-team-on-sign-up <true|false>',
+        'give every new user a personal team, selected, with the user as its admin (default false)',
+        parseBoolean,
+      )
       .option('--json', 'print the project as JSON'),
   ).action(async (options: UpdateOptions) => {
     if (!isProjectId(options.id)) throw projectInputError(`The project ID "${options.id}" is not a UUID.`);
@@ -120,6 +132,8 @@ export function registerProject(program: Command): void {
             ? { sql_anonymous_tokens_as_authenticated: options.allowAnonymousOnAuthenticated }
             : {}),
           ...(options.magicLinkEnabled !== undefined ? { magic_link_enabled: options.magicLinkEnabled } : {}),
+          ...(options.clientTeamCreationEnabled !== undefined ? { client_team_creation_enabled: options.clientTeamCreationEnabled } : {}),
+          ...(options.createTeamOnSignUp !== undefined ? { create_team_on_sign_up: options.createTeamOnSignUp } : {}),
         },
       }),
     );
@@ -129,6 +143,8 @@ export function registerProject(program: Command): void {
       displayName: updated.displayName,
       allowAnonymousOnAuthenticated: updated.config.sql_anonymous_tokens_as_authenticated,
       magicLinkEnabled: updated.config.magic_link_enabled,
+      clientTeamCreationEnabled: updated.config.client_team_creation_enabled,
+      createTeamOnSignUp: updated.config.create_team_on_sign_up,
     };
     if (options.json) printJson(result);
     else printFields(result);
