@@ -131,7 +131,7 @@ export async function removeSmtpSettings(db: Queryable, projectId: string): Prom
 export function instanceSmtpServer(config: Config): SmtpServer | null {
   if (!config.emailHost) return null;
   const tls = config.emailTls ?? defaultTls(config.emailPort);
-  const sender = parseSender(config.emailSender ?? `noreply@${new URL(config.baseUrl).hostname}`);
+  const sender = instanceSender(config);
   return {
     host: config.emailHost,
     port: config.emailPort ?? (tls === 'tls' ? 465 : 587),
@@ -141,6 +141,11 @@ export function instanceSmtpServer(config: Config): SmtpServer | null {
     senderEmail: sender.email,
     senderName: sender.name,
   };
+}
+
+/** The instance's From address and name: AUTHSYNC_EMAIL_SENDER, else `noreply@<base URL host>` without a name. */
+export function instanceSender(config: Config): { email: string; name: string | null } {
+  return parseSender(config.emailSender ?? `noreply@${new URL(config.baseUrl).hostname}`);
 }
 
 /** `Name <address>` or `address`. */

@@ -1,6 +1,7 @@
 /** The HTTP application: /health, /metrics, the Stack-compatible API under /api/v1 and /dashboard. (/sql is
  * served on Node's request directly: see server.ts.) */
 import { Hono, type Context } from 'hono';
+import { mountDevMailbox } from '../api/dev-mailbox.js';
 import { apiEndpoints } from '../api/routes/index.js';
 import { mountApi } from '../api/router.js';
 import type { Config } from '../config/index.js';
@@ -28,6 +29,7 @@ export function createHttpApp(ctx: AppContext, sql: SqlService): Hono {
     return c.text(renderMetrics(await syncStatus(ctx.db)), 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
   mountApi(app, ctx, apiEndpoints);
+  if (ctx.config.devMailbox) mountDevMailbox(app, ctx);
   mountDashboard(app, ctx, sql);
   app.notFound((c) => c.text('Not found', 404));
   app.onError((error, c) => {
