@@ -111,8 +111,9 @@ export class EmailWorker {
     try {
       server = await smtpServerFor(this.ctx, db, row.project_id);
     } catch (err) {
-      // A sealed password that does not open (another server secret): the operator's to fix; the mail waits.
-      await this.retry(row, `Cannot read the project's SMTP settings: ${(err as Error).message}`, false);
+      // A sealed password that does not open (another server secret): the operator's to fix; the mail waits, counted
+      // against its attempts like any other failure.
+      await this.retry(row, `Cannot read the project's SMTP settings: ${(err as Error).message}`, row.attempts >= config.emailMaxAttempts);
       return;
     }
     if (!server) {

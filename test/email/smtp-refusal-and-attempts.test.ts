@@ -1,6 +1,6 @@
 /**
  * When a mail cannot be delivered: a 550 for the recipient marks it failed at once with the SMTP server's answer (no
- * retry), while other mails still go out; a server that stays unreachable is tried AUTHSYNC_EMAIL_MAX_ATTEMPTS times,
+ * retry), while other mails still go out; a 451 (refused for now) is retried until accepted; a server that stays unreachable is tried AUTHSYNC_EMAIL_MAX_ATTEMPTS times,
  * then the mail is failed with the last error and never tried again. On both stores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(STORES)('SMTP refusals and attempts on %s', (mode) => {
   describe('a 550 for the recipient', () => {
+    const tries = new Map<string, number>();
     let sink: SmtpSink;
     let t: TestServer;
     beforeAll(async () => {
-      sink = await startSmtpSink({ reject: (address) => (address.startsWith('bounce-') ? 'No such mailbox here' : undefined) });
+      sink = await startSmtpSink({
+        reject: (address) => {
+          if (address.startsWith('bounce-')) return 'No such mailbox here';
+          // Greylisting: the first two tries of a `later-` address are refused for now.
+          if (address.startsWith('later-') && (tries.set(address, (tries.get(address) ?? 0) + 1).get(address) ?? 0) <= 2)
+            return { code: 451, message: 'Greylisted, try again later' };
+          return undefined;
+        },
+      });
       t = await startTestServer({ mode, env: instanceSmtpEnv(sink.port) });
     });
     afterAll(async () => {
@@ -39,6 +48,14 @@ describe.each(STORES)('SMTP refusals and attempts on %s', (mode) => {
       expect((await emailRow(t, bounced.id)).attempts).toBe(1);
       expect(sink.messages.filter((m) => m.to.includes(bounced.to))).toEqual([]);
       expect(sink.messages.filter((m) => m.to.includes(fine.to))).toHaveLength(1);
+    });
+
+    it('retries a mail refused for now (451) and delivers it once accepted', async () => {
+      const later = await queueMail(t, 'later');
+      const row = await waitForRow(t, later.id, (r) => r.status !== 'queued');
+      expect(row).toMatchObject({ status: 'sent', attempts: 3, lastError: null });
+      expect(tries.get(later.to)).toBe(3);
+      expect(sink.messages.filter((m) => m.to.includes(later.to))).toHaveLength(1);
     });
   });
 

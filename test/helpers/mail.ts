@@ -88,9 +88,11 @@ function addresses(value: AddressObject | AddressObject[] | undefined): string[]
 
 /**
  * An SMTP server on 127.0.0.1 that accepts any mail without authentication or TLS. `port`: a free port, or the one
- * given; `reject(address)`: a reason to refuse that recipient with a 550.
+ * given; `reject(address)`: a reason to refuse that recipient with a 550 (or the code given).
  */
-export async function startSmtpSink(options: { port?: number; reject?: (address: string) => string | undefined } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  options: { port?: number; reject?: (address: string) => string | { code: number; message: string } | undefined } = {},
+): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
   const logins: SmtpSink['logins'] = [];
   const server = new SMTPServer({
@@ -104,7 +106,8 @@ export async function startSmtpSink(options: { port?: number; reject?: (address:
     onRcptTo(address, _session, callback) {
       const reason = options.reject?.(address.address);
       if (reason === undefined) return callback();
-      return callback(Object.assign(new Error(reason), { responseCode: 550 }));
+      const { code, message } = typeof reason === 'string' ? { code: 550, message: reason } : reason;
+      return callback(Object.assign(new Error(message), { responseCode: code }));
     },
     onData(stream, session, callback) {
       simpleParser(stream)
