@@ -46,3 +46,18 @@ export const ADMIN_PERMISSIONS = [
   'team_admin',
 ];
 export const MEMBER_PERMISSIONS = ['$invite_members', '$read_members', 'team_member'];
+
+/** Every row of a project's teams, memberships and grants, in a fixed order: compared before and after refused requests. */
+export async function teamState(t: TestServer): Promise<unknown> {
+  const { rows } = await t.server.ctx.db.query(
+    `SELECT json_build_object(
+       'teams', (SELECT coalesce(json_agg(t ORDER BY t.id), '[]') FROM authsync.teams t WHERE t.project_id = $1),
+       'members', (SELECT coalesce(json_agg(m ORDER BY m.team_id, m.user_id), '[]') FROM authsync.team_members m WHERE m.project_id = $1),
+       'grants', (SELECT coalesce(json_agg(p ORDER BY p.team_id, p.user_id, p.permission_id), '[]')
+                  FROM authsync.team_member_permissions p JOIN authsync.team_members m USING (team_id, user_id) WHERE m.project_id = $1),
+       'selected', (SELECT coalesce(json_agg(json_build_array(u.id, u.selected_team_id, u.version) ORDER BY u.id), '[]')
+                    FROM authsync.users u WHERE u.project_id = $1)) AS state`,
+    [t.projectId],
+  );
+  return rows[0]!.state;
+}
