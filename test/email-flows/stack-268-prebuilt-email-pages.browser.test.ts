@@ -6,7 +6,7 @@
  *
  * - Forgot password: the sign-in page's "Forgot password?" link → the forgot-password page → "Email sent!" → the
  *   `password_reset` mail → its link (the app's /handler/password-reset?code=…) → the reset form → the new password
- *   signs in on the prebuilt page, the old one is refused.
+ *   signs in on the prebuilt page, the old one is refused, and the session the app held from before ends.
  * - E-mail verification: sign-up on /handler/sign-up (2.6.8 sends verification_callback_url) → the
  *   `email_verification` mail → its link (/handler/email-verification?code=…) → "Email verified!" → the server user's
  *   primary_email_verified, in users_sync too.
@@ -19,7 +19,7 @@ import { launchBrowser, screenshot, type Browser } from '../dashboard/support.js
 import { PASSWORD, signUp, uniqueEmail } from '../api/support.js';
 import { startSmtpSink, type SinkMessage } from '../helpers/mail.js';
 import { startNextApp, type NextApp } from '../helpers/next-app.js';
-import { api, serverHeaders, useTestServer } from '../helpers/server.js';
+import { api, clientHeaders, serverHeaders, useTestServer } from '../helpers/server.js';
 import { updateProject } from '../../src/projects/projects.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -80,8 +80,10 @@ describe('@stackframe/stack 2.6.8 prebuilt e-mail pages in a Next app, in Chromi
 
   /** The protected page, rendered on the app's server from the session cookies: the signed-in user's e-mail. */
   async function signedInEmail(): Promise<string> {
-    await browser.page.waitForURL((url) => url.pathname === '/protected', { timeout: 30_000 });
-    return (await browser.page.getByTestId('email').textContent()) ?? '';
+    // Polled rather than waitForURL: after signing in, the SDK may replace one client-side navigation with another,
+    // and waitForURL fails on the aborted one.
+    await expect.poll(() => new URL(browser.page.url()).pathname, { timeout: 30_000 }).toBe('/protected');
+    return (await browser.page.getByTestId('email').textContent({ timeout: 30_000 })) ?? '';
   }
 
   /** primary_email_verified in the user's neon_auth.users_sync row (the app database is the server's). */
@@ -112,6 +114,20 @@ describe('@stackframe/stack 2.6.8 prebuilt e-mail pages in a Next app, in Chromi
     await signUp(t, email, PASSWORD);
     const { page } = browser;
 
+    // A session the app holds from before the reset (its refresh token cookie, as another device would keep it).
+    const before = await inStep('sign-in-before-reset', async () => {
+      await browser.context.clearCookies();
+      await page.goto(`${app.origin}/handler/sign-in`);
+      await fillSignIn(email, PASSWORD);
+      expect(await signedInEmail()).toBe(email);
+      const cookie = (await browser.context.cookies()).find((c) => c.name === `stack-refresh-${t.projectId}`);
+      expect(cookie?.value).toBeTruthy();
+      return cookie!.value;
+    });
+    const refresh = () =>
+      api(t, 'POST', '/auth/sessions/current/refresh', { headers: clientHeaders(t, { 'x-stack-refresh-token': before }) });
+    expect((await refresh()).status).toBe(200);
+
     await inStep('forgot-password', async () => {
       await browser.context.clearCookies();
       await page.goto(`${app.origin}/handler/sign-in`);
@@ -137,6 +153,10 @@ describe('@stackframe/stack 2.6.8 prebuilt e-mail pages in a Next app, in Chromi
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL((url) => url.pathname === '/handler/sign-in');
     });
+    // The reset ended every session: the app's old refresh token is refused.
+    const refused = await refresh();
+    expect(refused.status, refused.text).toBe(401);
+    expect(refused.json.code).toBe('REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED');
 
     await inStep('old-password-refused', async () => {
       await fillSignIn(email, PASSWORD);
@@ -186,6 +206,35 @@ describe('@stackframe/stack 2.6.8 prebuilt e-mail pages in a Next app, in Chromi
     expect(after.status, after.text).toBe(200);
     expect(after.json.primary_email_verified).toBe(true);
     expect(await syncedVerified(user!.id)).toBe(true);
+  });
+
+  it('an address without an account gets the same confirmation and no mail; links with unknown codes show the pages\' "invalid link" cards', async () => {
+    const email = uniqueEmail('next268-nobody');
+    const { page } = browser;
+    await inStep('forgot-password-unknown', async () => {
+      await browser.context.clearCookies();
+      await page.goto(`${app.origin}/handler/forgot-password`);
+      await page.getByLabel('Your Email', { exact: true }).fill(email);
+      await page.getByRole('button', { name: 'Send Email', exact: true }).click();
+      await expect.poll(() => page.getByText('Email sent!', { exact: true }).isVisible(), { timeout: 15_000 }).toBe(true);
+    });
+    const { rows } = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authsync.emails WHERE recipient = $1', [
+      email,
+    ]);
+    expect(rows[0]!.n).toBe(0);
+    expect(sink.messages.filter((m) => m.to.includes(email))).toEqual([]);
+
+    // Well-formed codes (45 Crockford base32 characters) that were never issued.
+    const unknownCode = 'z'.repeat(45);
+    await inStep('reset-unknown-code', async () => {
+      await page.goto(`${app.origin}/handler/password-reset?code=${unknownCode}`);
+      await expect.poll(() => page.getByText('Invalid Password Reset Link', { exact: true }).isVisible(), { timeout: 15_000 }).toBe(true);
+      expect(await page.getByLabel('New Password', { exact: true }).count()).toBe(0);
+    });
+    await inStep('verification-unknown-code', async () => {
+      await page.goto(`${app.origin}/handler/email-verification?code=${unknownCode}`);
+      await expect.poll(() => page.getByText('Invalid Verification Link', { exact: true }).isVisible(), { timeout: 15_000 }).toBe(true);
+    });
   });
 
   it('magic link, once the project enables it: the "Email" tab sends the mail over SMTP; its link signs a new user in, its OTP an existing one', async () => {
