@@ -10,6 +10,8 @@
  * - E-mail verification: sign-up on /handler/sign-up (2.6.8 sends verification_callback_url) → the
  *   `email_verification` mail → its link (/handler/email-verification?code=…) → "Email verified!" → the server user's
  *   primary_email_verified, in users_sync too.
+ * - An address without an account: the same "Email sent!" and no mail; links with unknown codes: the pages' "invalid
+ *   link" cards.
  * - Magic link (after the project enables magic_link_enabled; the sign-in page then shows "Email" and "Email & Password"
  *   tabs): the "Email" tab → the `magic_link` mail → its link (/handler/magic-link-callback?code=…) signs a new user in;
  *   signed out, the same user again with the mail's six-character OTP typed into the page.
