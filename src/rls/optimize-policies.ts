@@ -38,10 +38,13 @@ export interface OptimizeReport {
   dryRun: boolean;
 }
 
-interface PolicyRow {
+export interface PolicyRow {
   schema: string;
   table: string;
   policy: string;
+  /** The table's oid, and its row count as estimated by the last ANALYZE (0 when never analyzed). */
+  table_oid: number;
+  rows: number;
   using: string | null;
   with_check: string | null;
   using_after: string | null;
@@ -55,9 +58,10 @@ interface PolicyRow {
  */
 export async function readPolicies(db: Queryable, where = 'true', params: unknown[] = []): Promise<PolicyRow[]> {
   const { rows } = await db.query<PolicyRow>(
-    `SELECT x.schema, x."table", x.policy, x."using", x.with_check,
+    `SELECT x.schema, x."table", x.policy, x.table_oid, x.rows, x."using", x.with_check,
             ${initPlanFormSql('x."using"')} AS using_after, ${initPlanFormSql('x.with_check')} AS with_check_after
-     FROM (SELECT n.nspname AS schema, c.relname AS "table", p.polname AS policy, c.oid AS table_oid,
+     FROM (SELECT n.nspname AS schema, c.relname AS "table", p.polname AS policy, c.oid::int8 AS table_oid,
+                  greatest(c.reltuples, 0)::int8 AS rows,
                   pg_get_expr(p.polqual, p.polrelid) AS "using", pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace) x
      WHERE ${where}

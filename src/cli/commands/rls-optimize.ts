@@ -1,6 +1,7 @@
 /** `authsync rls optimize` and `authsync rls lint`: policies that read the identity once per statement. */
 import type { Command } from 'commander';
 import { openPostgres } from '../../db/postgres.js';
+import { DEFAULT_MIN_ROWS, lintPolicies, type LintFinding } from '../../rls/optimize-lint.js';
 import { autoOptimizeEnabled, disableAutoOptimize, enableAutoOptimize } from '../../rls/optimize-auto.js';
 import { optimizePolicies, type ClauseChange, type OptimizeReport } from '../../rls/optimize-policies.js';
 import { cliInputError } from '../input-errors.js';
@@ -44,6 +45,47 @@ export function registerRlsOptimize(rls: Command): void {
         await db.close();
       }
     });
+}
+
+const OPTIMIZE_COMMAND = "authsync rls optimize --database-url <this database's URL>";
+
+export function registerRlsLint(rls: Command): void {
+  rls
+    .command('lint')
+    .description('list policies on large tables that read the identity once per row, and compared columns without an index')
+    .requiredOption('--database-url <url>', 'the app database')
+    .option('--min-rows <n>', `only tables of at least this many rows (estimated by ANALYZE; default ${DEFAULT_MIN_ROWS})`)
+    .option('--json', 'print JSON')
+    .action(async (options: { databaseUrl: string; minRows?: string; json?: boolean }) => {
+      const minRows = options.minRows === undefined ? DEFAULT_MIN_ROWS : Number(options.minRows);
+      if (!Number.isSafeInteger(minRows) || minRows < 0) throw cliInputError('--min-rows must be a whole number, 0 or more.');
+      const db = openPostgres(options.databaseUrl, { max: 1, applicationName: 'authsync-rls-lint' });
+      try {
+        const findings = await lintPolicies(db, { minRows, optimizeCommand: OPTIMIZE_COMMAND });
+        if (options.json) printJson({ minRows, findings });
+        else printFindings(findings, minRows);
+      } finally {
+        await db.close();
+      }
+    });
+}
+
+function printFindings(findings: LintFinding[], minRows: number): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  for (const finding of findings) {
+    const table = `${finding.schema}.${finding.table} (~${finding.rows} rows)`;
+    if (finding.kind === 'per-row-identity')
+      out(`${table} policy "${finding.policy}": reads the identity once per row and cannot use an index\n  fix: ${finding.fix}`);
+    else
+      out(
+        `${table} column ${finding.column}: compared with the identity (${finding.policies.map((p) => `"${p}"`).join(', ')}) but no index starts with it\n  fix: ${finding.fix}`,
+      );
+  }
+  out(
+    findings.length === 0
+      ? `No findings on tables of ${minRows} rows or more.`
+      : `${findings.length} finding(s) on tables of ${minRows} rows or more.`,
+  );
 }
 
 function printReport(report: OptimizeReport, auto: boolean): void {

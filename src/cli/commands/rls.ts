@@ -13,7 +13,7 @@ import { cliInputError, noSuchProject } from '../input-errors.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
 import { withContext } from '../with-context.js';
-import { registerRlsOptimize } from './rls-optimize.js';
+import { registerRlsLint, registerRlsOptimize } from './rls-optimize.js';
 
 interface ProviderOptions extends DatabaseOptions {
   project: string;
@@ -69,6 +69,7 @@ export function registerRls(program: Command): void {
     });
 
   registerRlsOptimize(rls);
+  registerRlsLint(rls);
 
   const providers = rls.command('providers').description("a project's external JWKS providers for /sql");
 
