@@ -81,16 +81,31 @@ export async function requireTeam(db: Queryable, projectId: string, teamId: stri
   return team;
 }
 
-export async function updateTeam(db: Queryable, projectId: string, teamId: string, fields: TeamFields): Promise<TeamRow> {
+/**
+ * Updates a team. Users who selected it carry it in their user object (and users_sync), so each of them is touched
+ * through the user store in the same transaction.
+ */
+export async function updateTeam(ctx: AppContext, projectId: string, teamId: string, fields: TeamFields): Promise<TeamRow> {
   const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
-  if (entries.length === 0) return requireTeam(db, projectId, teamId);
-  const { rows } = await db.query<TeamRow>(
-    `UPDATE authsync.teams SET ${entries.map(([key], i) => `${key} = $${i + 3}`).join(', ')}
-     WHERE id = $1 AND project_id = $2 RETURNING ${TEAM_COLUMNS}`,
-    [teamId, projectId, ...entries.map(([key, value]) => encode(key, value))],
+  if (entries.length === 0) return requireTeam(ctx.db, projectId, teamId);
+  return ctx.db.transaction(async (tx) => {
+    const { rows } = await tx.query<TeamRow>(
+      `UPDATE authsync.teams SET ${entries.map(([key], i) => `${key} = $${i + 3}`).join(', ')}
+       WHERE id = $1 AND project_id = $2 RETURNING ${TEAM_COLUMNS}`,
+      [teamId, projectId, ...entries.map(([key, value]) => encode(key, value))],
+    );
+    if (!rows[0]) throw errors.teamNotFound(teamId);
+    for (const userId of await selectingUsers(tx, projectId, teamId)) await ctx.users.update(projectId, userId, {}, { tx });
+    return rows[0];
+  });
+}
+
+async function selectingUsers(tx: Queryable, projectId: string, teamId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    'SELECT id FROM authsync.users WHERE selected_team_id = $1 AND project_id = $2 ORDER BY id',
+    [teamId, projectId],
   );
-  if (!rows[0]) throw errors.teamNotFound(teamId);
-  return rows[0];
+  return rows.map((row) => row.id);
 }
 
 export async function deleteTeam(ctx: AppContext, projectId: string, teamId: string): Promise<void> {
@@ -101,11 +116,8 @@ export async function deleteTeam(ctx: AppContext, projectId: string, teamId: str
       projectId,
     ]);
     if (rows.length === 0) throw errors.teamNotFound(teamId);
-    const selecting = await tx.query<{ id: string }>('SELECT id FROM authsync.users WHERE selected_team_id = $1 AND project_id = $2', [
-      teamId,
-      projectId,
-    ]);
-    for (const user of selecting.rows) await ctx.users.update(projectId, user.id, { selected_team_id: null }, { tx });
+    for (const userId of await selectingUsers(tx, projectId, teamId))
+      await ctx.users.update(projectId, userId, { selected_team_id: null }, { tx });
     await tx.query('DELETE FROM authsync.teams WHERE id = $1', [teamId]);
   });
 }

@@ -83,7 +83,7 @@ export const updateTeamEndpoint = endpoint({
     const projectId = auth.project.project.id;
     const teamId = teamIdParam(params.team_id);
     if (isClient(auth)) await requireTeamPermission(ctx.db, projectId, teamId, signedInUser(auth).id, '$update_team');
-    return ok(shape(auth, await updateTeam(ctx.db, projectId, teamId, body)));
+    return ok(shape(auth, await updateTeam(ctx, projectId, teamId, body)));
   },
 });
 
