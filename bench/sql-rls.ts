@@ -9,6 +9,8 @@
  *     (bench/sql-load-client.ts), so the server's process spends no CPU on the client; the first server runs here.
  *  2. The per-row cost of an auth.user_id() policy over 100,000 rows against a policy comparing to a constant
  *     (sequential scan, checked with EXPLAIN, so the policy runs on every row).
+ *  3. drizzle-kit's crud policies on 1,000,000 rows: "list my rows" through /sql before and after `authsync rls
+ *     optimize`, beside a hand-written InitPlan policy (bench/sql-rls-optimize.ts); part 2's count(*) again after it.
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, a superuser).
  */
 import fs from 'node:fs';
@@ -32,6 +34,7 @@ import { runQuery } from '../src/sql/execute-pg.js';
 import { ResponseBudget, RowCollector } from '../src/sql/results.js';
 import { cpuCores, cpuSnapshot, postgresBackendPids } from './auth/lib.js';
 import type { Job, JobResult } from './sql-load-client.js';
+import { benchPolicyRewrite } from './sql-rls-optimize.js';
 
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -39,7 +42,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
  * The servers' limits off: the load comes from one address, and autocannon's connections all start with
  * the same user's request, so the per-user cap would answer most of them 429 (which is what it is for).
  */
-const BENCH_LIMITS = { AUTHSYNC_RATE_LIMITS: 'off', AUTHSYNC_SQL_MAX_REQUESTS_PER_USER: '1000' };
+const BENCH_LIMITS = {
+  AUTHSYNC_RATE_LIMITS: 'off',
+  AUTHSYNC_SQL_MAX_REQUESTS_PER_USER: '1000',
+  // Part 3's correlated policy scans 1,000,000 rows per query: seconds, more than the default statement timeout.
+  AUTHSYNC_SQL_STATEMENT_TIMEOUT_AUTHENTICATED: '120000',
+};
 const CONCURRENCY = 50;
 const USERS = 50;
 
@@ -282,8 +290,7 @@ try {
       .join(' ');
     if (!plan.includes(`Seq Scan on ${table}`)) throw new Error(`unexpected plan: ${plan}`);
   }
-  const perRow: Record<string, number> = {};
-  for (const table of ['items_const', 'items_const_plain', 'items_uid_drizzle', 'items_uid_wrapped']) {
+  const countMedian = async (table: string) => {
     const times: number[] = [];
     for (let r = 0; r < 15; r++) {
       const start = performance.now();
@@ -291,8 +298,16 @@ try {
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);
-    perRow[table] = times[7]!;
-  }
+    return times[7]!;
+  };
+  const perRow: Record<string, number> = {};
+  for (const table of ['items_const', 'items_const_plain', 'items_uid_drizzle', 'items_uid_wrapped'])
+    perRow[table] = await countMedian(table);
+
+  // 3. drizzle-kit's policies on 1,000,000 rows, before and after `authsync rls optimize` (which also rewrites the
+  // policy of items_uid_drizzle), and beside a hand-written InitPlan policy; then part 2's count(*) again.
+  const rewrite = await benchPolicyRewrite(direct, url.toString(), urls.databaseAuthenticatedUrl, tokens[0]!);
+  const perRowAfter = { items_const: await countMedian('items_const'), items_uid_drizzle: await countMedian('items_uid_drizzle') };
   await conn.client.end();
   await direct.end();
 
@@ -328,6 +343,15 @@ try {
   console.log(`count(*) over 100k rows, seq scan, median of 15 (ms):`);
   for (const [table, ms] of Object.entries(perRow))
     console.log(`  ${table.padEnd(20)} ${f(ms)}  (${f(ms / perRow.items_const!)}x items_const)`);
+  console.log(
+    `"list my rows" (1,000 of 1,000,000, index on user_id) through /sql, median (ms): drizzle-kit's crud policies ${f(rewrite.before)}; ` +
+      `after rls optimize ${f(rewrite.after)} (${f(rewrite.before / rewrite.after)}x faster; ${f(rewrite.after / rewrite.handWritten)}x the hand-written InitPlan policy); ` +
+      `hand-written ${f(rewrite.handWritten)}; the optimize command took ${f(rewrite.optimizeMs)} ms`,
+  );
+  console.log(`  plan after: ${rewrite.planAfter}`);
+  console.log(
+    `count(*) over 100k rows after rls optimize: items_uid_drizzle ${f(perRowAfter.items_uid_drizzle)} ms, items_const ${f(perRowAfter.items_const)} ms (${f(perRowAfter.items_uid_drizzle / perRowAfter.items_const)}x)`,
+  );
 } catch (error) {
   console.error('benchmark failed:', error);
   process.exitCode = 1;
