@@ -28,6 +28,14 @@ import {
 } from './oauth-providers.js';
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
 import { analyticsBatch } from './stubs.js';
+import {
+  acceptTeamInvitationEndpoint,
+  checkTeamInvitationEndpoint,
+  listTeamInvitationsEndpoint,
+  revokeTeamInvitationEndpoint,
+  sendTeamInvitationEndpoint,
+  teamInvitationDetailsEndpoint,
+} from './team-invitations.js';
 import { addTeamMembershipEndpoint, removeTeamMembershipEndpoint } from './team-memberships.js';
 import { getTeamMemberProfileEndpoint, listTeamMemberProfilesEndpoint, updateTeamMemberProfileEndpoint } from './team-member-profiles.js';
 import { grantTeamPermissionEndpoint, listTeamPermissionsEndpoint, revokeTeamPermissionEndpoint } from './team-permissions.js';
@@ -96,5 +104,11 @@ export const apiEndpoints: readonly Endpoint[] = [
   listTeamPermissionsEndpoint,
   grantTeamPermissionEndpoint,
   revokeTeamPermissionEndpoint,
+  sendTeamInvitationEndpoint,
+  checkTeamInvitationEndpoint,
+  teamInvitationDetailsEndpoint,
+  acceptTeamInvitationEndpoint,
+  listTeamInvitationsEndpoint,
+  revokeTeamInvitationEndpoint,
   analyticsBatch,
 ];

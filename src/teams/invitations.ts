@@ -1,0 +1,121 @@
+/**
+ * Team invitations (Stack's `/team-invitations`): a TEAM_INVITATION verification code for an e-mail address, mailed
+ * through the e-mail queue as the `team_invitation` template's link, in the transaction that creates the code; listed
+ * and revoked per team; accepted by a signed-in user, who becomes a member with the member's default permissions in the
+ * transaction that uses the code.
+ */
+import { checkVerificationCode, consumeVerificationCode, createVerificationCode } from '../auth/verification-codes.js';
+import type { AppContext } from '../context/app-context.js';
+import { enqueueEmail } from '../email/outbox.js';
+import { errors } from '../errors/known-errors.js';
+import type { ProjectConfig } from '../projects/project-config.js';
+import { isTrustedUrl } from '../projects/trusted-urls.js';
+import { addMembership } from './memberships.js';
+import { requireTeam } from './teams.js';
+
+export interface InvitationRequest {
+  projectId: string;
+  config: ProjectConfig;
+  teamId: string;
+  email: string;
+  callbackUrl: string;
+  /** The client's address, for the e-mail rate limit; undefined for in-process callers. */
+  clientAddress?: string | undefined;
+}
+
+/** POST /team-invitations/send-code: the code and its mail; returns the invitation's ID. */
+export async function sendTeamInvitation(ctx: AppContext, request: InvitationRequest): Promise<{ id: string }> {
+  const team = await requireTeam(ctx.db, request.projectId, request.teamId);
+  if (!isTrustedUrl(request.config, request.callbackUrl)) throw errors.redirectUrlNotWhitelisted();
+  await ctx.limits.emailSend(request.projectId, request.clientAddress, request.email);
+  return ctx.db.transaction(async (tx) => {
+    const created = await createVerificationCode(tx, {
+      projectId: request.projectId,
+      config: request.config,
+      type: 'TEAM_INVITATION',
+      email: request.email,
+      data: { team_id: team.id },
+      callbackUrl: request.callbackUrl,
+    });
+    await enqueueEmail(ctx, tx, {
+      projectId: request.projectId,
+      to: request.email,
+      template: 'team_invitation',
+      variables: { teamDisplayName: team.display_name, teamInvitationLink: created.link },
+      user: null,
+    });
+    const { rows } = await tx.query<{ id: string }>(
+      `SELECT id FROM authsync.verification_codes WHERE project_id = $1 AND type = 'TEAM_INVITATION' AND nonce = $2`,
+      [request.projectId, created.nonce],
+    );
+    return { id: rows[0]!.id };
+  });
+}
+
+function teamIdOf(data: Record<string, unknown>): string {
+  return typeof data.team_id === 'string' ? data.team_id : '';
+}
+
+/** POST /team-invitations/accept/check-code: valid (not consumed), for a team that still exists. */
+export async function checkTeamInvitation(ctx: AppContext, projectId: string, code: string): Promise<void> {
+  const found = await checkVerificationCode(ctx.db, { projectId, type: 'TEAM_INVITATION', code });
+  await requireTeam(ctx.db, projectId, teamIdOf(found.data));
+}
+
+/** POST /team-invitations/accept/details: the team the code invites to. */
+export async function teamInvitationDetails(ctx: AppContext, projectId: string, code: string) {
+  const found = await checkVerificationCode(ctx.db, { projectId, type: 'TEAM_INVITATION', code });
+  const team = await requireTeam(ctx.db, projectId, teamIdOf(found.data));
+  return { team_id: team.id, team_display_name: team.display_name };
+}
+
+/**
+ * POST /team-invitations/accept: the signed-in user joins the team (the code used in the same transaction). A user
+ * already in the team keeps its membership and the code is used.
+ */
+export async function acceptTeamInvitation(ctx: AppContext, projectId: string, code: string, userId: string): Promise<void> {
+  const found = await checkVerificationCode(ctx.db, { projectId, type: 'TEAM_INVITATION', code });
+  const teamId = teamIdOf(found.data);
+  await ctx.db.transaction(async (tx) => {
+    await consumeVerificationCode(tx, found);
+    await requireTeam(tx, projectId, teamId);
+    const { rowCount } = await tx.query('SELECT 1 FROM authsync.team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId]);
+    if (rowCount === 0) await addMembership(tx, projectId, teamId, userId);
+  });
+}
+
+export interface SentInvitation {
+  id: string;
+  team_id: string;
+  team_display_name: string;
+  recipient_email: string;
+  expires_at_millis: number;
+}
+
+/** GET /team-invitations?team_id=: the team's unused, unexpired invitations, oldest first. */
+export async function listTeamInvitations(ctx: AppContext, projectId: string, teamId: string): Promise<SentInvitation[]> {
+  const team = await requireTeam(ctx.db, projectId, teamId);
+  const { rows } = await ctx.db.query<{ id: string; email: string; expires_at: Date }>(
+    `SELECT id, email, expires_at FROM authsync.verification_codes
+     WHERE project_id = $1 AND type = 'TEAM_INVITATION' AND data->>'team_id' = $2 AND used_at IS NULL AND expires_at > now()
+     ORDER BY created_at, id`,
+    [projectId, teamId],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    team_id: team.id,
+    team_display_name: team.display_name,
+    recipient_email: row.email,
+    expires_at_millis: new Date(row.expires_at).getTime(),
+  }));
+}
+
+/** DELETE /team-invitations/{id}?team_id=: the invitation's code can no longer be used. */
+export async function revokeTeamInvitation(ctx: AppContext, projectId: string, teamId: string, invitationId: string): Promise<void> {
+  await requireTeam(ctx.db, projectId, teamId);
+  const { rowCount } = await ctx.db.query(
+    `DELETE FROM authsync.verification_codes WHERE id = $1 AND project_id = $2 AND type = 'TEAM_INVITATION' AND data->>'team_id' = $3`,
+    [invitationId, projectId, teamId],
+  );
+  if (rowCount === 0) throw errors.verificationCodeNotFound();
+}
