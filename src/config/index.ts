@@ -68,6 +68,8 @@ const configSchema = z.object({
     .default(1),
   /** Which of those processes this is (1..N): set by `authsync start --workers` in the processes it forks. */
   clusterSlot: z.coerce.number().int().min(1).optional(),
+  /** The port the set serves, given to the processes forked after the first (which may have listened on port 0). */
+  clusterPort: z.coerce.number().int().min(1).max(65535).optional(),
   /**
    * Server secret that encrypts signing keys at rest. When absent it is read from (or created in)
    * `<dataDir>/secret`.
@@ -229,6 +231,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     baseUrl: flags.baseUrl ?? emptyToUndefined(env.AUTHSYNC_BASE_URL),
     workers: flags.workers ?? emptyToUndefined(env.AUTHSYNC_WORKERS),
     clusterSlot: emptyToUndefined(env.AUTHSYNC_CLUSTER_SLOT),
+    clusterPort: emptyToUndefined(env.AUTHSYNC_CLUSTER_PORT),
     secret: emptyToUndefined(env.AUTHSYNC_SECRET),
     accessTokenTtlSeconds: emptyToUndefined(env.AUTHSYNC_ACCESS_TOKEN_TTL),
     refreshTokenTtlSeconds: emptyToUndefined(env.AUTHSYNC_REFRESH_TOKEN_TTL),

@@ -4,7 +4,9 @@
  * connections out (round-robin) and looks after the set:
  *
  * - Start: process 1 starts first (it runs the migrations, creates the default project on an empty database and
- *   generates the dashboard's admin secret, which the primary prints once), then the others.
+ *   generates the dashboard's admin secret, which the primary prints once), then the others. Every later process,
+ *   and every restarted one, listens only once ready, on the port process 1 got: a process still starting is never
+ *   handed a connection (process 1 answers 503 while it starts, as a single server does).
  * - Background work: the users_sync outbox worker and the mail worker run in process 1 only. Both would be correct
  *   in every process (servers sharing a database take turns on each target's checkpoint row, and mails are claimed
  *   with SKIP LOCKED and a lease), but one set is all one machine needs: N sets would hold N times the listening
@@ -56,7 +58,18 @@ export function isForkedServerProcess(): boolean {
 /** In a forked server process: starts the server, reports to the primary, and stops cleanly on SIGTERM or SIGINT. */
 export async function runForkedServerProcess(config: Config): Promise<void> {
   const first = (config.clusterSlot ?? 1) === 1;
-  const server = await startServer(config, { createDefaultProject: first, backgroundWorkers: first });
+  // Every process but the first to start joins a port already served: it listens only once ready. (With port 0 it
+  // asks for 0 again, which node:cluster answers with the set's port; its base URL names that port.)
+  const joining = config.clusterPort !== undefined;
+  const baseUrl = joining && !config.baseUrlGiven ? config.baseUrl.replace(/:0$/, `:${config.clusterPort}`) : config.baseUrl;
+  const server = await startServer(
+    { ...config, baseUrl },
+    {
+      createDefaultProject: first,
+      backgroundWorkers: first,
+      listenWhenReady: joining,
+    },
+  );
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -109,6 +122,8 @@ class Supervisor {
   private stopping: Promise<void> | undefined;
   /** Set once every process listened: from then on, a process that dies is restarted. */
   started = false;
+  /** The port the first process listens on (its pick when the configured port is 0), for the base URL of the others. */
+  private port: number | undefined;
 
   constructor(
     private readonly count: number,
@@ -117,7 +132,11 @@ class Supervisor {
 
   /** Starts the server process of a slot; resolves with its report once it listens. */
   fork(slot: number): Promise<StartupReport> {
-    const worker = cluster.fork({ AUTHSYNC_CLUSTER_SLOT: String(slot), AUTHSYNC_WORKERS: String(this.count) });
+    const worker = cluster.fork({
+      AUTHSYNC_CLUSTER_SLOT: String(slot),
+      AUTHSYNC_WORKERS: String(this.count),
+      ...(this.port ? { AUTHSYNC_CLUSTER_PORT: String(this.port) } : {}),
+    });
     const previous = this.slots.get(slot);
     this.slots.set(slot, { worker, startedAt: Date.now(), crashes: previous?.crashes ?? 0 });
     return new Promise<StartupReport>((resolve, reject) => {
@@ -125,6 +144,7 @@ class Supervisor {
       worker.on('message', (message: { type?: string; report?: StartupReport }) => {
         if (message?.type !== READY || !message.report) return;
         ready = true;
+        this.port ??= Number(new URL(message.report.url).port);
         resolve(message.report);
       });
       worker.once('exit', (code, signal) => {

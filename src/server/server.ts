@@ -43,22 +43,21 @@ export interface StartOptions {
   createDefaultProject?: boolean;
   /** Run the users_sync outbox and mail workers here (one process of an `authsync start --workers` set). @default true */
   backgroundWorkers?: boolean;
+  /** Listen once ready rather than first (with port 0, the base URL must name the port: it cannot name the pick). @default false */
+  listenWhenReady?: boolean;
 }
 
-export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  // The development mailbox's API lets anyone who reaches it read every mail (and its codes).
-  if (config.devMailbox && !isLoopback(config.host) && !config.devMailboxAllowRemote)
-    throw new AppError(
-      'INVALID_CONFIGURATION',
-      400,
-      `AUTHSYNC_DEV_MAILBOX=true serves every stored mail to whoever asks; refusing to listen on ${config.host}. Listen on a loopback address, or also set AUTHSYNC_DEV_MAILBOX_ALLOW_REMOTE=true.`,
-    );
-  // Listen first, so that with port 0 the base URL (token issuer) can name the real port.
-  const app: { fetch?: (request: Request, env?: unknown) => Response | Promise<Response> } = {};
+interface AppHandlers {
+  app: { fetch?: (request: Request, env?: unknown) => Response | Promise<Response> };
+  sql: { handle?: (req: IncomingMessage, res: ServerResponse) => void };
+}
+
+/** Listens on the configured port; until the handlers are set, requests get 503. */
+async function listen(config: Config, handlers: AppHandlers): Promise<ServerType> {
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
-        fetch: (request, env) => app.fetch?.(request, env) ?? new Response('Starting', { status: 503 }),
+        fetch: (request, env) => handlers.app.fetch?.(request, env) ?? new Response('Starting', { status: 503 }),
         port: config.port,
         hostname: config.host,
       },
@@ -75,20 +74,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   // /sql goes straight to its Node handler; everything else through the web-standard app.
   const [appListener] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  const sqlHandler: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) =>
-    sqlHandler.handle && isSqlRequest(req) ? sqlHandler.handle(req, res) : appListener!(req, res),
+    handlers.sql.handle && isSqlRequest(req) ? handlers.sql.handle(req, res) : appListener!(req, res),
   );
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  if (new URL(config.baseUrl).port === '0') config = { ...config, port, baseUrl: config.baseUrl.replace(/:0$/, `:${port}`) };
+  return server;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  // The development mailbox's API lets anyone who reaches it read every mail (and its codes).
+  if (config.devMailbox && !isLoopback(config.host) && !config.devMailboxAllowRemote)
+    throw new AppError(
+      'INVALID_CONFIGURATION',
+      400,
+      `AUTHSYNC_DEV_MAILBOX=true serves every stored mail to whoever asks; refusing to listen on ${config.host}. Listen on a loopback address, or also set AUTHSYNC_DEV_MAILBOX_ALLOW_REMOTE=true.`,
+    );
+  const app: AppHandlers['app'] = {};
+  const sqlHandler: AppHandlers['sql'] = {};
+  // Listen first, so that with port 0 the base URL (token issuer) can name the real port (meanwhile requests get 503);
+  // or, when asked, once ready: a process joining a set that already serves the port must not answer 503 meanwhile.
+  let server = options.listenWhenReady ? undefined : await listen(config, { app, sql: sqlHandler });
+  if (server && new URL(config.baseUrl).port === '0') {
+    const picked = (server.address() as AddressInfo).port;
+    config = { ...config, port: picked, baseUrl: config.baseUrl.replace(/:0$/, `:${picked}`) };
+  }
 
   let opened: Awaited<ReturnType<typeof openContext>>;
   try {
     opened = await openContext(config);
   } catch (error) {
-    await new Promise((resolve) => server.close(resolve));
+    if (server) await new Promise((resolve) => server!.close(resolve));
     throw error;
   }
   const { ctx } = opened;
@@ -123,6 +138,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // The Node request (env) goes along: the dashboard's sign-in limiter needs the client address.
   app.fetch = (request, env) => http.fetch(request, env);
   sqlHandler.handle = (req, res) => handleSql(ctx, sql, req, res);
+  if (!server) {
+    try {
+      server = await listen(config, { app, sql: sqlHandler });
+    } catch (error) {
+      await Promise.all([sync.stop(), emails.stop()]);
+      await sql.close();
+      await opened.close();
+      throw error;
+    }
+  }
+  const listening = server;
+  const port = (listening.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const running: RunningServer = {
     ctx,
     url: `http://${host}:${port}`,
@@ -135,8 +163,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     emails,
     async stop() {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        listening.close(() => resolve());
+        (listening as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await sync.stop();
       await emails.stop();
