@@ -4,6 +4,7 @@
  * URL.
  */
 import { z } from 'zod';
+import { errors } from '../errors/known-errors.js';
 import { displayNameField, metadataField } from '../users/user-fields.js';
 
 const teamNameField = z.string().trim().min(1).max(256);
@@ -47,3 +48,20 @@ export const serverMemberProfileUpdateSchema = z.object({
   profile_image_url: imageUrl.optional(),
 });
 export type MemberProfileFields = z.infer<typeof serverMemberProfileUpdateSchema>;
+
+/**
+ * SCHEMA_ERROR when a metadata object's JSON text is over `maxBytes` (the user's cap, AUTHSYNC_MAX_METADATA_BYTES: a
+ * selected team's metadata is copied into its users' objects and users_sync).
+ */
+export function checkTeamMetadata(fields: TeamFields, maxBytes: number): void {
+  for (const field of ['client_metadata', 'client_read_only_metadata', 'server_metadata'] as const) {
+    const value = fields[field];
+    if (value === undefined || value === null) continue;
+    const bytes = Buffer.byteLength(JSON.stringify(value));
+    if (bytes > maxBytes) {
+      throw errors.schemaError(
+        `Request validation failed:\n  - ${field}: must be at most ${maxBytes} bytes as JSON text (this one has ${bytes})`,
+      );
+    }
+  }
+}

@@ -11,7 +11,7 @@ import { errors } from '../errors/known-errors.js';
 import type { TeamRow } from '../users/team-shape.js';
 import { addMembership } from './memberships.js';
 import { CREATOR_DEFAULT_PERMISSIONS } from './permissions.js';
-import type { TeamFields } from './team-input.js';
+import { checkTeamMetadata, type TeamFields } from './team-input.js';
 
 const TEAM_COLUMNS =
   'id, project_id, display_name, profile_image_url, client_metadata, client_read_only_metadata, server_metadata, created_at';
@@ -46,6 +46,7 @@ export async function createTeam(
   fields: TeamFields & { display_name: string },
   creatorUserId: string | null,
 ): Promise<TeamRow> {
+  checkTeamMetadata(fields, ctx.config.maxMetadataBytes);
   return ctx.db.transaction(async (tx) => {
     if (creatorUserId && !(await ctx.users.get(projectId, creatorUserId, tx))) throw errors.userNotFound();
     return insertTeam(tx, projectId, fields, creatorUserId);
@@ -86,6 +87,7 @@ export async function requireTeam(db: Queryable, projectId: string, teamId: stri
  * through the user store in the same transaction.
  */
 export async function updateTeam(ctx: AppContext, projectId: string, teamId: string, fields: TeamFields): Promise<TeamRow> {
+  checkTeamMetadata(fields, ctx.config.maxMetadataBytes);
   const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
   if (entries.length === 0) return requireTeam(ctx.db, projectId, teamId);
   return ctx.db.transaction(async (tx) => {

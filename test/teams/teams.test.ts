@@ -369,4 +369,39 @@ describeOnEachStore('teams over HTTP on %s', (t) => {
     expect(rows[0]!.n).toBe(0);
     expect((await api(t, 'GET', `/team-member-profiles?team_id=${team.id}`, { headers: serverHeaders(t) })).json.items).toHaveLength(1);
   });
+
+  it('bad input is SCHEMA_ERROR, never a 500: empty or long names, non-UUID ids, metadata over the cap, unknown fields', async () => {
+    const alice = await signUp(t);
+    const team = await serverTeam(t, 'Input', alice.userId);
+    const server = serverHeaders(t);
+    const bodies = [{ display_name: '' }, { display_name: '   ' }, { display_name: 'x'.repeat(257) }, { display_name: 7 }, {}];
+    for (const body of bodies) expectKnownError(await api(t, 'POST', '/teams', { headers: server, body }), 'SCHEMA_ERROR', 400);
+    expectKnownError(
+      await api(t, 'PATCH', `/teams/${team.id}`, { headers: server, body: { server_metadata: { blob: 'x'.repeat(70_000) } } }),
+      'SCHEMA_ERROR',
+      400,
+    );
+    expectKnownError(
+      await api(t, 'PATCH', `/teams/${team.id}`, { headers: withToken(t, alice.accessToken), body: { nickname: 'x' } }),
+      'SCHEMA_ERROR',
+      400,
+    );
+    const requests: Array<[string, string]> = [
+      ['POST', '/team-memberships/nope/me'],
+      ['POST', `/team-permissions/${team.id}/nope/team_admin`],
+      ['GET', '/team-member-profiles?team_id=nope'],
+      ['GET', '/teams/nope'],
+    ];
+    for (const [method, route] of requests) {
+      const res = await api(t, method, route, { headers: server, ...(method === 'POST' ? { body: {} } : {}) });
+      expect(res.json?.code, `${route}: ${res.status} ${res.text}`).toBe('SCHEMA_ERROR');
+      expect(res.status).toBe(400);
+    }
+    expectKnownError(
+      await api(t, 'PATCH', '/users/me', { headers: withToken(t, alice.accessToken), body: { selected_team_id: 'not-a-uuid' } }),
+      'SCHEMA_ERROR',
+      400,
+    );
+    expect((await api(t, 'GET', `/teams/${team.id}`, { headers: server })).json).toEqual(team);
+  });
 });
