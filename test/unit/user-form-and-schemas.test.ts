@@ -89,7 +89,7 @@ describe('user schemas', () => {
     expect(serverUserUpdateSchema.safeParse({ primary_email: null }).success).toBe(true);
   });
 
-  it('an update may only end anonymity; a create may be anonymous and bring provider accounts (with their account IDs), no team', () => {
+  it('an update may only end anonymity and select a team by UUID; a create may be anonymous and bring provider accounts (with their account IDs)', () => {
     expect(serverUserUpdateSchema.safeParse({ is_anonymous: false }).success).toBe(true);
     expect(serverUserUpdateSchema.safeParse({ is_anonymous: true }).success).toBe(false);
     expect(serverUserCreateSchema.safeParse({ is_anonymous: true }).success).toBe(true);
@@ -99,7 +99,10 @@ describe('user schemas', () => {
       serverUserCreateSchema.safeParse({ oauth_providers: [{ id: 'github', account_id: '1001', email: 'a@example.com' }] }).success,
     ).toBe(true);
     expect(serverUserUpdateSchema.safeParse({ selected_team_id: null }).success).toBe(true);
-    expect(serverUserUpdateSchema.safeParse({ selected_team_id: '0f8fad5b-d9cb-469f-a165-70867728950e' }).success).toBe(false);
+    expect(serverUserUpdateSchema.safeParse({ selected_team_id: '0F8FAD5B-D9CB-469F-A165-70867728950E' }).data).toEqual({
+      selected_team_id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    });
+    expect(serverUserUpdateSchema.safeParse({ selected_team_id: 'team-1' }).success).toBe(false);
   });
 });
 
