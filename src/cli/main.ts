@@ -1,6 +1,7 @@
 /** The `authsync` command line. */
 import { Command, CommanderError } from 'commander';
 import { pino } from 'pino';
+import { registerEmails } from './commands/emails.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOAuth } from './commands/oauth.js';
@@ -20,6 +21,7 @@ registerRls(program);
 registerOAuth(program);
 registerSync(program);
 registerUsers(program);
+registerEmails(program);
 
 try {
   await program.parseAsync(process.argv);
