@@ -350,6 +350,9 @@ try {
   );
   console.log(`  plan after: ${rewrite.planAfter}`);
   console.log(
+    `  per round (median of 5): after ${rewrite.rounds.after.map(f).join(' ')}; hand-written ${rewrite.rounds.handWritten.map(f).join(' ')}; stored text identical: ${rewrite.sameText}`,
+  );
+  console.log(
     `count(*) over 100k rows after rls optimize: items_uid_drizzle ${f(perRowAfter.items_uid_drizzle)} ms, items_const ${f(perRowAfter.items_const)} ms (${f(perRowAfter.items_uid_drizzle / perRowAfter.items_const)}x)`,
   );
 } catch (error) {
