@@ -2,7 +2,8 @@
  * `authsync start --workers 2` on PostgreSQL, as an operator runs it (real processes): two server processes answer on
  * one port, the start-up output is printed once, a users_sync change is written once in the server's database and once
  * in an external target, a SIGKILLed process is restarted while the port keeps answering, and SIGTERM to the primary
- * stops every process with exit code 0. On the embedded database, more than one process is a clear error.
+ * stops every process with exit code 0, and a crash loop stops the set with exit code 1. On the embedded database, more
+ * than one process is a clear error and `auto` is one process.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -221,27 +222,40 @@ describe('authsync start --workers', () => {
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
   });
 
-  it('more than one process on the embedded database is a clear error, exit code 1', { timeout: 120_000 }, async () => {
-    const embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-workers-embedded-'));
-    try {
-      for (const [args, env] of [
-        [['--workers', '2'], {}],
-        [[], { AUTHSYNC_WORKERS: '3' }],
-      ] as Array<[string[], Record<string, string>]>) {
-        const res = await runCli(['start', '--port', '0', '--data-dir', embeddedDir, ...args], env);
-        expect(res.code).toBe(1);
-        expect(res.stderr).toMatch(
-          /^authsync: --workers \d needs PostgreSQL: the embedded database \(PGlite\) can be opened by one process only/,
-        );
-        expect(res.stderr).not.toMatch(/\n\s+at /);
+  it(
+    'more than one process on the embedded database is a clear error, exit code 1; auto is one process',
+    { timeout: 180_000 },
+    async () => {
+      const embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authsync-workers-embedded-'));
+      try {
+        for (const [args, env] of [
+          [['--workers', '2'], {}],
+          [[], { AUTHSYNC_WORKERS: '3' }],
+        ] as Array<[string[], Record<string, string>]>) {
+          const res = await runCli(['start', '--port', '0', '--data-dir', embeddedDir, ...args], env);
+          expect(res.code).toBe(1);
+          expect(res.stderr).toMatch(
+            /^authsync: --workers \d needs PostgreSQL: the embedded database \(PGlite\) can be opened by one process only/,
+          );
+          expect(res.stderr).not.toMatch(/\n\s+at /);
+        }
+        const bad = await runCli(['start', '--port', '0', '--data-dir', embeddedDir, '--workers', 'many']);
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toMatch(/Invalid configuration:[\s\S]*workers: expected a number from 1 to 1024, or auto/);
+        // Nothing was started: the data directory holds no database.
+        expect(fs.existsSync(path.join(embeddedDir, 'pgdata'))).toBe(false);
+        // auto is one process there, served as without the flag.
+        const auto = await startCli(['--data-dir', embeddedDir, '--workers', 'auto']);
+        pids.add(auto.child.pid!);
+        expect(await healthMany(auto.url, 3)).toEqual(Array(3).fill({ status: 'ok', pid: auto.child.pid, worker: 1, workers: 1 }));
+        auto.child.kill('SIGTERM');
+        const stopped = await auto.result;
+        expect(stopped.code, stopped.stderr).toBe(0);
+        expect(stopped.stdout).toContain('(database: embedded PGlite in ');
+        expect(stopped.stdout).not.toContain('server processes');
+      } finally {
+        fs.rmSync(embeddedDir, { recursive: true, force: true });
       }
-      const bad = await runCli(['start', '--port', '0', '--data-dir', embeddedDir, '--workers', 'many']);
-      expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/Invalid configuration:[\s\S]*workers: expected a number from 1 to 1024, or auto/);
-      // Nothing was started: the data directory holds no database.
-      expect(fs.existsSync(path.join(embeddedDir, 'pgdata'))).toBe(false);
-    } finally {
-      fs.rmSync(embeddedDir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
