@@ -12,6 +12,7 @@ import type { DashboardEnv } from './env.js';
 import { requireCsrf, requireProject, requireSession, securityHeaders } from './guard.js';
 import { DASHBOARD } from './paths.js';
 import { registerConfiguration } from './pages/configuration.js';
+import { registerEmails } from './pages/emails.js';
 import { errorPage } from './pages/error-page.js';
 import { registerProjects } from './pages/projects.js';
 import { registerRls } from './pages/rls.js';
@@ -43,6 +44,7 @@ export function mountDashboard(app: Hono, ctx: AppContext, sql: SqlService): voi
   registerUser(dashboard, ctx);
   registerSync(dashboard, ctx);
   registerRls(dashboard, ctx, sql);
+  registerEmails(dashboard, ctx);
 
   dashboard.notFound((c) => c.html(errorPage('Not found', 'There is no such page in the dashboard.'), 404));
   app.get(DASHBOARD, (c) => c.redirect(`${DASHBOARD}/`, 303));

@@ -5,13 +5,14 @@ import { csrfField, messages, type Messages } from './components.js';
 import { html, type Html } from './html.js';
 import { ASSET_PREFIX, DASHBOARD } from '../paths.js';
 
-export type ProjectTab = 'configuration' | 'users' | 'sync' | 'rls';
+export type ProjectTab = 'configuration' | 'users' | 'sync' | 'rls' | 'emails';
 
 const TABS: Array<[ProjectTab, string]> = [
   ['configuration', 'Configuration'],
   ['users', 'Users'],
   ['sync', 'Sync'],
   ['rls', 'RLS'],
+  ['emails', 'E-mails'],
 ];
 
 export interface PageOptions extends Messages {
