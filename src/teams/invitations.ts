@@ -119,3 +119,47 @@ export async function revokeTeamInvitation(ctx: AppContext, projectId: string, t
   );
   if (rowCount === 0) throw errors.verificationCodeNotFound();
 }
+
+/** The user's verified addresses: an invitation to one of them is the user's to see and accept. */
+const VERIFIED_EMAILS_OF = `(SELECT c.value FROM authsync.contact_channels c WHERE c.user_id = $2 AND c.type = 'email' AND c.is_verified
+   UNION SELECT u.primary_email FROM authsync.users u WHERE u.id = $2 AND u.primary_email_verified)`;
+
+/** GET /team-invitations?user_id=: pending invitations sent to one of the user's verified e-mail addresses. */
+export async function listReceivedInvitations(ctx: AppContext, projectId: string, userId: string): Promise<SentInvitation[]> {
+  const { rows } = await ctx.db.query<{ id: string; email: string; expires_at: Date; team_id: string; display_name: string }>(
+    `SELECT v.id, v.email, v.expires_at, t.id AS team_id, t.display_name FROM authsync.verification_codes v
+     JOIN authsync.teams t ON t.id::text = v.data->>'team_id' AND t.project_id = v.project_id
+     WHERE v.project_id = $1 AND v.type = 'TEAM_INVITATION' AND v.used_at IS NULL AND v.expires_at > now()
+       AND v.email IN ${VERIFIED_EMAILS_OF}
+     ORDER BY v.created_at, v.id`,
+    [projectId, userId],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    team_id: row.team_id,
+    team_display_name: row.display_name,
+    recipient_email: row.email,
+    expires_at_millis: new Date(row.expires_at).getTime(),
+  }));
+}
+
+/**
+ * POST /team-invitations/{id}/accept: the user accepts an invitation sent to one of its verified addresses (else
+ * VERIFICATION_CODE_NOT_FOUND, as for an unknown one), joining the team; the invitation is used in the same transaction.
+ */
+export async function acceptReceivedInvitation(ctx: AppContext, projectId: string, invitationId: string, userId: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ team_id: string }>(
+      `UPDATE authsync.verification_codes v SET used_at = now()
+       WHERE v.id = $3 AND v.project_id = $1 AND v.type = 'TEAM_INVITATION' AND v.used_at IS NULL AND v.expires_at > now()
+         AND v.email IN ${VERIFIED_EMAILS_OF}
+       RETURNING v.data->>'team_id' AS team_id`,
+      [projectId, userId, invitationId],
+    );
+    if (!rows[0]) throw errors.verificationCodeNotFound();
+    const teamId = rows[0].team_id;
+    await requireTeam(tx, projectId, teamId);
+    const { rowCount } = await tx.query('SELECT 1 FROM authsync.team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId]);
+    if (rowCount === 0) await addMembership(tx, projectId, teamId, userId);
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * Team invitations through the real SDK (@stackframe/js 2.8.39 and 2.8.108) on both stores: team.inviteUser sends the
  * mail, team.listInvitations shows it, the invitee's app verifies the code, reads the team's name and accepts it (the
- * team then among its teams), a reused code is a returned VERIFICATION_CODE_ALREADY_USED; invitation.revoke.
+ * team then among its teams), a reused code is a returned VERIFICATION_CODE_ALREADY_USED; invitation.revoke; 2.8.108's
+ * user.listTeamInvitations and accept.
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -66,5 +67,31 @@ describeOnEachStore('team invitations through the SDK on %s', (t) => {
       const revoked = await invitee.client.verifyTeamInvitationCode(otherCode);
       expect(revoked.status === 'error' && revoked.error.errorCode).toBe('VERIFICATION_CODE_NOT_FOUND');
     });
+
+    it.runIf(_version === '2.8.108')(
+      'user.listTeamInvitations (2.8.108): an invitation to a verified address, accepted from the list',
+      async () => {
+        const admin = await signedUp();
+        const team = await admin.user.createTeam({ displayName: 'Received' });
+        const invitee = await signedUp();
+        await team.inviteUser({ email: invitee.email, callbackUrl: INVITE });
+        await fetch(`${t.apiUrl}/users/${invitee.user.id}`, {
+          method: 'PATCH',
+          headers: {
+            'x-stack-access-type': 'server',
+            'x-stack-project-id': t.projectId,
+            'x-stack-secret-server-key': t.keys.secretServerKey,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ primary_email_verified: true }),
+        });
+        const received = await (
+          invitee.user as unknown as { listTeamInvitations(): Promise<Array<{ teamDisplayName: string; accept(): Promise<void> }>> }
+        ).listTeamInvitations();
+        expect(received.map((i) => i.teamDisplayName)).toEqual(['Received']);
+        await received[0]!.accept();
+        expect((await invitee.user.listTeams()).map((x) => x.id)).toEqual([team.id]);
+      },
+    );
   });
 });

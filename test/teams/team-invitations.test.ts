@@ -109,4 +109,45 @@ describeOnEachStore('team invitations on %s', (t) => {
     });
     expect((await api(t, 'GET', `/team-invitations?team_id=${id}`, { headers: withToken(t, outsider.accessToken) })).status).toBe(404);
   });
+
+  it('received invitations: listed for the user whose verified address they went to, accepted by ID; nobody else sees or accepts them', async () => {
+    const admin = await signUp(t);
+    const team = await serverTeam(t, 'By ID', admin.userId);
+    const id = team.id as string;
+    const email = uniqueEmail('received');
+    const invitee = await signUp(t, email);
+    const other = await signUp(t);
+    const sent = await api(t, 'POST', '/team-invitations/send-code', {
+      headers: serverHeaders(t),
+      body: { team_id: id, email, callback_url: CALLBACK },
+    });
+    const invitationId = sent.json.id as string;
+    const mine = () => api(t, 'GET', '/team-invitations?user_id=me', { headers: withToken(t, invitee.accessToken) });
+
+    // Unverified address: not the user's yet.
+    expect((await mine()).json.items).toEqual([]);
+    await api(t, 'PATCH', `/users/${invitee.userId}`, { headers: serverHeaders(t), body: { primary_email_verified: true } });
+    expect((await mine()).json).toEqual({
+      items: [{ id: invitationId, team_id: id, team_display_name: 'By ID', recipient_email: email, expires_at_millis: expect.any(Number) }],
+      is_paginated: false,
+    });
+    expect((await api(t, 'GET', '/team-invitations?user_id=me', { headers: withToken(t, other.accessToken) })).json.items).toEqual([]);
+    expect((await api(t, 'GET', `/team-invitations?user_id=${invitee.userId}`, { headers: withToken(t, other.accessToken) })).status).toBe(
+      403,
+    );
+    expectKnownError(
+      await api(t, 'POST', `/team-invitations/${invitationId}/accept?user_id=me`, { headers: withToken(t, other.accessToken), body: {} }),
+      'VERIFICATION_CODE_NOT_FOUND',
+      404,
+    );
+
+    const accepted = await api(t, 'POST', `/team-invitations/${invitationId}/accept?user_id=me`, {
+      headers: withToken(t, invitee.accessToken),
+      body: {},
+    });
+    expect(accepted.status, accepted.text).toBe(200);
+    expect(await permissionsOf(t, id, invitee.userId)).toEqual(MEMBER_PERMISSIONS);
+    expect((await mine()).json.items).toEqual([]);
+    expect(await permissionsOf(t, id, other.userId, false)).toEqual([]);
+  });
 });

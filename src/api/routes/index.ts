@@ -29,6 +29,7 @@ import {
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
 import { analyticsBatch } from './stubs.js';
 import {
+  acceptReceivedInvitationEndpoint,
   acceptTeamInvitationEndpoint,
   checkTeamInvitationEndpoint,
   listTeamInvitationsEndpoint,
@@ -108,6 +109,7 @@ export const apiEndpoints: readonly Endpoint[] = [
   checkTeamInvitationEndpoint,
   teamInvitationDetailsEndpoint,
   acceptTeamInvitationEndpoint,
+  acceptReceivedInvitationEndpoint,
   listTeamInvitationsEndpoint,
   revokeTeamInvitationEndpoint,
   analyticsBatch,

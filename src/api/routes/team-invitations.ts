@@ -4,11 +4,13 @@
  */
 import { z } from 'zod';
 import { verificationCodeField } from '../../auth/verification-codes.js';
-import type { AccessType } from '../../errors/known-errors.js';
+import { TextError, type AccessType } from '../../errors/known-errors.js';
 import { requireTeamPermission } from '../../teams/access.js';
 import {
+  acceptReceivedInvitation,
   acceptTeamInvitation,
   checkTeamInvitation,
+  listReceivedInvitations,
   listTeamInvitations,
   revokeTeamInvitation,
   sendTeamInvitation,
@@ -19,7 +21,7 @@ import { endpoint } from '../endpoint.js';
 import type { RequestAuth } from '../request-auth.js';
 import { ok } from '../respond.js';
 import { uuidField } from './fields.js';
-import { isClient, signedInUser, teamIdParam } from './team-params.js';
+import { isClient, signedInUser, teamIdParam, userIdParam } from './team-params.js';
 
 const ANY: AccessType[] = ['client', 'server', 'admin'];
 const codeBody = z.object({ code: verificationCodeField });
@@ -82,11 +84,35 @@ export const listTeamInvitationsEndpoint = endpoint({
   method: 'GET',
   path: '/team-invitations',
   access: ANY,
-  query: z.object({ team_id: z.string().max(64) }),
+  query: z.object({ team_id: z.string().max(64).optional(), user_id: z.string().max(64).optional() }),
   handler: async ({ ctx, auth, query }) => {
+    const projectId = auth.project.project.id;
+    if (query.team_id === undefined) {
+      // Invitations the user received (2.8.108 user.listTeamInvitations): its own only with client access.
+      const userId = userIdParam(auth, query.user_id ?? '');
+      if (isClient(auth) && userId !== signedInUser(auth).id) {
+        throw new TextError('TEAM_INVITATIONS_OF_OTHER_USER', 403, 'Client can only list the team invitations of its own user.');
+      }
+      return ok({ items: await listReceivedInvitations(ctx, projectId, userId), is_paginated: false });
+    }
     const teamId = teamIdParam(query.team_id);
     await mayInvite(ctx.db, auth, teamId);
-    return ok({ items: await listTeamInvitations(ctx, auth.project.project.id, teamId), is_paginated: false });
+    return ok({ items: await listTeamInvitations(ctx, projectId, teamId), is_paginated: false });
+  },
+});
+
+export const acceptReceivedInvitationEndpoint = endpoint({
+  method: 'POST',
+  path: '/team-invitations/:id/accept',
+  access: ANY,
+  query: z.object({ user_id: z.string().max(64).optional() }),
+  handler: async ({ ctx, auth, params, query }) => {
+    const userId = userIdParam(auth, query.user_id ?? 'me');
+    if (isClient(auth) && userId !== signedInUser(auth).id) {
+      throw new TextError('TEAM_INVITATIONS_OF_OTHER_USER', 403, 'Client can only accept team invitations for its own user.');
+    }
+    await acceptReceivedInvitation(ctx, auth.project.project.id, teamIdParam(params.id, 'id'), userId);
+    return ok({});
   },
 });
 
