@@ -37,7 +37,7 @@ describe('a mail cannot run script in the dashboard', () => {
       [
         t.projectId,
         `<b>bold</b>${SCRIPT}`,
-        `${SCRIPT}\n${IMG}\njavascript:alert('link') data:text/html,${SCRIPT}\nhttp://evil.example/"onmouseover="alert('attr')\n{{emailVerificationLink}}\n`,
+        `${SCRIPT}\n${IMG}\njavascript:alert('link') data:text/html,${SCRIPT}\nhttp://evil.example/"onmouseover="alert('attr')\n{{emailVerificationLink}}\n${FRAME}\n`,
         `<html><body>${SCRIPT}${IMG}${FRAME}<a href="javascript:alert('href')">x</a> <a href="{{emailVerificationLink}}">verify</a></body></html>`,
       ],
     );
