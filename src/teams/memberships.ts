@@ -52,14 +52,17 @@ export async function isMember(db: Queryable, projectId: string, teamId: string,
 /** DELETE /team-memberships/{team}/{user}: TEAM_MEMBERSHIP_NOT_FOUND when the user is not in the team. */
 export async function removeMember(ctx: AppContext, projectId: string, teamId: string, userId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ selected: boolean }>(
-      `SELECT u.selected_team_id IS NOT DISTINCT FROM m.team_id AS selected
-       FROM authsync.team_members m JOIN authsync.users u ON u.id = m.user_id
-       WHERE m.team_id = $1 AND m.user_id = $2 AND m.project_id = $3 FOR UPDATE OF m`,
+    // Lock the membership first: a concurrent selection of this team holds a key-share lock on it until it commits, so
+    // once we have the lock, the next statement sees that selection; a later one waits and then finds no membership.
+    const { rowCount } = await tx.query(
+      'SELECT 1 FROM authsync.team_members WHERE team_id = $1 AND user_id = $2 AND project_id = $3 FOR UPDATE',
       [teamId, userId, projectId],
     );
-    if (rows.length === 0) throw errors.teamMembershipNotFound(teamId, userId);
-    if (rows[0]!.selected) await ctx.users.update(projectId, userId, { selected_team_id: null }, { tx });
+    if (rowCount === 0) throw errors.teamMembershipNotFound(teamId, userId);
+    const { rows } = await tx.query<{ selected_team_id: string | null }>('SELECT selected_team_id FROM authsync.users WHERE id = $1', [
+      userId,
+    ]);
+    if (rows[0]?.selected_team_id === teamId) await ctx.users.update(projectId, userId, { selected_team_id: null }, { tx });
     await tx.query('DELETE FROM authsync.team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId]);
   });
 }

@@ -112,12 +112,14 @@ async function selectingUsers(tx: Queryable, projectId: string, teamId: string):
 
 export async function deleteTeam(ctx: AppContext, projectId: string, teamId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    // Locked, so that two deletes of one team queue rather than both clearing selections.
     const { rows } = await tx.query<{ id: string }>('SELECT id FROM authsync.teams WHERE id = $1 AND project_id = $2 FOR UPDATE', [
       teamId,
       projectId,
     ]);
     if (rows.length === 0) throw errors.teamNotFound(teamId);
+    // Lock the memberships too: a concurrent selection holds a key-share lock on its membership until it commits, so the
+    // next statement sees it; a later one waits, then finds no membership (TEAM_MEMBERSHIP_NOT_FOUND).
+    await tx.query('SELECT 1 FROM authsync.team_members WHERE team_id = $1 FOR UPDATE', [teamId]);
     for (const userId of await selectingUsers(tx, projectId, teamId))
       await ctx.users.update(projectId, userId, { selected_team_id: null }, { tx });
     await tx.query('DELETE FROM authsync.teams WHERE id = $1', [teamId]);
