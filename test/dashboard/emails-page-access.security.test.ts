@@ -82,13 +82,14 @@ describe('E-mails page access', () => {
     expect((await post(emails(t.projectId, '/smtp'), cookie, { ...smtpForm, _csrf: csrf }, 'http://evil.example')).status).toBe(403);
     expect(await getSmtpSettings(t.server.ctx.db, t.projectId)).toBeUndefined();
 
-    for (const bad of [
+    const badForms: Array<Record<string, string>> = [
       { host: '', sender_email: 'a@example.com' },
       { host: 'smtp.example.com', sender_email: 'a@example.com', port: 'abc' },
       { host: 'smtp.example.com', sender_email: 'a@example.com', tls: 'ssl' },
       { host: 'smtp.example.com', sender_email: 'not an address' },
       { host: 'smtp.example.com\r\nRCPT TO:<x@example.com>', sender_email: 'a@example.com' },
-    ]) {
+    ];
+    for (const bad of badForms) {
       const response = await post(emails(t.projectId, '/smtp'), cookie, { ...bad, _csrf: csrf });
       expect(response.status, JSON.stringify(bad)).toBe(400);
       expect(await response.text()).toContain('role="alert"');
