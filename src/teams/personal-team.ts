@@ -21,9 +21,10 @@ export function personalTeamName(user: Pick<UserRow, 'display_name' | 'primary_e
 export const createPersonalTeam: UserCreateHook = async (tx: Queryable, user: UserRow) => {
   // Read in the transaction: on the embedded database a query outside it would wait for it to end.
   const { rows } = await tx.query<{ config: unknown }>('SELECT config FROM authsync.projects WHERE id = $1', [user.project_id]);
-  if (!parseProjectConfig(rows[0]?.config).create_team_on_sign_up) return;
+  if (!parseProjectConfig(rows[0]?.config).create_team_on_sign_up) return false;
   const team = await insertTeam(tx, user.project_id, { display_name: personalTeamName(user).slice(0, 256) }, user.id);
   await tx.query('UPDATE authsync.users SET selected_team_id = $1 WHERE id = $2', [team.id, user.id]);
+  return true;
 };
 
 /** The user-store upgrade hook: renames the upgraded user's "Personal Team" (a team it alone is in) by the rule. */

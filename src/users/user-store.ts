@@ -25,9 +25,9 @@ export type UserChangeHook = (tx: Queryable, change: UserChange) => Promise<void
 /**
  * Called inside a new user's transaction, before the creator's own work (`within`: the first session, whose token then
  * carries what the hook added) and the change hooks, for what comes with every new user whichever path created it (a
- * personal team); the user is read again afterwards.
+ * personal team). A hook that changed the user returns true, and the user is read again.
  */
-export type UserCreateHook = (tx: Queryable, user: UserRow) => Promise<void>;
+export type UserCreateHook = (tx: Queryable, user: UserRow) => Promise<boolean>;
 
 /** Called inside the transaction that turns an anonymous user into a regular one, before the change hooks. */
 export type UserUpgradeHook = (tx: Queryable, user: UserRow) => Promise<void>;
@@ -133,10 +133,9 @@ export class UserStore {
         ),
       );
       let user = rows[0]!;
-      if (this.createHooks.length > 0) {
-        for (const hook of this.createHooks) await hook(tx, user);
-        user = (await this.get(projectId, id, tx)) ?? user;
-      }
+      let changed = false;
+      for (const hook of this.createHooks) changed = (await hook(tx, user)) || changed;
+      if (changed) user = (await this.get(projectId, id, tx)) ?? user;
       if (within) {
         await within(tx, user);
         user = (await this.get(projectId, id, tx)) ?? user;
