@@ -56,8 +56,10 @@ describe('@stackframe/stack 2.6.8 prebuilt sign-in page in a Next app, in Chromi
 
   /** The protected page, rendered on the app's server from the session cookies: the signed-in user's e-mail. */
   async function signedInEmail(): Promise<string> {
-    await browser.page.waitForURL((url) => url.pathname === '/protected', { timeout: 30_000 });
-    return (await browser.page.getByTestId('email').textContent()) ?? '';
+    // Polled rather than waitForURL: after signing in, the SDK may replace one client-side navigation with another,
+    // and waitForURL fails on the aborted one.
+    await expect.poll(() => new URL(browser.page.url()).pathname, { timeout: 30_000 }).toBe('/protected');
+    return (await browser.page.getByTestId('email').textContent({ timeout: 30_000 })) ?? '';
   }
 
   async function inStep<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -72,7 +74,7 @@ describe('@stackframe/stack 2.6.8 prebuilt sign-in page in a Next app, in Chromi
   it('signed out, the protected page sends the browser to the prebuilt sign-in page, which shows the provider', async () => {
     await inStep('signed-out', async () => {
       await browser.page.goto(`${app.origin}/protected`);
-      await browser.page.waitForURL((url) => url.pathname === '/handler/sign-in');
+      await expect.poll(() => new URL(browser.page.url()).pathname, { timeout: 30_000 }).toBe('/handler/sign-in');
       await expect.poll(() => browser.page.getByRole('button', { name: 'Sign in with acme' }).isVisible()).toBe(true);
     });
   });
