@@ -5,16 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import * as sdk2839 from 'stack-js-2839';
-import * as sdk28108 from 'stack-js-28108';
 import { linkCode, waitForMail } from '../helpers/mail.js';
 import { describeOnEachStore, type TestServer } from '../helpers/server.js';
+import { STACK_JS_VERSIONS, stackJsApps } from '../helpers/stack-js.js';
 
-type Sdk = typeof sdk28108;
-const versions: Array<[string, Sdk]> = [
-  ['2.8.39', sdk2839 as unknown as Sdk],
-  ['2.8.108', sdk28108],
-];
 const CALLBACK = 'http://localhost:3000/handler/email-verification';
 
 async function syncedVerified(t: TestServer, userId: string): Promise<unknown> {
@@ -36,15 +30,8 @@ function sendVerificationEmail(user: object): Promise<{ errorCode: string } | un
 }
 
 describeOnEachStore('e-mail verification and contact channels through the SDK on %s', (t) => {
-  describe.each(versions)('@stackframe/js %s', (_version, sdk) => {
-    const clientApp = () =>
-      new sdk.StackClientApp({
-        projectId: t.projectId,
-        publishableClientKey: t.keys.publishableClientKey,
-        baseUrl: t.url,
-        tokenStore: 'memory',
-        urls: { emailVerification: CALLBACK },
-      });
+  describe.each(STACK_JS_VERSIONS)('@stackframe/js %s', (_version, sdk) => {
+    const { clientApp } = stackJsApps(t, sdk, { urls: { emailVerification: CALLBACK } });
 
     async function signedUp() {
       const email = `sdk-${randomUUID().slice(0, 8)}@example.com`;

@@ -5,17 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as sdk2839 from 'stack-js-2839';
-import * as sdk28108 from 'stack-js-28108';
 import { updateProject } from '../../src/projects/projects.js';
 import { linkCode, waitForMail } from '../helpers/mail.js';
 import { describeOnEachStore } from '../helpers/server.js';
+import { STACK_JS_VERSIONS, stackJsApps } from '../helpers/stack-js.js';
 
-type Sdk = typeof sdk28108;
-const versions: Array<[string, Sdk]> = [
-  ['2.8.39', sdk2839 as unknown as Sdk],
-  ['2.8.108', sdk28108],
-];
 const CALLBACK = 'http://localhost:3000/handler/magic-link-callback';
 const VERIFY_CALLBACK = 'http://localhost:3000/handler/email-verification';
 const PASSWORD = 'correct horse battery';
@@ -26,23 +20,8 @@ describeOnEachStore('magic link / OTP through the SDK on %s', (t) => {
     t.server.ctx.directory.invalidate(t.projectId);
   });
 
-  describe.each(versions)('@stackframe/js %s', (_version, sdk) => {
-    const clientApp = () =>
-      new sdk.StackClientApp({
-        projectId: t.projectId,
-        publishableClientKey: t.keys.publishableClientKey,
-        baseUrl: t.url,
-        tokenStore: 'memory',
-        urls: { emailVerification: VERIFY_CALLBACK, magicLinkCallback: CALLBACK },
-      });
-    const serverApp = () =>
-      new sdk.StackServerApp({
-        projectId: t.projectId,
-        publishableClientKey: t.keys.publishableClientKey,
-        secretServerKey: t.keys.secretServerKey,
-        baseUrl: t.url,
-        tokenStore: 'memory',
-      });
+  describe.each(STACK_JS_VERSIONS)('@stackframe/js %s', (_version, sdk) => {
+    const { clientApp, serverApp } = stackJsApps(t, sdk, { urls: { emailVerification: VERIFY_CALLBACK, magicLinkCallback: CALLBACK } });
     const newEmail = (tag: string) => `sdk-${tag}-${randomUUID().slice(0, 8)}@example.com`;
 
     /** sendMagicLinkEmail; the nonce it returned, the OTP of the mail's subject and the link's code. */

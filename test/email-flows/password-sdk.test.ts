@@ -5,32 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import * as sdk2839 from 'stack-js-2839';
-import * as sdk28108 from 'stack-js-28108';
 import { linkCode, waitForMail } from '../helpers/mail.js';
 import { describeOnEachStore } from '../helpers/server.js';
+import { STACK_JS_VERSIONS, stackJsApps } from '../helpers/stack-js.js';
 import { refresh, serverMadeUser } from './password-support.js';
 
-type Sdk = typeof sdk28108;
-const versions: Array<[string, Sdk]> = [
-  ['2.8.39', sdk2839 as unknown as Sdk],
-  ['2.8.108', sdk28108],
-];
 const RESET_CALLBACK = 'http://localhost:3000/handler/password-reset';
 const VERIFY_CALLBACK = 'http://localhost:3000/handler/email-verification';
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new password';
 
 describeOnEachStore('passwords through the SDK on %s', (t) => {
-  describe.each(versions)('@stackframe/js %s', (_version, sdk) => {
-    const clientApp = () =>
-      new sdk.StackClientApp({
-        projectId: t.projectId,
-        publishableClientKey: t.keys.publishableClientKey,
-        baseUrl: t.url,
-        tokenStore: 'memory',
-        urls: { emailVerification: VERIFY_CALLBACK, passwordReset: RESET_CALLBACK },
-      });
+  describe.each(STACK_JS_VERSIONS)('@stackframe/js %s', (_version, sdk) => {
+    const { clientApp } = stackJsApps(t, sdk, { urls: { emailVerification: VERIFY_CALLBACK, passwordReset: RESET_CALLBACK } });
     async function signedUp(email = `sdk-pw-${randomUUID().slice(0, 8)}@example.com`) {
       const client = clientApp();
       const result = await client.signUpWithCredential({

@@ -6,17 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as sdk2839 from 'stack-js-2839';
-import * as sdk28108 from 'stack-js-28108';
 import { describeOnEachStore } from '../helpers/server.js';
+import { STACK_JS_VERSIONS, stackJsApps } from '../helpers/stack-js.js';
 import { decodePayload } from '../api/support.js';
 import { setTeamConfig } from './support.js';
 
-type Sdk = typeof sdk28108;
-const versions: Array<[string, Sdk]> = [
-  ['2.8.39', sdk2839 as unknown as Sdk],
-  ['2.8.108', sdk28108],
-];
 const PASSWORD = 'correct horse battery';
 const CALLBACK = 'http://localhost:3000/handler/email-verification';
 
@@ -25,22 +19,8 @@ describeOnEachStore('teams through the SDK on %s', (t) => {
     await setTeamConfig(t, { client_team_creation_enabled: true, create_team_on_sign_up: false });
   });
 
-  describe.each(versions)('@stackframe/js %s', (version, sdk) => {
-    const clientApp = () =>
-      new sdk.StackClientApp({
-        projectId: t.projectId,
-        publishableClientKey: t.keys.publishableClientKey,
-        baseUrl: t.url,
-        tokenStore: 'memory',
-      });
-    const serverApp = () =>
-      new sdk.StackServerApp({
-        projectId: t.projectId,
-        publishableClientKey: t.keys.publishableClientKey,
-        secretServerKey: t.keys.secretServerKey,
-        baseUrl: t.url,
-        tokenStore: 'memory',
-      });
+  describe.each(STACK_JS_VERSIONS)('@stackframe/js %s', (version, sdk) => {
+    const { clientApp, serverApp } = stackJsApps(t, sdk);
 
     /** A new user signed in on a new client app (so no SDK cache is shared with earlier reads). */
     async function signedUp(name: string) {
