@@ -9,6 +9,7 @@ import { registerProject } from './commands/project.js';
 import { registerRls } from './commands/rls.js';
 import { registerStart } from './commands/start.js';
 import { registerSync } from './commands/sync.js';
+import { registerTeams } from './commands/teams.js';
 import { registerUsers } from './commands/users.js';
 import { reportFailure } from './failure.js';
 
@@ -22,6 +23,7 @@ registerOAuth(program);
 registerSync(program);
 registerUsers(program);
 registerEmails(program);
+registerTeams(program);
 
 try {
   await program.parseAsync(process.argv);
