@@ -195,7 +195,7 @@ export function registerTeams(program: Command): void {
       printFields({
         user: member.userId,
         email: member.email ?? '(none)',
-        name: member.displayName ?? undefined,
+        ...(member.displayName ? { name: member.displayName } : {}),
         permissions: member.permissions.join(', '),
       });
     });
