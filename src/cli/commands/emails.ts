@@ -12,6 +12,7 @@ import { cliInputError, noSuchProject } from '../input-errors.js';
 import { printFields, printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
 import { withContext } from '../with-context.js';
+import { registerEmailTemplateCommands } from './email-templates.js';
 
 interface EmailsOptions extends DatabaseOptions {
   project: string;
@@ -171,6 +172,8 @@ export function registerEmails(program: Command): void {
     });
     process.stdout.write(`\nLinks:\n${mail.links.map((link) => `  ${link}\n`).join('') || '  (none)\n'}\n${mail.text}\n`);
   });
+
+  registerEmailTemplateCommands(emails);
 
   const smtp = emails.command('smtp').description("a project's own SMTP server (else the instance's, else the development mailbox)");
 
