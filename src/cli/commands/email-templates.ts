@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import type { AppContext } from '../../context/app-context.js';
 import {
   parseTemplateType,
   removeTemplateOverride,
@@ -12,11 +11,10 @@ import {
   showTemplate,
   type TemplateView,
 } from '../../email/template-overrides.js';
-import { getProject } from '../../projects/projects.js';
-import { cliInputError, noSuchProject } from '../input-errors.js';
+import { cliInputError } from '../input-errors.js';
 import { printJson } from '../output.js';
-import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
-import { withContext } from '../with-context.js';
+import { withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
+import { withProject } from '../with-context.js';
 
 interface TemplateOptions extends DatabaseOptions {
   project: string;
@@ -25,14 +23,6 @@ interface TemplateOptions extends DatabaseOptions {
   textFile?: string;
   htmlFile?: string;
   json?: boolean;
-}
-
-async function inProject<T>(options: TemplateOptions, action: (ctx: AppContext, projectId: string) => Promise<T>): Promise<T> {
-  const projectId = options.project.toLowerCase();
-  return withContext(configFrom(options), async (ctx) => {
-    if (!(await getProject(ctx.db, projectId))) throw noSuchProject(projectId);
-    return action(ctx, projectId);
-  });
 }
 
 function readPart(file: string | undefined, flag: string): string | undefined {
@@ -66,7 +56,7 @@ export function registerEmailTemplateCommands(emails: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (options: TemplateOptions) => {
     const type = parseTemplateType(options.type);
-    const view = await inProject(options, (ctx, projectId) => showTemplate(ctx.db, projectId, type));
+    const view = await withProject(options, (ctx, projectId) => showTemplate(ctx.db, projectId, type));
     if (options.json) printJson(view);
     else printTemplate(view);
   });
@@ -86,7 +76,7 @@ export function registerEmailTemplateCommands(emails: Command): void {
     if (options.textFile === '-' && options.htmlFile === '-') throw cliInputError('Only one part can come from standard input.');
     const text = readPart(options.textFile, '--text-file');
     const html = readPart(options.htmlFile, '--html-file');
-    const view = await inProject(options, (ctx, projectId) =>
+    const view = await withProject(options, (ctx, projectId) =>
       setTemplateOverride(ctx.db, projectId, type, {
         ...(options.subject !== undefined ? { subject: options.subject } : {}),
         ...(text !== undefined ? { text } : {}),
@@ -105,7 +95,7 @@ export function registerEmailTemplateCommands(emails: Command): void {
       .requiredOption('--type <type>', 'email_verification, password_reset, magic_link, team_invitation or sign_in_invitation'),
   ).action(async (options: TemplateOptions) => {
     const type = parseTemplateType(options.type);
-    const removed = await inProject(options, (ctx, projectId) => removeTemplateOverride(ctx.db, projectId, type));
+    const removed = await withProject(options, (ctx, projectId) => removeTemplateOverride(ctx.db, projectId, type));
     if (!removed) throw cliInputError(`Project ${options.project} has no template of its own for ${type}.`);
     process.stdout.write(`The ${type} mails use the default template again.\n`);
   });

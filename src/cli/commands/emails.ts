@@ -3,15 +3,13 @@
  * own SMTP server). The SMTP password is read from standard input only and never printed.
  */
 import type { Command } from 'commander';
-import type { AppContext } from '../../context/app-context.js';
 import { EMAIL_STATUSES, getEmail, listEmails, type EmailStatus, type StoredEmail } from '../../email/emails.js';
 import { getSmtpSettings, removeSmtpSettings, setSmtpSettings, type SmtpSettingsView, type SmtpTls } from '../../email/smtp-settings.js';
 import { linksIn } from '../../email/worker.js';
-import { getProject } from '../../projects/projects.js';
-import { cliInputError, noSuchProject } from '../input-errors.js';
+import { cliInputError } from '../input-errors.js';
 import { printFields, printJson } from '../output.js';
-import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
-import { withContext } from '../with-context.js';
+import { withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
+import { withProject } from '../with-context.js';
 import { registerEmailTemplateCommands } from './email-templates.js';
 
 interface EmailsOptions extends DatabaseOptions {
@@ -33,14 +31,6 @@ interface SmtpOptions extends DatabaseOptions {
   senderEmail?: string;
   senderName?: string;
   json?: boolean;
-}
-
-async function inProject<T>(options: DatabaseOptions & { project: string }, action: (ctx: AppContext, projectId: string) => Promise<T>) {
-  const projectId = options.project.toLowerCase();
-  return withContext(configFrom(options), async (ctx) => {
-    if (!(await getProject(ctx.db, projectId))) throw noSuchProject(projectId);
-    return action(ctx, projectId);
-  });
 }
 
 function parseStatus(value: string | undefined): EmailStatus | undefined {
@@ -121,7 +111,7 @@ export function registerEmails(program: Command): void {
   ).action(async (options: EmailsOptions) => {
     const status = parseStatus(options.status);
     const limit = parseLimit(options.limit);
-    const mails = await inProject(options, (ctx, projectId) =>
+    const mails = await withProject(options, (ctx, projectId) =>
       listEmails(ctx.db, { projectId, ...(status ? { status } : {}), ...(limit ? { limit } : {}) }),
     );
     const shown = mails.map(summary);
@@ -152,7 +142,7 @@ export function registerEmails(program: Command): void {
       .requiredOption('--id <mail-id>', 'the mail ID (from emails list)')
       .option('--json', 'print JSON (with the HTML part)'),
   ).action(async (options: EmailsOptions) => {
-    const mail = await inProject(options, async (ctx, projectId) => {
+    const mail = await withProject(options, async (ctx, projectId) => {
       const found = await getEmail(ctx.db, options.id!);
       if (!found || found.projectId !== projectId) throw cliInputError(`Project ${projectId} has no mail ${options.id}.`);
       return detail(found);
@@ -199,7 +189,7 @@ export function registerEmails(program: Command): void {
       port = Number(options.port);
     }
     const password = options.passwordStdin ? await readStdin() : options.removePassword ? null : undefined;
-    const saved = await inProject(options, (ctx, projectId) =>
+    const saved = await withProject(options, (ctx, projectId) =>
       setSmtpSettings(ctx, projectId, {
         host: options.host!,
         ...(port !== undefined ? { port } : {}),
@@ -221,7 +211,7 @@ export function registerEmails(program: Command): void {
       .requiredOption('--project <id>', 'project ID')
       .option('--json', 'print JSON (null when the project has none)'),
   ).action(async (options: SmtpOptions) => {
-    const settings = await inProject(options, (ctx, projectId) => getSmtpSettings(ctx.db, projectId));
+    const settings = await withProject(options, (ctx, projectId) => getSmtpSettings(ctx.db, projectId));
     const shown = settings ? smtpShown(settings) : null;
     if (options.json) printJson(shown);
     else if (!shown)
@@ -235,7 +225,7 @@ export function registerEmails(program: Command): void {
       .description("remove a project's SMTP settings (its mail then goes through the instance's server, else the development mailbox)")
       .requiredOption('--project <id>', 'project ID'),
   ).action(async (options: SmtpOptions) => {
-    const removed = await inProject(options, (ctx, projectId) => removeSmtpSettings(ctx.db, projectId));
+    const removed = await withProject(options, (ctx, projectId) => removeSmtpSettings(ctx.db, projectId));
     if (!removed) throw cliInputError(`Project ${options.project} has no SMTP settings.`);
     process.stdout.write('Removed the SMTP settings.\n');
   });

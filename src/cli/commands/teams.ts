@@ -4,19 +4,17 @@
  * member clears the team as the user's selected team through the user store, so users_sync follows).
  */
 import type { Command } from 'commander';
-import type { AppContext } from '../../context/app-context.js';
 import type { Queryable } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
-import { getProject } from '../../projects/projects.js';
 import { listMemberProfiles } from '../../teams/member-profiles.js';
 import { addMember, removeMember } from '../../teams/memberships.js';
 import { listGrants } from '../../teams/permissions.js';
 import { createTeam, listTeams, requireTeam } from '../../teams/teams.js';
 import type { TeamRow } from '../../users/team-shape.js';
-import { cliInputError, noSuchProject } from '../input-errors.js';
+import { cliInputError } from '../input-errors.js';
 import { printFields, printJson } from '../output.js';
-import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
-import { withContext } from '../with-context.js';
+import { withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
+import { withProject } from '../with-context.js';
 
 interface TeamsOptions extends DatabaseOptions {
   project: string;
@@ -39,14 +37,6 @@ function teamName(value: string | undefined): string {
   const name = value?.trim() ?? '';
   if (name.length < 1 || name.length > 256) throw cliInputError('--name must be 1 to 256 characters.');
   return name;
-}
-
-async function inProject<T>(options: TeamsOptions, action: (ctx: AppContext, projectId: string) => Promise<T>) {
-  const projectId = options.project.toLowerCase();
-  return withContext(configFrom(options), async (ctx) => {
-    if (!(await getProject(ctx.db, projectId))) throw noSuchProject(projectId);
-    return action(ctx, projectId);
-  });
 }
 
 /** Runs `action`, naming the team and user in the API's not-found and duplicate errors. */
@@ -93,7 +83,7 @@ export function registerTeams(program: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (options: TeamsOptions) => {
     const userId = options.user === undefined ? undefined : uuidOption(options.user, '--user');
-    const shown = await inProject(options, async (ctx, projectId) => {
+    const shown = await withProject(options, async (ctx, projectId) => {
       if (userId && !(await ctx.users.get(projectId, userId))) throw cliInputError(`Project ${projectId} has no user ${userId}.`);
       const [found, counts] = await Promise.all([listTeams(ctx.db, projectId, userId), memberCounts(ctx.db, projectId)]);
       const search = options.search?.toLowerCase();
@@ -120,7 +110,7 @@ export function registerTeams(program: Command): void {
   ).action(async (options: TeamsOptions) => {
     const name = teamName(options.name);
     const creator = options.creator === undefined ? null : uuidOption(options.creator, '--creator');
-    const team = await inProject(options, (ctx, projectId) =>
+    const team = await withProject(options, (ctx, projectId) =>
       naming(projectId, { userId: creator ?? undefined }, () => createTeam(ctx, projectId, { display_name: name }, creator)),
     );
     const shown = teamShown(team, creator ? 1 : 0);
@@ -139,7 +129,7 @@ export function registerTeams(program: Command): void {
   ).action(async (options: TeamsOptions) => {
     const teamId = uuidOption(options.team, '--team');
     const userId = uuidOption(options.user, '--user');
-    await inProject(options, (ctx, projectId) => naming(projectId, { teamId, userId }, () => addMember(ctx, projectId, teamId, userId)));
+    await withProject(options, (ctx, projectId) => naming(projectId, { teamId, userId }, () => addMember(ctx, projectId, teamId, userId)));
     if (options.json) printJson({ teamId, userId, permissions: ['team_member'] });
     else process.stdout.write(`Added ${userId} to team ${teamId} with team_member.\n`);
   });
@@ -154,7 +144,7 @@ export function registerTeams(program: Command): void {
   ).action(async (options: TeamsOptions) => {
     const teamId = uuidOption(options.team, '--team');
     const userId = uuidOption(options.user, '--user');
-    await inProject(options, (ctx, projectId) =>
+    await withProject(options, (ctx, projectId) =>
       naming(projectId, { teamId, userId }, async () => {
         await requireTeam(ctx.db, projectId, teamId);
         if (!(await ctx.users.get(projectId, userId))) throw cliInputError(`Project ${projectId} has no user ${userId}.`);
@@ -173,7 +163,7 @@ export function registerTeams(program: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (options: TeamsOptions) => {
     const teamId = uuidOption(options.team, '--team');
-    const shown = await inProject(options, (ctx, projectId) =>
+    const shown = await withProject(options, (ctx, projectId) =>
       naming(projectId, { teamId }, async () => {
         await requireTeam(ctx.db, projectId, teamId);
         const [profiles, grants] = await Promise.all([
