@@ -18,6 +18,7 @@ import { registerProjects } from './pages/projects.js';
 import { registerRls } from './pages/rls.js';
 import { registerSignIn } from './pages/sign-in.js';
 import { registerSync } from './pages/sync.js';
+import { registerTeams } from './pages/teams.js';
 import { registerUsers } from './pages/users.js';
 import { registerUser } from './pages/user.js';
 
@@ -45,6 +46,7 @@ export function mountDashboard(app: Hono, ctx: AppContext, sql: SqlService): voi
   registerSync(dashboard, ctx);
   registerRls(dashboard, ctx, sql);
   registerEmails(dashboard, ctx);
+  registerTeams(dashboard, ctx);
 
   dashboard.notFound((c) => c.html(errorPage('Not found', 'There is no such page in the dashboard.'), 404));
   app.get(DASHBOARD, (c) => c.redirect(`${DASHBOARD}/`, 303));

@@ -5,11 +5,12 @@ import { csrfField, messages, type Messages } from './components.js';
 import { html, type Html } from './html.js';
 import { ASSET_PREFIX, DASHBOARD } from '../paths.js';
 
-export type ProjectTab = 'configuration' | 'users' | 'sync' | 'rls' | 'emails';
+export type ProjectTab = 'configuration' | 'users' | 'sync' | 'rls' | 'emails' | 'teams';
 
 const TABS: Array<[ProjectTab, string]> = [
   ['configuration', 'Configuration'],
   ['users', 'Users'],
+  ['teams', 'Teams'],
   ['sync', 'Sync'],
   ['rls', 'RLS'],
   ['emails', 'E-mails'],
