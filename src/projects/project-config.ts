@@ -30,6 +30,11 @@ export const projectConfigSchema = z.object({
    * policy `TO authenticated` is open to anyone. @default false
    */
   sql_anonymous_tokens_as_authenticated: z.boolean().default(false),
+  /**
+   * Teams and memberships are kept in neon_auth.teams_sync and team_members_sync of the app database, for RLS policies
+   * (`authsync sync teams`). @default false
+   */
+  team_data_sync: z.boolean().default(false),
 });
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;

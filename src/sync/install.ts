@@ -6,8 +6,10 @@ import type { Database } from '../db/database.js';
 import type { UserStore } from '../users/user-store.js';
 import { captureUserChange } from './capture.js';
 import { ensureTarget } from './target-schema.js';
+import { captureUserRemoval } from './team-data.js';
 
 export async function installUsersSync(db: Database, users: UserStore): Promise<void> {
   await ensureTarget(db);
   users.onChange(captureUserChange);
+  users.onChange(captureUserRemoval);
 }

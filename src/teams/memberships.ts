@@ -6,6 +6,7 @@
 import type { AppContext } from '../context/app-context.js';
 import type { Queryable } from '../db/database.js';
 import { errors } from '../errors/known-errors.js';
+import { captureTeamChange } from '../sync/team-data.js';
 import { grantPermissions, MEMBER_DEFAULT_PERMISSIONS, type PermissionId } from './permissions.js';
 
 export interface Membership {
@@ -27,6 +28,7 @@ export async function addMembership(
   );
   if (rowCount === 0) throw errors.teamMembershipAlreadyExists();
   await grantPermissions(tx, teamId, userId, permissions);
+  await captureTeamChange(tx, projectId, teamId);
   return { team_id: teamId, user_id: userId };
 }
 
@@ -64,5 +66,6 @@ export async function removeMember(ctx: AppContext, projectId: string, teamId: s
     ]);
     if (rows[0]?.selected_team_id === teamId) await ctx.users.update(projectId, userId, { selected_team_id: null }, { tx });
     await tx.query('DELETE FROM authsync.team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId]);
+    await captureTeamChange(tx, projectId, teamId);
   });
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context/app-context.js';
 import type { Queryable } from '../db/database.js';
 import { errors } from '../errors/known-errors.js';
+import { captureTeamChange } from '../sync/team-data.js';
 import type { TeamRow } from '../users/team-shape.js';
 import { addMembership } from './memberships.js';
 import { CREATOR_DEFAULT_PERMISSIONS } from './permissions.js';
@@ -37,6 +38,7 @@ export async function insertTeam(
   );
   const team = rows[0]!;
   if (creatorUserId) await addMembership(tx, projectId, team.id, creatorUserId, CREATOR_DEFAULT_PERMISSIONS);
+  else await captureTeamChange(tx, projectId, team.id);
   return team;
 }
 
@@ -98,6 +100,7 @@ export async function updateTeam(ctx: AppContext, projectId: string, teamId: str
     );
     if (!rows[0]) throw errors.teamNotFound(teamId);
     for (const userId of await selectingUsers(tx, projectId, teamId)) await ctx.users.update(projectId, userId, {}, { tx });
+    await captureTeamChange(tx, projectId, teamId);
     return rows[0];
   });
 }
@@ -123,5 +126,6 @@ export async function deleteTeam(ctx: AppContext, projectId: string, teamId: str
     for (const userId of await selectingUsers(tx, projectId, teamId))
       await ctx.users.update(projectId, userId, { selected_team_id: null }, { tx });
     await tx.query('DELETE FROM authsync.teams WHERE id = $1', [teamId]);
+    await captureTeamChange(tx, projectId, teamId);
   });
 }

@@ -1,0 +1,52 @@
+/**
+ * `authsync sync teams --project ID [--off]`: the project setting `team_data_sync`. Turning it on copies every team
+ * of the project into neon_auth.teams_sync and team_members_sync and lets the role `authenticated` read them (all but
+ * teams_sync.raw_json, which holds server metadata); turning it off removes the project's rows. The grant stays (other
+ * projects may share the database; the tables hold only opted-in projects' rows).
+ */
+import type { AppContext } from '../context/app-context.js';
+import { getProject, updateProject } from '../projects/projects.js';
+import { syncSetupError } from './grants.js';
+import { syncRoute } from './capture.js';
+import { backfillTeamData, clearTeamData } from './team-data.js';
+import { ensureTarget } from './target-schema.js';
+
+/** What `authenticated` may read: everything of the memberships, the team's name but not its raw_json. */
+export const TEAM_DATA_GRANT_SQL = `
+DO $team_data$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
+    GRANT USAGE ON SCHEMA neon_auth TO authenticated;
+    GRANT SELECT (id, name, created_at, updated_at) ON neon_auth.teams_sync TO authenticated;
+    GRANT SELECT ON neon_auth.team_members_sync TO authenticated;
+  END IF;
+END
+$team_data$;`;
+
+export interface TeamDataResult {
+  enabled: boolean;
+  /** The app database is the server's own, where the tables are kept (other databases: not yet). */
+  sameDatabase: boolean;
+  teams: number;
+  members: number;
+}
+
+export async function setTeamData(ctx: AppContext, projectId: string, enabled: boolean): Promise<TeamDataResult> {
+  if (!(await getProject(ctx.db, projectId))) throw syncSetupError(`No project with the ID ${projectId}.`);
+  await ensureTarget(ctx.db);
+  await updateProject(ctx.db, projectId, { config: { team_data_sync: enabled } });
+  return ctx.db.transaction(async (tx) => {
+    const sameDatabase = (await syncRoute(tx, projectId)).own;
+    if (!enabled) await clearTeamData(tx, projectId);
+    else if (sameDatabase) {
+      await backfillTeamData(tx, projectId);
+      await tx.exec(TEAM_DATA_GRANT_SQL);
+    }
+    const { rows } = await tx.query<{ teams: number; members: number }>(
+      `SELECT (SELECT count(*) FROM neon_auth.teams_sync s JOIN authsync.teams t ON t.id::text = s.id WHERE t.project_id = $1)::int AS teams,
+              (SELECT count(*) FROM neon_auth.team_members_sync s JOIN authsync.teams t ON t.id::text = s.team_id WHERE t.project_id = $1)::int AS members`,
+      [projectId],
+    );
+    return { enabled, sameDatabase, ...rows[0]! };
+  });
+}

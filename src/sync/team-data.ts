@@ -1,0 +1,89 @@
+/**
+ * Team data for RLS: neon_auth.teams_sync and neon_auth.team_members_sync (migrations/users-sync/…_team_data.sql),
+ * opt-in per project (the setting `team_data_sync`). When the project's app database is the server's own, every
+ * team change copies the team and its members into them in that same transaction (zero lag): a policy joining
+ * team_members_sync sees a new member at once, and never a member who left.
+ *
+ * Each change re-copies one whole team (row and members) from authsync's tables, rather than replaying the change: the
+ * same statement serves create, update, delete, add and remove, and a copy cannot drift.
+ */
+import type { Queryable } from '../db/database.js';
+import type { UserChangeHook } from '../users/user-store.js';
+import { syncRoute } from './capture.js';
+
+/** Whether the project wants team data and the tables are in the server's own database. */
+async function teamDataHere(tx: Queryable, projectId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ on: boolean | null; ready: boolean }>(
+    `SELECT (p.config ->> 'team_data_sync')::boolean AS on,
+            to_regclass('neon_auth.team_members_sync') IS NOT NULL AND to_regclass('neon_auth.teams_sync') IS NOT NULL AS ready
+     FROM authsync.projects p WHERE p.id = $1`,
+    [projectId],
+  );
+  if (rows[0]?.on !== true || !rows[0].ready) return false;
+  return (await syncRoute(tx, projectId)).own;
+}
+
+/** The Stack server team object, built where the row is. */
+const RAW_JSON = `jsonb_build_object(
+  'id', t.id, 'display_name', t.display_name, 'profile_image_url', t.profile_image_url,
+  'created_at_millis', (extract(epoch FROM t.created_at) * 1000)::bigint,
+  'client_metadata', t.client_metadata, 'client_read_only_metadata', t.client_read_only_metadata,
+  'server_metadata', t.server_metadata)`;
+
+/**
+ * Copies the teams named by `teamIds` (a query yielding text IDs: teams that exist, or existed until this transaction)
+ * and their members, and removes the copies of what authsync no longer has.
+ */
+async function copyTeams(tx: Queryable, teamIds: string, params: unknown[]): Promise<void> {
+  await tx.query(
+    `DELETE FROM neon_auth.team_members_sync s WHERE s.team_id IN (${teamIds})
+       AND NOT EXISTS (SELECT FROM authsync.team_members m WHERE m.team_id::text = s.team_id AND m.user_id::text = s.user_id)`,
+    params,
+  );
+  await tx.query(
+    `DELETE FROM neon_auth.teams_sync s WHERE s.id IN (${teamIds})
+       AND NOT EXISTS (SELECT FROM authsync.teams t WHERE t.id::text = s.id)`,
+    params,
+  );
+  await tx.query(
+    `INSERT INTO neon_auth.teams_sync AS s (id, name, raw_json, created_at, updated_at)
+     SELECT t.id::text, t.display_name, ${RAW_JSON}, t.created_at, now() FROM authsync.teams t WHERE t.id::text IN (${teamIds})
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, raw_json = excluded.raw_json, updated_at = excluded.updated_at
+       WHERE s.raw_json IS DISTINCT FROM excluded.raw_json`,
+    params,
+  );
+  await tx.query(
+    `INSERT INTO neon_auth.team_members_sync (team_id, user_id, created_at)
+     SELECT m.team_id::text, m.user_id::text, m.created_at FROM authsync.team_members m WHERE m.team_id::text IN (${teamIds})
+     ON CONFLICT DO NOTHING`,
+    params,
+  );
+}
+
+/** After any change to one team or its members, in the change's transaction. */
+export async function captureTeamChange(tx: Queryable, projectId: string, teamId: string): Promise<void> {
+  if (!(await teamDataHere(tx, projectId))) return;
+  await copyTeams(tx, 'SELECT $1::text', [teamId]);
+}
+
+/** A user change hook: a deleted user's memberships went with it (ON DELETE CASCADE), so their copies go too. */
+export const captureUserRemoval: UserChangeHook = async (tx, change) => {
+  if (change.op !== 'deleted' || !(await teamDataHere(tx, change.projectId))) return;
+  await tx.query('DELETE FROM neon_auth.team_members_sync WHERE user_id = $1', [change.userId]);
+};
+
+/**
+ * Copies all of a project's teams (turning the option on, or a repair). Takes the tables' write lock first, so team
+ * changes in flight commit before it reads, and later ones wait for it: none is overwritten by an older copy.
+ */
+export async function backfillTeamData(tx: Queryable, projectId: string): Promise<void> {
+  await tx.exec('LOCK TABLE neon_auth.teams_sync, neon_auth.team_members_sync IN SHARE ROW EXCLUSIVE MODE');
+  await copyTeams(tx, 'SELECT id::text FROM authsync.teams WHERE project_id = $1', [projectId]);
+}
+
+/** Turning the option off: the project's rows go (stale memberships must not keep granting access). */
+export async function clearTeamData(tx: Queryable, projectId: string): Promise<void> {
+  const teams = 'SELECT id::text FROM authsync.teams WHERE project_id = $1';
+  await tx.query(`DELETE FROM neon_auth.team_members_sync WHERE team_id IN (${teams})`, [projectId]);
+  await tx.query(`DELETE FROM neon_auth.teams_sync WHERE id IN (${teams})`, [projectId]);
+}
