@@ -65,12 +65,14 @@ function usersSyncTableSql(): string {
   return file.sql;
 }
 
-/** The statements that give `role` read and foreign-key access to users_sync (and the typed view when present). */
+/** The statements that give `role` read and foreign-key access to users_sync, the team data tables (and the typed view when present). */
 export function grantSql(role: string, typedView: boolean): string {
   const r = quoteIdent(role);
   return [
     `GRANT USAGE ON SCHEMA neon_auth TO ${r};`,
     `GRANT SELECT, REFERENCES ON neon_auth.users_sync TO ${r};`,
+    // The team data tables (empty unless a project turned them on): policies of the role's tables may join them.
+    `GRANT SELECT, REFERENCES ON neon_auth.teams_sync, neon_auth.team_members_sync TO ${r};`,
     ...(typedView ? [`GRANT SELECT ON neon_auth.users_sync_typed TO ${r};`] : []),
   ].join('\n');
 }

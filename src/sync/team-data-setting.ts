@@ -2,7 +2,8 @@
  * `authsync sync teams --project ID [--off]`: the project setting `team_data_sync`. Turning it on copies every team
  * of the project into neon_auth.teams_sync and team_members_sync and lets the role `authenticated` read them (all but
  * teams_sync.raw_json, which holds server metadata); turning it off removes the project's rows. The grant stays (other
- * projects may share the database; the tables hold only opted-in projects' rows).
+ * projects may share the database; the tables hold only opted-in projects' rows). Only where the app database is the
+ * server's own, for now: another app database is refused (SYNC_SETUP).
  */
 import type { AppContext } from '../context/app-context.js';
 import { getProject, updateProject } from '../projects/projects.js';
@@ -25,8 +26,6 @@ $team_data$;`;
 
 export interface TeamDataResult {
   enabled: boolean;
-  /** The app database is the server's own, where the tables are kept (other databases: not yet). */
-  sameDatabase: boolean;
   teams: number;
   members: number;
 }
@@ -34,11 +33,14 @@ export interface TeamDataResult {
 export async function setTeamData(ctx: AppContext, projectId: string, enabled: boolean): Promise<TeamDataResult> {
   if (!(await getProject(ctx.db, projectId))) throw syncSetupError(`No project with the ID ${projectId}.`);
   await ensureTarget(ctx.db);
+  if (enabled && !(await syncRoute(ctx.db, projectId)).own)
+    throw syncSetupError(
+      "Team data is kept only in an app database that is the server's own, for now; this project's is another database.",
+    );
   await updateProject(ctx.db, projectId, { config: { team_data_sync: enabled } });
   return ctx.db.transaction(async (tx) => {
-    const sameDatabase = (await syncRoute(tx, projectId)).own;
     if (!enabled) await clearTeamData(tx, projectId);
-    else if (sameDatabase) {
+    else {
       await backfillTeamData(tx, projectId);
       await tx.exec(TEAM_DATA_GRANT_SQL);
     }
@@ -47,6 +49,6 @@ export async function setTeamData(ctx: AppContext, projectId: string, enabled: b
               (SELECT count(*) FROM neon_auth.team_members_sync s JOIN authsync.teams t ON t.id::text = s.team_id WHERE t.project_id = $1)::int AS members`,
       [projectId],
     );
-    return { enabled, sameDatabase, ...rows[0]! };
+    return { enabled, ...rows[0]! };
   });
 }

@@ -32,7 +32,7 @@ describeOnEachStore('team data in the same database (%s)', (t) => {
     const before = await createTeam(ctx(), t.projectId, { display_name: 'Before' }, alice);
     expect(await teams()).toEqual([]);
 
-    expect(await setTeamData(ctx(), t.projectId, true)).toEqual({ enabled: true, sameDatabase: true, teams: 1, members: 1 });
+    expect(await setTeamData(ctx(), t.projectId, true)).toEqual({ enabled: true, teams: 1, members: 1 });
     expect(await teams()).toEqual([{ id: before.id, name: 'Before', display_name: 'Before', server_metadata: null }]);
     expect(await members()).toEqual([`${before.id} ${alice}`]);
 
@@ -56,7 +56,7 @@ describeOnEachStore('team data in the same database (%s)', (t) => {
     expect(await members()).toEqual([]);
 
     await addMember(ctx(), t.projectId, team.id, alice);
-    expect(await setTeamData(ctx(), t.projectId, false)).toEqual({ enabled: false, sameDatabase: true, teams: 0, members: 0 });
+    expect(await setTeamData(ctx(), t.projectId, false)).toEqual({ enabled: false, teams: 0, members: 0 });
     expect(await teams()).toEqual([]);
     expect(await members()).toEqual([]);
     // Off: changes are no longer copied.

@@ -1,14 +1,15 @@
-/** `authsync sync status|resync|grant|typed-view|public-profiles` (and `targets`, in sync-targets.ts): operating neon_auth.users_sync. */
+/** `authsync sync status|resync|grant|typed-view|public-profiles|teams` (and `targets`, in sync-targets.ts): operating neon_auth.users_sync. */
 import type { Command } from 'commander';
 import { withProjectDatabase } from '../../projects/databases.js';
 import { enableTypedView, grantAppRole, setPublicProfiles } from '../../sync/grants.js';
 import { PUBLIC_PROFILE_COLUMNS } from '../../sync/public-profiles.js';
 import { resyncTarget } from '../../sync/resync.js';
 import { syncStatus } from '../../sync/status.js';
+import { setTeamData } from '../../sync/team-data-setting.js';
 import { selectTargets } from '../../sync/targets.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
-import { withContext } from '../with-context.js';
+import { withContext, withProject } from '../with-context.js';
 import { registerSyncTargets } from './sync-targets.js';
 
 interface TargetOptions extends DatabaseOptions {
@@ -126,6 +127,21 @@ export function registerSync(program: Command): void {
         process.stdout.write(`public profiles ${options.off ? 'off' : 'on'} on ${target.key}\n`);
       }
     });
+  });
+
+  withDatabaseOptions(
+    sync
+      .command('teams')
+      .description(
+        "keep the project's teams and memberships in neon_auth.teams_sync and team_members_sync (for RLS policies; end users may read them, not teams_sync.raw_json); --off removes them",
+      )
+      .requiredOption('--project <id>', 'the project')
+      .option('--off', "stop and remove the project's rows (the default: no team data)")
+      .option('--json', 'print JSON'),
+  ).action(async (options: TargetOptions & { project: string; off?: boolean }) => {
+    const result = await withProject(options, (ctx, projectId) => setTeamData(ctx, projectId, !options.off));
+    if (options.json) return printJson(result);
+    process.stdout.write(result.enabled ? `team data on: ${result.teams} teams, ${result.members} memberships\n` : 'team data off\n');
   });
 
   registerSyncTargets(sync);
