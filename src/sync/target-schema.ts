@@ -72,7 +72,9 @@ export function grantSql(role: string, typedView: boolean): string {
     `GRANT USAGE ON SCHEMA neon_auth TO ${r};`,
     `GRANT SELECT, REFERENCES ON neon_auth.users_sync TO ${r};`,
     // The team data tables (empty unless a project turned them on): policies of the role's tables may join them.
-    `GRANT SELECT, REFERENCES ON neon_auth.teams_sync, neon_auth.team_members_sync TO ${r};`,
+    // (Skipped while someone has dropped one by hand: `sync resync` re-creates it, then grants again.)
+    `DO $team_data$ BEGIN IF to_regclass('neon_auth.teams_sync') IS NOT NULL AND to_regclass('neon_auth.team_members_sync') IS NOT NULL THEN
+       GRANT SELECT, REFERENCES ON neon_auth.teams_sync, neon_auth.team_members_sync TO ${r}; END IF; END $team_data$;`,
     ...(typedView ? [`GRANT SELECT ON neon_auth.users_sync_typed TO ${r};`] : []),
   ].join('\n');
 }

@@ -7,10 +7,12 @@
  */
 import type { AppContext } from '../context/app-context.js';
 import { getProject, updateProject } from '../projects/projects.js';
+import { parseProjectConfig } from '../projects/project-config.js';
 import { syncSetupError } from './grants.js';
 import { syncRoute } from './capture.js';
 import { backfillTeamData, clearTeamData } from './team-data.js';
-import { ensureTarget } from './target-schema.js';
+import { listMigrations } from '../db/migrate.js';
+import { ensureTarget, USERS_SYNC_TRACK } from './target-schema.js';
 
 /** What `authenticated` may read: everything of the memberships, the team's name but not its raw_json. */
 export const TEAM_DATA_GRANT_SQL = `
@@ -51,4 +53,33 @@ export async function setTeamData(ctx: AppContext, projectId: string, enabled: b
     );
     return { enabled, ...rows[0]! };
   });
+}
+
+/** The track's file that creates the two tables (idempotent, so it is also how a dropped table comes back). */
+function teamDataTablesSql(): string {
+  const file = listMigrations(USERS_SYNC_TRACK.dir).find((m) => m.version.endsWith('_team_data'));
+  if (!file) throw new Error('migrations/users-sync has no file ending in _team_data.sql');
+  return file.sql;
+}
+
+/**
+ * `sync resync`'s part for team data: when the project has it on (in the server's own database), re-creates a dropped
+ * table, grants again and copies every team, removing rows of teams that no longer exist. Returns the rows written
+ * or removed, or null when the project has team data off.
+ */
+export async function repairTeamData(ctx: AppContext, projectId: string): Promise<number | null> {
+  const project = await getProject(ctx.db, projectId);
+  if (!project || !parseProjectConfig(project.config).team_data_sync) return null;
+  const repaired = await ctx.db.transaction(async (tx) => {
+    if (!(await syncRoute(tx, projectId)).own) return null;
+    const { rows } = await tx.query<{ missing: boolean }>(
+      "SELECT to_regclass('neon_auth.teams_sync') IS NULL OR to_regclass('neon_auth.team_members_sync') IS NULL AS missing",
+    );
+    if (rows[0]?.missing) await tx.exec(teamDataTablesSql());
+    await tx.exec(TEAM_DATA_GRANT_SQL);
+    return backfillTeamData(tx, projectId);
+  });
+  // The app roles' grants (sync grant), on a re-created table too.
+  if (repaired !== null) await ensureTarget(ctx.db);
+  return repaired;
 }

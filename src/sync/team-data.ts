@@ -34,30 +34,40 @@ const RAW_JSON = `jsonb_build_object(
  * Copies the teams named by `teamIds` (a query yielding text IDs: teams that exist, or existed until this transaction)
  * and their members, and removes the copies of what authsync no longer has.
  */
-async function copyTeams(tx: Queryable, teamIds: string, params: unknown[]): Promise<void> {
-  await tx.query(
-    `DELETE FROM neon_auth.team_members_sync s WHERE s.team_id IN (${teamIds})
+async function copyTeams(tx: Queryable, teamIds: string, params: unknown[]): Promise<number> {
+  let written = 0;
+  written += (
+    await tx.query(
+      `DELETE FROM neon_auth.team_members_sync s WHERE s.team_id IN (${teamIds})
        AND NOT EXISTS (SELECT FROM authsync.team_members m WHERE m.team_id::text = s.team_id AND m.user_id::text = s.user_id)`,
-    params,
-  );
-  await tx.query(
-    `DELETE FROM neon_auth.teams_sync s WHERE s.id IN (${teamIds})
+      params,
+    )
+  ).rowCount;
+  written += (
+    await tx.query(
+      `DELETE FROM neon_auth.teams_sync s WHERE s.id IN (${teamIds})
        AND NOT EXISTS (SELECT FROM authsync.teams t WHERE t.id::text = s.id)`,
-    params,
-  );
-  await tx.query(
-    `INSERT INTO neon_auth.teams_sync AS s (id, name, raw_json, created_at, updated_at)
+      params,
+    )
+  ).rowCount;
+  written += (
+    await tx.query(
+      `INSERT INTO neon_auth.teams_sync AS s (id, name, raw_json, created_at, updated_at)
      SELECT t.id::text, t.display_name, ${RAW_JSON}, t.created_at, now() FROM authsync.teams t WHERE t.id::text IN (${teamIds})
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, raw_json = excluded.raw_json, updated_at = excluded.updated_at
        WHERE s.raw_json IS DISTINCT FROM excluded.raw_json`,
-    params,
-  );
-  await tx.query(
-    `INSERT INTO neon_auth.team_members_sync (team_id, user_id, created_at)
+      params,
+    )
+  ).rowCount;
+  written += (
+    await tx.query(
+      `INSERT INTO neon_auth.team_members_sync (team_id, user_id, created_at)
      SELECT m.team_id::text, m.user_id::text, m.created_at FROM authsync.team_members m WHERE m.team_id::text IN (${teamIds})
      ON CONFLICT DO NOTHING`,
-    params,
-  );
+      params,
+    )
+  ).rowCount;
+  return written;
 }
 
 /** After any change to one team or its members, in the change's transaction. */
@@ -73,12 +83,21 @@ export const captureUserRemoval: UserChangeHook = async (tx, change) => {
 };
 
 /**
- * Copies all of a project's teams (turning the option on, or a repair). Takes the tables' write lock first, so team
- * changes in flight commit before it reads, and later ones wait for it: none is overwritten by an older copy.
+ * Copies all of a project's teams (turning the option on, or a repair) and removes rows of teams that no longer exist
+ * in any project (team IDs are UUIDs, so such a row can be no other project's); returns the rows written or removed.
+ * Takes the tables' write lock first, so team changes in flight commit before it reads, and later ones wait for it:
+ * none is overwritten by an older copy.
  */
-export async function backfillTeamData(tx: Queryable, projectId: string): Promise<void> {
+export async function backfillTeamData(tx: Queryable, projectId: string): Promise<number> {
   await tx.exec('LOCK TABLE neon_auth.teams_sync, neon_auth.team_members_sync IN SHARE ROW EXCLUSIVE MODE');
-  await copyTeams(tx, 'SELECT id::text FROM authsync.teams WHERE project_id = $1', [projectId]);
+  const orphans =
+    (
+      await tx.query(
+        'DELETE FROM neon_auth.team_members_sync s WHERE NOT EXISTS (SELECT FROM authsync.teams t WHERE t.id::text = s.team_id)',
+      )
+    ).rowCount +
+    (await tx.query('DELETE FROM neon_auth.teams_sync s WHERE NOT EXISTS (SELECT FROM authsync.teams t WHERE t.id::text = s.id)')).rowCount;
+  return orphans + (await copyTeams(tx, 'SELECT id::text FROM authsync.teams WHERE project_id = $1', [projectId]));
 }
 
 /** Turning the option off: the project's rows go (stale memberships must not keep granting access). */

@@ -27,11 +27,12 @@ let bob: TestUser;
 let asAlice: NeonQueryFunction<false, false>;
 let asBob: NeonQueryFunction<false, false>;
 let teamId: string;
+let owner: NeonQueryFunction<false, false>;
 
 beforeAll(async () => {
   let urls: { databaseUrl: string };
   ({ t, urls, alice, bob, asAlice, asBob } = await startTodosFixture({ mode: 'postgres' }));
-  const owner = neon(urls.databaseUrl);
+  owner = neon(urls.databaseUrl);
   // The app's owner role references the team tables in its policy: `authsync sync grant --role` gives it access.
   await grantAppRole(t.server.ctx.db, appOwnerRole(t)!);
   for (const statement of POLICY_TABLE) await owner.query(statement);
@@ -74,6 +75,32 @@ describe('a policy on neon_auth.team_members_sync through /sql', () => {
     const error = await asBob`SELECT raw_json FROM neon_auth.teams_sync`.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NeonDbError);
     expect((error as NeonDbError).code).toBe('42501');
+  });
+
+  it('sync resync repairs drift: a lost membership, a stray team, a dropped teams_sync', async () => {
+    const db = t.server.ctx.db;
+    await db.query('DELETE FROM neon_auth.team_members_sync WHERE user_id = $1', [bob.id]);
+    await db.query("INSERT INTO neon_auth.teams_sync VALUES ('stray', 'Stray', '{}', now(), now())");
+    expect(await names(asBob)).toEqual([]);
+    await db.query('DROP TABLE neon_auth.teams_sync');
+    const resync = await runCli([
+      'sync',
+      'resync',
+      '--project',
+      t.projectId,
+      '--json',
+      '--database-url',
+      t.databaseUrl!,
+      '--data-dir',
+      t.dataDir,
+    ]);
+    expect(resync.code, resync.stderr).toBe(0);
+    // Two teams copied again into the re-created table, two memberships of Bob's.
+    expect(JSON.parse(resync.stdout)).toMatchObject([{ target: 'server', teamDataRepaired: 4 }]);
+    expect(await names(asBob)).toEqual(['anvil', 'other', 'rocket']);
+    expect(await asBob`SELECT name FROM neon_auth.teams_sync ORDER BY name`).toEqual([{ name: 'Acme' }, { name: 'Other' }]);
+    // The app owner's grant (sync grant) came back with the table.
+    expect(await owner`SELECT count(*)::int AS n FROM neon_auth.teams_sync`).toEqual([{ n: 2 }]);
   });
 
   it('empties the tables with --off, so the policy lets no one in', async () => {

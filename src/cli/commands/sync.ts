@@ -5,7 +5,7 @@ import { enableTypedView, grantAppRole, setPublicProfiles } from '../../sync/gra
 import { PUBLIC_PROFILE_COLUMNS } from '../../sync/public-profiles.js';
 import { resyncTarget } from '../../sync/resync.js';
 import { syncStatus } from '../../sync/status.js';
-import { setTeamData } from '../../sync/team-data-setting.js';
+import { repairTeamData, setTeamData } from '../../sync/team-data-setting.js';
 import { selectTargets } from '../../sync/targets.js';
 import { printJson } from '../output.js';
 import { configFrom, withDatabaseOptions, type DatabaseOptions } from '../shared-options.js';
@@ -68,12 +68,22 @@ export function registerSync(program: Command): void {
           resyncTarget(ctx.db, db, target.projectId, { outbox: target.url !== null, onProgress: bar }),
         );
         bar.end();
-        results.push({ projectId: target.projectId, target: target.key, ...report });
+        // The server's own app database also holds the team data of projects that turned it on.
+        const teamData = target.url === null && target.purpose === 'app' ? await repairTeamData(ctx, target.projectId) : null;
+        results.push({
+          projectId: target.projectId,
+          target: target.key,
+          ...report,
+          ...(teamData === null ? {} : { teamDataRepaired: teamData }),
+        });
       }
       return results;
     });
     if (options.json) return printJson(reports);
-    for (const r of reports) process.stdout.write(`${r.projectId}  ${r.target}  compared=${r.compared}  repaired=${r.repaired}\n`);
+    for (const r of reports)
+      process.stdout.write(
+        `${r.projectId}  ${r.target}  compared=${r.compared}  repaired=${r.repaired}${'teamDataRepaired' in r ? `  team_data_repaired=${r.teamDataRepaired}` : ''}\n`,
+      );
   });
 
   withDatabaseOptions(
