@@ -40,7 +40,19 @@ export type UserFields = Omit<UserInput, 'password' | 'password_hash' | 'selecte
   /** An already computed hash (argon2id, or an imported bcrypt hash); null removes the password. */
   password_hash?: string | null;
   selected_team_id?: string | null;
+  /** Set only by imports, which keep the sign-up time of the user's old server; otherwise the time of the create. */
+  signed_up_at?: Date;
 };
+
+/** How `UserStore.create` makes the user; the defaults are those of a sign-up. */
+export interface CreateOptions {
+  /** The user's ID (an import keeps the old server's). @default a random UUID */
+  id?: string;
+  /** Run in this transaction instead of a new one. */
+  tx?: Queryable;
+  /** Run the create hooks (a personal team). An import brings the user's teams itself. @default true */
+  createHooks?: boolean;
+}
 
 const JSON_COLUMNS = new Set(['client_metadata', 'client_read_only_metadata', 'server_metadata', 'risk_scores']);
 const METADATA_FIELDS = ['client_metadata', 'client_read_only_metadata', 'server_metadata'] as const;
@@ -118,10 +130,15 @@ export class UserStore {
    * Creates a user; `within` lets a caller add work to the same transaction (the first session, a provider account),
    * after which the user is read again, so the change hooks see what `within` added to the user object.
    */
-  async create(projectId: string, fields: UserFields, within?: (tx: Queryable, user: UserRow) => Promise<void>): Promise<UserRow> {
+  async create(
+    projectId: string,
+    fields: UserFields,
+    within?: (tx: Queryable, user: UserRow) => Promise<void>,
+    options: CreateOptions = {},
+  ): Promise<UserRow> {
     this.checkMetadata(fields);
-    return this.db.transaction(async (tx) => {
-      const id = randomUUID();
+    const run = async (tx: Queryable) => {
+      const id = options.id ?? randomUUID();
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
       const columns = ['id', 'project_id', ...entries.map(([key]) => key)];
       const values = [id, projectId, ...entries.map(([key, value]) => encode(key, value))];
@@ -134,7 +151,7 @@ export class UserStore {
       );
       let user = rows[0]!;
       let changed = false;
-      for (const hook of this.createHooks) changed = (await hook(tx, user)) || changed;
+      if (options.createHooks !== false) for (const hook of this.createHooks) changed = (await hook(tx, user)) || changed;
       if (changed) user = (await this.get(projectId, id, tx)) ?? user;
       if (within) {
         await within(tx, user);
@@ -142,7 +159,8 @@ export class UserStore {
       }
       await this.emit(tx, { op: 'created', projectId, userId: id, user });
       return user;
-    });
+    };
+    return options.tx ? run(options.tx) : this.db.transaction(run);
   }
 
   /**
