@@ -11,6 +11,7 @@ const LAYERS = [
   ['cli'],
   ['server'],
   ['dashboard', 'api'],
+  ['import'],
   ['sql'],
   ['provisioning'],
   ['rls'],

@@ -74,7 +74,17 @@ export interface SignInInput {
   password: string;
   /** The client's address, for the per-address limit; undefined (no such limit) for in-process callers. */
   clientAddress?: string | undefined;
+  /**
+   * Asked instead of the local check for a user with no password here (the lazy password migration's old server,
+   * import/lazy-passwords-check.ts): true when the password was right there and has been stored here.
+   */
+  passwordElsewhere?: PasswordElsewhere | undefined;
 }
+
+export type PasswordElsewhere = (
+  ctx: AppContext,
+  attempt: { projectId: string; user: UserRow; email: string; password: string },
+) => Promise<boolean>;
 
 export async function signInWithPassword(ctx: AppContext, input: SignInInput): Promise<SignInResult> {
   if (!input.config.credential_enabled) throw errors.passwordAuthenticationNotEnabled();
@@ -83,7 +93,10 @@ export async function signInWithPassword(ctx: AppContext, input: SignInInput): P
   // when the password is right, so a user who signs in often never uses up their own account's budget.
   const attempt = await ctx.limits.signIn(input.projectId, input.clientAddress, email);
   const user = await ctx.users.findByAuthEmail(input.projectId, email);
-  const check = await checkPassword(input.password, user?.password_hash);
+  const elsewhere = user && user.password_hash === null ? input.passwordElsewhere : undefined;
+  const check = elsewhere
+    ? { ok: await elsewhere(ctx, { projectId: input.projectId, user: user!, email, password: input.password }) }
+    : await checkPassword(input.password, user?.password_hash);
   if (!user || !check.ok) throw errors.emailPasswordMismatch();
   await attempt.succeeded();
   const opened = await ctx.db.transaction(async (tx) => {

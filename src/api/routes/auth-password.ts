@@ -1,6 +1,7 @@
 /** POST /auth/password/sign-up and /auth/password/sign-in. */
 import { z } from 'zod';
 import { signInWithPassword, signUpWithPassword } from '../../auth/password-auth.js';
+import { checkPasswordAtOldServer } from '../../import/lazy-passwords-check.js';
 import { endpoint } from '../endpoint.js';
 import { ok } from '../respond.js';
 import { emailField } from '../../users/user-fields.js';
@@ -42,6 +43,8 @@ export const passwordSignIn = endpoint({
         email: body.email,
         password: body.password,
         clientAddress,
+        // Imported users whose password still lives at the old server (docs/migration.md).
+        passwordElsewhere: checkPasswordAtOldServer,
       }),
     ),
 });
