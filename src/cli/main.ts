@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { pino } from 'pino';
 import { registerEmails } from './commands/emails.js';
+import { registerImport } from './commands/import.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOAuth } from './commands/oauth.js';
@@ -24,6 +25,7 @@ registerSync(program);
 registerUsers(program);
 registerEmails(program);
 registerTeams(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -13,6 +13,7 @@ import { isMember } from '../teams/memberships.js';
 import { isValidEmail, normalizeEmail } from '../users/email.js';
 import type { UserRow } from '../users/user-object.js';
 import type { UserFields } from '../users/user-store.js';
+import { canonicalJson } from './canonical-json.js';
 import { parseSourceUser, type SourceUser } from './source-user.js';
 
 export type WriteOutcome = 'imported' | 'updated' | 'unchanged' | { skipped: string };
@@ -142,16 +143,7 @@ async function changedFields(
 
 function same(stored: unknown, wanted: unknown): boolean {
   if (wanted instanceof Date) return stored instanceof Date && stored.getTime() === wanted.getTime();
-  return canonical(stored ?? null) === canonical(wanted ?? null);
-}
-
-/** JSON text with object keys sorted: jsonb does not keep the order the source sent. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  return canonicalJson(stored) === canonicalJson(wanted);
 }
 
 const PROVIDER_ID = /^[a-z0-9-]{1,64}$/;
