@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { pino } from 'pino';
 import { registerEmails } from './commands/emails.js';
 import { registerImport } from './commands/import.js';
+import { registerImportFile } from './commands/import-file.js';
+import { registerImportLazyPasswords } from './commands/import-lazy-passwords.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOAuth } from './commands/oauth.js';
@@ -25,7 +27,9 @@ registerSync(program);
 registerUsers(program);
 registerEmails(program);
 registerTeams(program);
-registerImport(program);
+const imports = registerImport(program);
+registerImportLazyPasswords(imports);
+registerImportFile(imports);
 
 try {
   await program.parseAsync(process.argv);
