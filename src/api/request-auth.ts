@@ -60,7 +60,8 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
 
   // 6. The user.
   const user = token ? ((await ctx.users.get(project.project.id, token.payload.sub)) ?? null) : null;
-  if (user && !user.is_anonymous && user.restricted_by_admin && !allowRestricted) throw errors.restrictedUserNotAllowed();
+  if (user && !user.is_anonymous && user.restricted_by_admin && !allowRestricted)
+    throw errors.restrictedUserNotAllowed('restricted_by_administrator');
   return { accessType, project, user, token };
 }
 

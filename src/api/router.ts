@@ -10,6 +10,7 @@ import type { AppContext } from '../context/app-context.js';
 import { errors } from '../errors/known-errors.js';
 import { clientAddress } from '../http/peer.js';
 import { readBody } from './body.js';
+import { describeIssue, schemaErrorFor } from './schema-error.js';
 import type { Endpoint } from './endpoint.js';
 import { STACK_HEADER_NAMES, stackHeader } from './headers.js';
 import { authenticate } from './request-auth.js';
@@ -66,31 +67,31 @@ async function handle(
     const rawQuery = Object.fromEntries(url.searchParams);
     const base = { ctx, params, headers: request.headers, clientAddress };
     if (spec.access === 'public') {
-      const query = validate(spec.query, rawQuery, 'query');
-      const body = validate(spec.body, rawBody, 'body');
+      const query = validate(spec.query, rawQuery, 'query', request);
+      const body = validate(spec.body, rawBody, 'body', request);
       return jsonResponse(await spec.handler({ ...base, query, body }), options);
     }
     const auth = await authenticate(ctx, request.headers);
     if (!auth) throw errors.accessTypeRequired();
     if (!spec.access.includes(auth.accessType)) throw errors.insufficientAccessType(auth.accessType, spec.access);
-    const query = validate(spec.query, rawQuery, 'query');
-    const body = validate(spec.bodyFor?.(auth.accessType) ?? spec.body, rawBody, 'body');
+    const query = validate(spec.query, rawQuery, 'query', request);
+    const body = validate(spec.bodyFor?.(auth.accessType) ?? spec.body, rawBody, 'body', request);
     return jsonResponse(await spec.handler({ ...base, auth, query, body }), options);
   } catch (error) {
     return errorResponse(error, options, ctx.log);
   }
 }
 
-function validate(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body'): unknown {
+function validate(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body', request: Request): unknown {
   // PostgreSQL refuses U+0000 in text and jsonb, and bcrypt stops at it: refuse it in any input up front,
   // so no handler ever gets halfway with such a value.
   const nulAt = findNulByte(value, [where]);
   if (nulAt) throw errors.schemaError(`Request validation failed:\n  - ${nulAt.join('.')}: must not contain NUL characters (\\u0000)`);
   if (!schema) return value;
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  - ${[where, ...issue.path].join('.')}: ${issue.message}`);
-  throw errors.schemaError(`Request validation failed:\n${lines.join('\n')}`);
+  const problems = parsed.error.issues.map((issue) => describeIssue(where, issue));
+  throw schemaErrorFor(request.method, new URL(request.url).pathname, problems);
 }
 
 /** Deeper JSON is refused: PostgreSQL's jsonb and recursive code (JSON.stringify) would fail on it. */

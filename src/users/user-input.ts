@@ -14,7 +14,7 @@ import type { UserFields } from './user-store.js';
 /** Checks a create or an update against the current user (undefined for a create) and computes its columns. */
 export async function toUserFields(input: UserInput, current?: UserRow): Promise<UserFields> {
   if (input.password !== undefined && input.password_hash !== undefined) {
-    throw new TextError('PASSWORD_AND_HASH', 400, 'Send either password or password_hash, not both.');
+    throw new TextError('PASSWORD_AND_HASH', 400, 'Cannot set both password and password_hash at the same time.');
   }
   if (input.password_hash !== undefined && !isBcryptHash(input.password_hash)) {
     throw errors.schemaError('password_hash must be a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to 16).');

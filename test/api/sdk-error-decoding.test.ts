@@ -12,6 +12,7 @@ import { signUp, signWithProjectKey, decodePayload, withToken } from './support.
 interface SdkKnownError {
   errorCode: string;
   statusCode: number;
+  humanReadableMessage: string;
 }
 interface SdkKnownErrors {
   KnownError: { fromJson(json: unknown): SdkKnownError };
@@ -56,7 +57,7 @@ function everyCatalogueError(): KnownError[] {
     errors.accessTokenExpired({ expiredAtMillis: null, projectId: null, userId: null, refreshTokenId: null }),
     errors.invalidProjectForAccessToken(id, id),
     errors.anonymousAuthenticationNotAllowed(),
-    errors.restrictedUserNotAllowed(),
+    errors.restrictedUserNotAllowed('restricted_by_administrator'),
     errors.refreshTokenNotFoundOrExpired(),
     errors.cannotGetOwnUserWithoutUser(),
     errors.userAuthenticationRequired(),
@@ -123,6 +124,17 @@ describe('SDK error decoding', () => {
         expect(decoded.statusCode, error.code).toBe(error.status);
       }
     });
+  });
+
+  it('words every message as Stack does: the newest SDK rebuilds the same text from the code and details', () => {
+    const newest = decoders.find(([name]) => name === 'stack-js-28108')![1];
+    const differences = everyCatalogueError().flatMap((error) => {
+      const decoded = newest.KnownError.fromJson(JSON.parse(JSON.stringify(error.toBody())) as unknown);
+      return error.message === decoded.humanReadableMessage
+        ? []
+        : [{ code: error.code, ours: error.message, sdk: decoded.humanReadableMessage }];
+    });
+    expect(differences).toEqual([]);
   });
 
   describe('real responses', () => {

@@ -22,7 +22,7 @@ describe('errorResponse', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('x-stack-known-error')).toBe('PASSWORD_TOO_SHORT');
     expect(await res.text()).toBe(
-      '{"code":"PASSWORD_TOO_SHORT","details":{"min_length":8},"error":"The password must be at least 8 characters long."}',
+      '{"code":"PASSWORD_TOO_SHORT","details":{"min_length":8},"error":"Password too short. Minimum length is 8."}',
     );
   });
 

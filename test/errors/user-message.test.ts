@@ -43,7 +43,7 @@ describe('domain errors are codes of AppError', () => {
     ['/sql request', badRequest('jwk not found'), 'SQL_BAD_REQUEST', 400, 'jwk not found'],
     ['/sql pool', poolWaitTimeout(100, 2), 'SQL_POOL_WAIT_TIMEOUT', 503, /all 2 connections/],
     ['/sql in flight', tooManyUserRequests(4), 'SQL_TOO_MANY_USER_REQUESTS', 429, /max is 4/],
-    ['known error', errors.userNotFound(), 'USER_NOT_FOUND', 404, 'No user with this ID exists in the project.'],
+    ['known error', errors.userNotFound(), 'USER_NOT_FOUND', 404, 'User not found.'],
     ['text error', new TextError('PROJECT_NOT_FOUND', 404, 'Project not found'), 'PROJECT_NOT_FOUND', 404, 'Project not found'],
   ];
   it.each(cases)('%s', (_name, error, code, status, message) => {

@@ -50,7 +50,7 @@ const written = (fields: object) => Object.fromEntries(Object.entries(fields).fi
 describe('toUserFields: refused input', () => {
   it('refuses a password together with a password hash', async () => {
     await expect(toUserFields({ password: 'long enough 1', password_hash: '$2b$10$' + 'a'.repeat(53) })).rejects.toThrow(
-      'Send either password or password_hash, not both.',
+      'Cannot set both password and password_hash at the same time.',
     );
   });
 
@@ -66,8 +66,8 @@ describe('toUserFields: refused input', () => {
   });
 
   it('refuses passwords outside 8 to 70 characters', async () => {
-    await expect(toUserFields({ password: 'short 1' })).rejects.toThrow('at least 8 characters');
-    await expect(toUserFields({ password: 'x'.repeat(71) })).rejects.toThrow('at most 70 characters');
+    await expect(toUserFields({ password: 'short 1' })).rejects.toThrow('Password too short. Minimum length is 8.');
+    await expect(toUserFields({ password: 'x'.repeat(71) })).rejects.toThrow('Password too long. Maximum length is 70.');
   });
 
   it('refuses sign-in or a verified flag without an address, on a create or after removing it', async () => {

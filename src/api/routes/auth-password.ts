@@ -34,7 +34,7 @@ export const passwordSignIn = endpoint({
   method: 'POST',
   path: '/auth/password/sign-in',
   access: ['client', 'server', 'admin'],
-  body: z.object({ email: z.string().max(256), password: z.string().max(1024) }),
+  body: z.object({ email: z.string().min(1).max(256), password: z.string().max(1024) }),
   handler: async ({ ctx, auth, body, clientAddress }) =>
     ok(
       await signInWithPassword(ctx, {
