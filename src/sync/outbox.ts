@@ -11,11 +11,17 @@
  */
 import type { Queryable } from '../db/database.js';
 import { OP_RANK, type OutboxOp, type SyncChange } from './changes.js';
+import type { TeamChange, TeamCopy } from './team-outbox.js';
 
 export interface OutboxRow {
   seq: number;
   xid: number;
-  change: SyncChange;
+  /** A user's change, or a copy of a whole team (team data, op 'team'). */
+  change: SyncChange | TeamChange;
+}
+
+export function isTeamChange(change: SyncChange | TeamChange): change is TeamChange {
+  return 'kind' in change;
 }
 
 /**
@@ -89,14 +95,15 @@ export async function readOutbox(
 ): Promise<OutboxPage> {
   // Rows written before sync_outbox.bytes existed are measured here.
   const columns =
-    'seq, xid, user_id, version, op, raw_json, updated_at, deleted_at, COALESCE(bytes, octet_length(raw_json::text), 0) AS bytes';
+    'seq, xid, user_id, team_id, version, op, raw_json, updated_at, deleted_at, COALESCE(bytes, octet_length(raw_json::text), 0) AS bytes';
   const { rows } = await db.query<{
     snapshot: string;
     seq: number | null;
     xid: number;
-    user_id: string;
+    user_id: string | null;
+    team_id: string | null;
     version: number;
-    op: OutboxOp;
+    op: OutboxOp | 'team';
     raw_json: Record<string, unknown> | null;
     updated_at: Date | null;
     deleted_at: Date | null;
@@ -132,14 +139,17 @@ export async function readOutbox(
     rows: found.map((row) => ({
       seq: Number(row.seq),
       xid: Number(row.xid),
-      change: {
-        id: row.user_id,
-        rank: OP_RANK[row.op],
-        version: Number(row.version),
-        raw_json: row.raw_json,
-        updated_at: row.updated_at?.toISOString() ?? null,
-        deleted_at: row.deleted_at?.toISOString() ?? null,
-      },
+      change:
+        row.op === 'team'
+          ? { kind: 'team', id: row.team_id!, version: Number(row.version), raw_json: row.raw_json as unknown as TeamCopy }
+          : {
+              id: row.user_id!,
+              rank: OP_RANK[row.op],
+              version: Number(row.version),
+              raw_json: row.raw_json,
+              updated_at: row.updated_at?.toISOString() ?? null,
+              deleted_at: row.deleted_at?.toISOString() ?? null,
+            },
     })),
   };
 }

@@ -6,6 +6,9 @@
  * which is not a user change and, as with Legacy, is not synced), updated_at and deleted_at. Repairs write
  * the current state through the version guard in repair mode: equal versions are rewritten, but a state a
  * worker applied meanwhile (a newer version) is never replaced by the older one read here.
+ *
+ * In a database fed by the outbox, team data too (team-outbox.ts): every team of a project with the option on is
+ * copied again, through the same version guard in repair mode; with the option off, the project's team rows go.
  */
 import type { Database, Queryable } from '../db/database.js';
 import { USER_COLUMNS, type UserRow } from '../users/user-object.js';
@@ -14,6 +17,7 @@ import { liveChange, RANK, type SyncChange } from './changes.js';
 import { advanceCheckpoint } from './checkpoint.js';
 import { currentSnapshot, DEFAULT_BATCH_BYTES, lastSeq } from './outbox.js';
 import { ensureTarget } from './target-schema.js';
+import { backfillTeamDataIn, clearTeamDataIn, teamDataOn } from './team-outbox.js';
 
 export interface ResyncOptions {
   /** The target is fed by the outbox: record the checkpoint the comparison stands for. */
@@ -28,6 +32,8 @@ export interface ResyncOptions {
 export interface ResyncReport {
   compared: number;
   repaired: number;
+  /** Team data rows written or removed (a database fed by the outbox, the project having team data on). */
+  teamDataRepaired?: number;
 }
 
 export async function resyncTarget(source: Database, target: Database, projectId: string, options: ResyncOptions): Promise<ResyncReport> {
@@ -86,6 +92,11 @@ export async function resyncTarget(source: Database, target: Database, projectId
     after = rows.at(-1)!.id;
   }
   if (options.outbox) await target.transaction((tx) => advanceCheckpoint(tx, projectId, snapshot, seq, report.repaired > 0));
+  if (options.outbox) {
+    // Team copies carry their team's version: whichever of this and the worker's applies last, the newer copy stays.
+    if (await teamDataOn(source, projectId)) report.teamDataRepaired = await backfillTeamDataIn(source, target, projectId);
+    else await clearTeamDataIn(target, projectId);
+  }
   return report;
 }
 

@@ -4,12 +4,14 @@
  * trips: one statement on the server's database reads the rows and the current snapshot together, one
  * call in the target (authsync_sync.apply_outbox_batch) locks the project's checkpoint row, applies the
  * batch and moves the checkpoint, in one transaction. Processes sharing a target take turns on that row. A batch is
- * bounded in rows and in bytes (see readOutbox), so a run of large users is applied in several batches.
+ * bounded in rows and in bytes (see readOutbox), so a run of large users is applied in several batches. Team data
+ * (whole-team copies, team-outbox.ts) rides in the same batches, applied after the users' changes.
  */
 import type { Database } from '../db/database.js';
 import { readCheckpoint, toCheckpoint, type Checkpoint, type CheckpointRow } from './checkpoint.js';
-import { clipSnapshot, DEFAULT_BATCH_BYTES, formatSnapshot, readOutbox, type OutboxRow, type Snapshot } from './outbox.js';
+import { clipSnapshot, DEFAULT_BATCH_BYTES, formatSnapshot, isTeamChange, readOutbox, type OutboxRow, type Snapshot } from './outbox.js';
 import { resyncTarget } from './resync.js';
+import { backfillTeamDataIn, teamCopiesJson, teamDataOn } from './team-outbox.js';
 
 export interface PassResult {
   applied: number;
@@ -70,6 +72,9 @@ export async function syncTargetOnce(
       checkpoint = result.checkpoint;
       applied += result.applied;
       batches += 1;
+      // Team copies of a project the target does not keep team data for (yet): when the option is on, the target
+      // missed the set-up (unreachable at the time, or re-created since); the backfill registers and fills it.
+      if (result.teamsRefused && (await teamDataOn(source, projectId))) await backfillTeamDataIn(source, target, projectId);
       if (!full) break;
       cursor = { xid: page.rows.at(-1)!.xid, seq: page.rows.at(-1)!.seq };
     }
@@ -89,16 +94,23 @@ async function applyBatch(
   projectId: string,
   rows: OutboxRow[],
   covered: Snapshot,
-): Promise<{ applied: number; checkpoint: Checkpoint } | undefined> {
+): Promise<{ applied: number; teamsRefused: boolean; checkpoint: Checkpoint } | undefined> {
   const maxSeq = rows.reduce((max, r) => Math.max(max, r.seq), 0);
-  const { rows: result } = await target.query<{ applied: number } & { [K in keyof CheckpointRow as `cp_${K}`]: CheckpointRow[K] }>(
-    'SELECT * FROM authsync_sync.apply_outbox_batch($1, $2::jsonb, $3, $4)',
-    [projectId, JSON.stringify(rows.map((r) => r.change)), formatSnapshot(covered), maxSeq],
-  );
+  const changes = rows.map((r) => r.change);
+  const { rows: result } = await target.query<
+    { applied: number; teams_refused: boolean } & { [K in keyof CheckpointRow as `cp_${K}`]: CheckpointRow[K] }
+  >('SELECT * FROM authsync_sync.apply_outbox_batch($1, $2::jsonb, $3::jsonb, $4, $5)', [
+    projectId,
+    JSON.stringify(changes.filter((c) => !isTeamChange(c))),
+    teamCopiesJson(changes.filter(isTeamChange)),
+    formatSnapshot(covered),
+    maxSeq,
+  ]);
   const row = result[0];
   if (!row) return undefined;
   return {
     applied: row.applied,
+    teamsRefused: row.teams_refused,
     checkpoint: toCheckpoint({
       horizon_xid: row.cp_horizon_xid,
       snapshot: row.cp_snapshot,

@@ -23,6 +23,23 @@ export const USERS_SYNC_TRACK: MigrationTrack = {
 
 /** The track's file that creates neon_auth.users_sync (idempotent, so it is also how a dropped table comes back). */
 const USERS_SYNC_TABLE_FILE = '_users_sync_table';
+/** The same for neon_auth.teams_sync and team_members_sync. */
+const TEAM_DATA_TABLES_FILE = '_team_data';
+
+/**
+ * What `authenticated` may read of the team data (once a project keeps it in the database): everything of the
+ * memberships, the team's name but not its raw_json (server metadata).
+ */
+export const TEAM_DATA_GRANT_SQL = `
+DO $team_data$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticated') THEN
+    GRANT USAGE ON SCHEMA neon_auth TO authenticated;
+    GRANT SELECT (id, name, created_at, updated_at) ON neon_auth.teams_sync TO authenticated;
+    GRANT SELECT ON neon_auth.team_members_sync TO authenticated;
+  END IF;
+END
+$team_data$;`;
 
 type MaybeTransactional = Queryable & Partial<Pick<Database, 'transaction'>>;
 
@@ -38,8 +55,15 @@ export async function ensureTarget(db: MaybeTransactional): Promise<void> {
     // Serialises the re-application with other processes (a table end users cannot lock).
     await tx.exec('LOCK TABLE authsync_sync.grants IN SHARE ROW EXCLUSIVE MODE');
     // Someone dropped the table by hand (the track is recorded as applied): its migration creates it again.
-    const { rows: table } = await tx.query<{ found: boolean }>("SELECT to_regclass('neon_auth.users_sync') IS NOT NULL AS found");
-    if (!table[0]?.found) await tx.exec(usersSyncTableSql());
+    const { rows: table } = await tx.query<{ found: boolean; teams: boolean; team_data: boolean }>(
+      `SELECT to_regclass('neon_auth.users_sync') IS NOT NULL AS found,
+              to_regclass('neon_auth.teams_sync') IS NOT NULL AND to_regclass('neon_auth.team_members_sync') IS NOT NULL AS teams,
+              EXISTS (SELECT FROM authsync_sync.team_data) AS team_data`,
+    );
+    if (!table[0]?.found) await tx.exec(trackFileSql(USERS_SYNC_TABLE_FILE));
+    // The same for the team data tables; `authenticated` reads them again when a project keeps team data here.
+    if (!table[0]?.teams) await tx.exec(trackFileSql(TEAM_DATA_TABLES_FILE));
+    if (table[0]?.team_data) await tx.exec(TEAM_DATA_GRANT_SQL);
     const { rows: options } = await tx.query<{ name: string }>('SELECT name FROM authsync_sync.options');
     if (options.some((o) => o.name === 'typed_view')) await tx.exec(TYPED_VIEW_DDL);
     const { rows: grants } = await tx.query<{ role: string }>(
@@ -59,9 +83,10 @@ export async function ensureTarget(db: MaybeTransactional): Promise<void> {
   return db.transaction(run);
 }
 
-function usersSyncTableSql(): string {
-  const file = listMigrations(USERS_SYNC_TRACK.dir).find((m) => m.version.endsWith(USERS_SYNC_TABLE_FILE));
-  if (!file) throw new Error(`migrations/users-sync has no file ending in ${USERS_SYNC_TABLE_FILE}.sql`);
+/** A file of the track that is idempotent (creates what is missing), by the end of its name. */
+export function trackFileSql(suffix: string): string {
+  const file = listMigrations(USERS_SYNC_TRACK.dir).find((m) => m.version.endsWith(suffix));
+  if (!file) throw new Error(`migrations/users-sync has no file ending in ${suffix}.sql`);
   return file.sql;
 }
 
@@ -72,7 +97,7 @@ export function grantSql(role: string, typedView: boolean): string {
     `GRANT USAGE ON SCHEMA neon_auth TO ${r};`,
     `GRANT SELECT, REFERENCES ON neon_auth.users_sync TO ${r};`,
     // The team data tables (empty unless a project turned them on): policies of the role's tables may join them.
-    // (Skipped while someone has dropped one by hand: `sync resync` re-creates it, then grants again.)
+    // (Skipped while someone has dropped one by hand: the next ensureTarget re-creates it, then grants again.)
     `DO $team_data$ BEGIN IF to_regclass('neon_auth.teams_sync') IS NOT NULL AND to_regclass('neon_auth.team_members_sync') IS NOT NULL THEN
        GRANT SELECT, REFERENCES ON neon_auth.teams_sync, neon_auth.team_members_sync TO ${r}; END IF; END $team_data$;`,
     ...(typedView ? [`GRANT SELECT ON neon_auth.users_sync_typed TO ${r};`] : []),

@@ -2,7 +2,9 @@
  * Team data for RLS: neon_auth.teams_sync and neon_auth.team_members_sync (migrations/users-sync/…_team_data.sql),
  * opt-in per project (the setting `team_data_sync`). When the project's app database is the server's own, every
  * team change copies the team and its members into them in that same transaction (zero lag): a policy joining
- * team_members_sync sees a new member at once, and never a member who left.
+ * team_members_sync sees a new member at once, and never a member who left. When the project has other databases
+ * (an app database elsewhere, extra targets), the change also goes to the outbox, as users' changes do
+ * (team-outbox.ts).
  *
  * Each change re-copies one whole team (row and members) from authsync's tables, rather than replaying the change: the
  * same statement serves create, update, delete, add and remove, and a copy cannot drift.
@@ -10,25 +12,23 @@
 import type { Queryable } from '../db/database.js';
 import type { UserChangeHook } from '../users/user-store.js';
 import { syncRoute } from './capture.js';
+import { queueTeamChange, RAW_JSON } from './team-outbox.js';
 
-/** Whether the project wants team data and the tables are in the server's own database. */
-async function teamDataHere(tx: Queryable, projectId: string): Promise<boolean> {
+/**
+ * Where a project's team data goes: `here` when the project wants it and the tables are in the server's own database,
+ * `outbox` when it wants it and has other databases.
+ */
+async function teamDataRoute(tx: Queryable, projectId: string): Promise<{ here: boolean; outbox: boolean }> {
   const { rows } = await tx.query<{ on: boolean | null; ready: boolean }>(
     `SELECT (p.config ->> 'team_data_sync')::boolean AS on,
             to_regclass('neon_auth.team_members_sync') IS NOT NULL AND to_regclass('neon_auth.teams_sync') IS NOT NULL AS ready
      FROM authsync.projects p WHERE p.id = $1`,
     [projectId],
   );
-  if (rows[0]?.on !== true || !rows[0].ready) return false;
-  return (await syncRoute(tx, projectId)).own;
+  if (rows[0]?.on !== true) return { here: false, outbox: false };
+  const route = await syncRoute(tx, projectId);
+  return { here: route.own && rows[0].ready, outbox: route.external };
 }
-
-/** The Stack server team object, built where the row is. */
-const RAW_JSON = `jsonb_build_object(
-  'id', t.id, 'display_name', t.display_name, 'profile_image_url', t.profile_image_url,
-  'created_at_millis', (extract(epoch FROM t.created_at) * 1000)::bigint,
-  'client_metadata', t.client_metadata, 'client_read_only_metadata', t.client_read_only_metadata,
-  'server_metadata', t.server_metadata)`;
 
 /**
  * Copies the teams named by `teamIds` (a query yielding text IDs: teams that exist, or existed until this transaction)
@@ -72,13 +72,17 @@ async function copyTeams(tx: Queryable, teamIds: string, params: unknown[]): Pro
 
 /** After any change to one team or its members, in the change's transaction. */
 export async function captureTeamChange(tx: Queryable, projectId: string, teamId: string): Promise<void> {
-  if (!(await teamDataHere(tx, projectId))) return;
-  await copyTeams(tx, 'SELECT $1::text', [teamId]);
+  const route = await teamDataRoute(tx, projectId);
+  if (route.here) await copyTeams(tx, 'SELECT $1::text', [teamId]);
+  if (route.outbox) await queueTeamChange(tx, projectId, teamId);
 }
 
-/** A user change hook: a deleted user's memberships went with it (ON DELETE CASCADE), so their copies go too. */
+/**
+ * A user change hook: a deleted user's memberships went with it (ON DELETE CASCADE), so their copies go too. (Other
+ * databases remove them when they apply the user's deletion, which the outbox carries already.)
+ */
 export const captureUserRemoval: UserChangeHook = async (tx, change) => {
-  if (change.op !== 'deleted' || !(await teamDataHere(tx, change.projectId))) return;
+  if (change.op !== 'deleted' || !(await teamDataRoute(tx, change.projectId)).here) return;
   await tx.query('DELETE FROM neon_auth.team_members_sync WHERE user_id = $1', [change.userId]);
 };
 

@@ -143,7 +143,7 @@ export function registerSync(program: Command): void {
     sync
       .command('teams')
       .description(
-        "keep the project's teams and memberships in neon_auth.teams_sync and team_members_sync (for RLS policies; end users may read them, not teams_sync.raw_json); --off removes them",
+        "keep the project's teams and memberships in neon_auth.teams_sync and team_members_sync of its databases (for RLS policies; end users may read them, not teams_sync.raw_json); --off removes them",
       )
       .requiredOption('--project <id>', 'the project')
       .option('--off', "stop and remove the project's rows (the default: no team data)")
@@ -152,6 +152,10 @@ export function registerSync(program: Command): void {
     const result = await withProject(options, (ctx, projectId) => setTeamData(ctx, projectId, !options.off));
     if (options.json) return printJson(result);
     process.stdout.write(result.enabled ? `team data on: ${result.teams} teams, ${result.members} memberships\n` : 'team data off\n');
+    for (const u of result.unreachable ?? [])
+      process.stderr.write(
+        `${u.target} not reached (${u.error}): the sync worker fills it at the next team change, or run authsync sync resync --project ${options.project}\n`,
+      );
   });
 
   registerSyncTargets(sync);

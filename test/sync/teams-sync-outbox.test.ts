@@ -1,0 +1,147 @@
+/**
+ * Team data for RLS in an app database that is not the server's own: `authsync sync teams` creates and fills the
+ * tables there, then every team change reaches them through the outbox and the target worker. Nothing is lost while
+ * the database is unreachable or a table has been dropped: once it is back, every team and membership is there, once,
+ * and `sync status` shows the backlog draining to zero. `sync resync` repairs hand edits; `--off` empties the tables
+ * and copies still on their way do not bring rows back. PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncStatus } from '../../src/sync/status.js';
+import { addMember, removeMember } from '../../src/teams/memberships.js';
+import { createTeam, deleteTeam, updateTeam } from '../../src/teams/teams.js';
+import { runCli } from '../cli/run-cli.js';
+import { adminQuery } from '../helpers/databases.js';
+import { useTestServer } from '../helpers/server.js';
+import { createSyncProject, eventually, withClient, type SyncProject } from './sync-helpers.js';
+
+interface TeamData {
+  teams: string[];
+  members: string[];
+}
+
+describe('team data through the outbox (app database elsewhere)', () => {
+  const t = useTestServer();
+  let p: SyncProject;
+  const cli = (...args: string[]) => runCli([...args, '--database-url', t.databaseUrl!, '--data-dir', t.dataDir]);
+  const ctx = () => t.server.ctx;
+  const newUser = async (email: string) => (await ctx().users.create(p.projectId, { primary_email: email })).id;
+
+  /** What the app database must hold: authsync's teams (ID and name) and memberships of the project. */
+  async function expected(): Promise<TeamData> {
+    const teams = await ctx().db.query<{ row: string }>(
+      "SELECT id || ' ' || display_name AS row FROM authsync.teams WHERE project_id = $1 ORDER BY row",
+      [p.projectId],
+    );
+    const members = await ctx().db.query<{ row: string }>(
+      "SELECT team_id || ' ' || user_id AS row FROM authsync.team_members WHERE project_id = $1 ORDER BY row",
+      [p.projectId],
+    );
+    return { teams: teams.rows.map((r) => r.row), members: members.rows.map((r) => r.row) };
+  }
+  /** What it holds (duplicates would show: no DISTINCT). */
+  async function actual(): Promise<TeamData> {
+    return withClient(p.app!.url, async (c) => ({
+      teams: (await c.query<{ row: string }>("SELECT id || ' ' || name AS row FROM neon_auth.teams_sync ORDER BY row")).rows.map(
+        (r) => r.row,
+      ),
+      members: (
+        await c.query<{ row: string }>("SELECT team_id || ' ' || user_id AS row FROM neon_auth.team_members_sync ORDER BY row")
+      ).rows.map((r) => r.row),
+    }));
+  }
+  const arrives = async (timeoutMs?: number) => eventually(async () => expect(await actual()).toEqual(await expected()), timeoutMs);
+  const status = async () => (await syncStatus(ctx().db, p.projectId)).find((s) => s.purpose === 'app')!;
+
+  beforeAll(async () => {
+    p = await createSyncProject(t, { externalApp: true });
+  });
+  afterAll(async () => {
+    await t.stop(); // before dropping the app database (the server's worker holds connections to it)
+    await p?.app?.drop();
+  });
+
+  it('sync teams creates and fills the tables there, then each change arrives', async () => {
+    const alice = await newUser('alice@example.com');
+    const acme = await createTeam(ctx(), p.projectId, { display_name: 'Acme', server_metadata: { plan: 'pro' } }, alice);
+    const on = await cli('sync', 'teams', '--project', p.projectId, '--json');
+    expect(on.code, on.stderr).toBe(0);
+    expect(JSON.parse(on.stdout)).toEqual({ enabled: true, teams: 1, members: 1 });
+    // Filled by the command itself, before it returned.
+    expect(await actual()).toEqual(await expected());
+    const raw = await withClient(p.app!.url, async (c) => (await c.query('SELECT raw_json FROM neon_auth.teams_sync')).rows[0]);
+    expect(raw.raw_json).toMatchObject({ id: acme.id, display_name: 'Acme', server_metadata: { plan: 'pro' } });
+
+    await addMember(ctx(), p.projectId, acme.id, await newUser('bob@example.com'));
+    await updateTeam(ctx(), p.projectId, acme.id, { display_name: 'Acme Inc' });
+    await arrives();
+  });
+
+  it('loses nothing while the database is unreachable, and status shows the backlog drain to zero', async () => {
+    const app = p.app!;
+    const users = await Promise.all(['u1', 'u2', 'u3', 'u4'].map((name) => newUser(`${name}@example.com`)));
+    await adminQuery(`ALTER DATABASE ${app.name} ALLOW_CONNECTIONS false`);
+    await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [app.name]);
+    try {
+      const teams = [];
+      for (let i = 0; i < 5; i++) teams.push((await createTeam(ctx(), p.projectId, { display_name: `Team ${i}` }, users[0]!)).id);
+      for (const team of teams) for (const user of users.slice(1)) await addMember(ctx(), p.projectId, team, user);
+      await updateTeam(ctx(), p.projectId, teams[1]!, { display_name: 'Renamed' });
+      await removeMember(ctx(), p.projectId, teams[2]!, users[1]!);
+      await deleteTeam(ctx(), p.projectId, teams[3]!);
+      // A deleted user leaves every team (a cascade in authsync's tables, carried by the user's own outbox row).
+      await ctx().users.delete(p.projectId, users[3]!);
+      await eventually(async () => {
+        const s = await status();
+        expect(s.pending).toBeGreaterThanOrEqual(23);
+        expect(s.lastError).toBeTruthy();
+      });
+    } finally {
+      await adminQuery(`ALTER DATABASE ${app.name} ALLOW_CONNECTIONS true`);
+    }
+    await arrives(60_000);
+    await eventually(async () => expect(await status()).toMatchObject({ pending: 0, lagSeconds: 0, lastError: null }));
+    const data = await actual();
+    expect(data.teams).toHaveLength(5); // Acme and 4 of the 5 (one deleted)
+    expect(data.members.filter((m) => m.endsWith(users[3]!))).toEqual([]);
+  });
+
+  it('re-creates a dropped table and fills it again with every membership', async () => {
+    await withClient(p.app!.url, (c) => c.query('DROP TABLE neon_auth.team_members_sync'));
+    const team = await createTeam(ctx(), p.projectId, { display_name: 'After the drop' }, await newUser('late@example.com'));
+    await arrives();
+    expect((await actual()).members.filter((m) => m.startsWith(team.id))).toHaveLength(1);
+  });
+
+  it('sync resync repairs hand edits there', async () => {
+    const before = await expected();
+    await withClient(p.app!.url, async (c) => {
+      await c.query('DELETE FROM neon_auth.team_members_sync WHERE ctid IN (SELECT ctid FROM neon_auth.team_members_sync LIMIT 2)');
+      await c.query("UPDATE neon_auth.teams_sync SET name = 'edited'");
+      await c.query("INSERT INTO neon_auth.teams_sync VALUES ('stray', 'Stray', '{}', now(), now())");
+    });
+    const resync = await cli('sync', 'resync', '--project', p.projectId, '--json');
+    expect(resync.code, resync.stderr).toBe(0);
+    const report = (JSON.parse(resync.stdout) as { teamDataRepaired?: number }[])[0]!;
+    // 2 memberships, every team renamed back, the stray removed.
+    expect(report.teamDataRepaired).toBe(2 + before.teams.length + 1);
+    expect(await actual()).toEqual(before);
+  });
+
+  it('--off empties the tables there, and copies still on their way bring nothing back', async () => {
+    await t.server.sync.stop(); // the copy below stays in the outbox until the pass this test runs itself
+    const [team] = (await expected()).teams;
+    await updateTeam(ctx(), p.projectId, team!.split(' ')[0]!, { display_name: 'Queued' });
+    const off = await cli('sync', 'teams', '--project', p.projectId, '--off');
+    expect(off.code, off.stderr).toBe(0);
+    expect(await actual()).toEqual({ teams: [], members: [] });
+    const { syncTargetOnce } = await import('../../src/sync/target-pass.js');
+    const { openPostgres } = await import('../../src/db/postgres.js');
+    const target = openPostgres(p.app!.url, { max: 1 });
+    try {
+      await syncTargetOnce(ctx().db, target, p.projectId);
+    } finally {
+      await target.close();
+    }
+    expect(await actual()).toEqual({ teams: [], members: [] });
+  });
+});
