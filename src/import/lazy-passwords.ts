@@ -49,6 +49,8 @@ export const LAZY_PASSWORD_INPUT = 'LAZY_PASSWORD_INPUT';
 
 const inputError = (message: string) => new AppError(LAZY_PASSWORD_INPUT, 400, message);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The base URL as stored: http(s), no query, no trailing slash or `/api/v1`. */
 export function oldServerBaseUrl(value: string): string {
   let url: URL;
@@ -91,12 +93,13 @@ export async function setLazyPasswordSource(
  * re-running an import never sends a migrated user back to the old server.
  */
 export async function markLazyPasswordUsers(db: Queryable, projectId: string, userIds: string[]): Promise<number> {
-  if (userIds.length === 0) return 0;
+  const ids = userIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase());
+  if (ids.length === 0) return 0;
   const { rows } = await db.query<{ user_id: string }>(
     `INSERT INTO authsync.lazy_password_users (user_id, project_id)
      SELECT id, project_id FROM authsync.users WHERE project_id = $1 AND id = ANY($2::uuid[]) AND password_hash IS NULL
      ON CONFLICT (user_id) DO NOTHING RETURNING user_id`,
-    [projectId, userIds],
+    [projectId, ids],
   );
   return rows.length;
 }

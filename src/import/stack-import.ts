@@ -8,6 +8,7 @@
  */
 import type { AppContext } from '../context/app-context.js';
 import { saveRun, startRun, type ImportRun } from './import-runs.js';
+import { markLazyPasswordUsers, setLazyPasswordSource } from './lazy-passwords.js';
 import { getFromSource, listItems, apiRoot, type StackSource } from './stack-source.js';
 import { countUser, emptySummary, type ImportSummary } from './summary.js';
 import { writeMembership, writeTeam } from './write-team.js';
@@ -20,6 +21,11 @@ export interface StackImportOptions {
   pageSize?: number;
   /** Called after each page or team, with the summary so far. */
   onProgress?: (phase: string, summary: ImportSummary) => void;
+  /**
+   * Lazy password migration (lazy-passwords.ts): the old server becomes the project's source of passwords, and each
+   * imported user who has a password there (`has_password`) and none here is marked. @default false
+   */
+  lazyPasswords?: boolean;
 }
 
 type Phase = 'teams' | 'users' | 'memberships';
@@ -52,6 +58,11 @@ export async function importFromStack(
   // Checks the key before anything is written, even when resuming past the teams.
   const teams = listItems(await getFromSource(source, '/teams'), '/teams').items;
   const teamIds = teams.map((team) => String((team as { id?: unknown }).id ?? '').toLowerCase()).sort();
+  const lazyPasswords = options.lazyPasswords === true && !dryRun;
+  if (lazyPasswords) {
+    const key = { keyKind: 'secret_server' as const, key: source.secretServerKey };
+    await setLazyPasswordSource(ctx.db, ctx.box, projectId, { baseUrl: source.url, oldProjectId: source.projectId, ...key });
+  }
 
   if (run.phase === 'teams') {
     for (const team of teams) {
@@ -75,6 +86,14 @@ export async function importFromStack(
       const page = listItems(await getFromSource(source, '/users', query), '/users');
       for (const user of page.items) {
         countUser(run.summary, String((user as { id?: unknown }).id), await writeUser(ctx, projectId, user, { dryRun }));
+      }
+      if (lazyPasswords) {
+        const withPassword = (page.items as { id?: unknown; has_password?: unknown }[]).filter((user) => user.has_password === true);
+        await markLazyPasswordUsers(
+          ctx.db,
+          projectId,
+          withPassword.map((user) => String(user.id)),
+        );
       }
       cursor = page.nextCursor;
       if (!cursor) break;

@@ -24,6 +24,7 @@ interface StackOptions extends ImportOptions {
   fromUrl: string;
   fromProjectId: string;
   fromSecretServerKey: string;
+  lazyPasswords?: boolean;
 }
 
 interface UsersSyncOptions extends ImportOptions {
@@ -61,6 +62,7 @@ export function registerImport(program: Command): Command {
       .requiredOption('--from-url <url>', "the old server's base URL, e.g. https://api.stack-auth.com")
       .requiredOption('--from-project-id <id>', 'the project ID at the old server')
       .requiredOption('--from-secret-server-key <key>', "the old project's secret server key")
+      .option('--lazy-passwords', "check users' passwords at the old server at their first sign-in, then keep them here")
       .option('--dry-run', 'show what would change, write nothing')
       .option('--page-size <n>', 'users per request to the old server (default 200)')
       .option('--json', 'print the summary as JSON'),
@@ -71,7 +73,12 @@ export function registerImport(program: Command): Command {
         ctx,
         projectId,
         { url: options.fromUrl, projectId: options.fromProjectId, secretServerKey: options.fromSecretServerKey },
-        { dryRun: options.dryRun ?? false, onProgress: progress, ...(size ? { pageSize: size } : {}) },
+        {
+          dryRun: options.dryRun ?? false,
+          onProgress: progress,
+          lazyPasswords: options.lazyPasswords ?? false,
+          ...(size ? { pageSize: size } : {}),
+        },
       ),
     );
     report(summary, options.json);
