@@ -16,6 +16,9 @@ import type { Queryable } from '../db/database.js';
 import type { AppError } from '../errors/app-error.js';
 import { badRequest } from './neon-errors.js';
 
+/** SQLSTATEs of a refused login: invalid_password, invalid_authorization_specification. */
+const REFUSALS = new Set(['28P01', '28000']);
+
 /** How long a probe's answer and a role's check are trusted. */
 const PROBE_TTL_MS = 60_000;
 const ROLE_TTL_MS = 5_000;
@@ -61,7 +64,17 @@ export class PasswordPathGuard {
       };
     }
     if (this.config.sqlPasswordAuth === 'on') return { serve: true };
-    if (await this.acceptsWrongPassword(target)) {
+    let accepts: boolean;
+    try {
+      accepts = await this.acceptsWrongPassword(target);
+    } catch (error) {
+      // No answer is not a refusal: closed until a probe gets one (failures are not cached).
+      return {
+        serve: false,
+        reason: `password logins through /sql are closed for ${target.dbKey} for now: could not check that it refuses a wrong password (${(error as Error).message})`,
+      };
+    }
+    if (accepts) {
       return {
         serve: false,
         reason:
@@ -118,7 +131,7 @@ export async function connectedAsPowerfulRole(client: pg.Client): Promise<boolea
 
 /**
  * Logs in with a random wrong password as the owner URL's user and as this instance's login role of `authenticated`
- * (probeUsers): true if PostgreSQL let either in. A refusal of any kind (wrong password, no pg_hba entry, unknown role) counts as not accepting.
+ * (probeUsers): true if PostgreSQL let either in, false if it refused both. Any other failure throws: it is no answer.
  */
 export async function acceptsWrongPassword(target: ProbeTarget, probeUsers: readonly string[] = []): Promise<boolean> {
   const users = [...new Set([target.ownerUser, ...probeUsers].filter((u): u is string => !!u))];
@@ -127,15 +140,18 @@ export async function acceptsWrongPassword(target: ProbeTarget, probeUsers: read
       ...target.connect,
       user,
       password: `wrong-${randomBytes(18).toString('base64url')}`,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: 10_000,
       application_name: 'authsync-password-probe',
     });
     client.on('error', () => undefined);
     try {
       await client.connect();
       return true;
-    } catch {
-      // refused: as it should be
+    } catch (error) {
+      // Refused (wrong password, no pg_hba entry, unknown role), as it should be. Anything else (a timeout, a refused
+      // connection, too many clients) says nothing about passwords: the caller keeps the path closed.
+      if (!REFUSALS.has((error as { code?: string }).code ?? ''))
+        throw new Error(`the probe's login failed: ${(error as Error).message}`, { cause: error });
     } finally {
       await client.end().catch(() => undefined);
     }
