@@ -68,7 +68,7 @@ export function oldServerBaseUrl(value: string): string {
     .replace(/\/api\/v1$/, '');
 }
 
-/** Sets (or replaces) a project's old server; a disabled one is turned on again. */
+/** Sets (or replaces) a project's old server; a disabled one is turned on again, an end date stays unless replaced. */
 export async function setLazyPasswordSource(
   db: Queryable,
   box: SecretBox,
@@ -82,7 +82,8 @@ export async function setLazyPasswordSource(
     `INSERT INTO authsync.lazy_password_sources (project_id, base_url, old_project_id, key_kind, key_enc, enabled_until)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (project_id) DO UPDATE SET base_url = EXCLUDED.base_url, old_project_id = EXCLUDED.old_project_id,
-       key_kind = EXCLUDED.key_kind, key_enc = EXCLUDED.key_enc, enabled_until = EXCLUDED.enabled_until,
+       key_kind = EXCLUDED.key_kind, key_enc = EXCLUDED.key_enc,
+       enabled_until = coalesce(EXCLUDED.enabled_until, lazy_password_sources.enabled_until),
        disabled_at = NULL, updated_at = clock_timestamp()`,
     [projectId, baseUrl, input.oldProjectId.trim(), input.keyKind, box.seal(input.key.trim()), input.enabledUntil ?? null],
   );

@@ -1,6 +1,6 @@
 /**
  * `authsync import file` on PostgreSQL: a Supabase-shaped `auth.users` and a Better Auth-shaped `user`/`account` in a
- * database of the test's own, converted to JSON lines by the queries docs/migration.md gives (the same text here),
+ * database of the test's own, converted to JSON lines by the queries docs/migration.md gives (read from it),
  * then imported: same IDs, e-mails and verification, names, metadata, sign-up times, provider links; bcrypt passwords
  * sign in (and become argon2id); a re-run changes nothing; a dry run writes nothing; bad lines are skipped with reasons.
  */
@@ -13,44 +13,20 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importUsersFile } from '../../src/import/file-import.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { runCli } from '../cli/run-cli.js';
 import { api, clientHeaders, serverHeaders, useTestServer } from '../helpers/server.js';
 
-/** docs/migration.md, "From Supabase". */
-const SUPABASE_QUERY = `
-SELECT json_build_object(
-    'id', u.id,
-    'primary_email', u.email,
-    'primary_email_verified', u.email_confirmed_at IS NOT NULL,
-    'display_name', coalesce(u.raw_user_meta_data ->> 'full_name', u.raw_user_meta_data ->> 'name'),
-    'password_hash', nullif(u.encrypted_password, ''),
-    'client_metadata', u.raw_user_meta_data,
-    'client_read_only_metadata', u.raw_app_meta_data,
-    'signed_up_at', u.created_at,
-    'is_anonymous', coalesce(u.is_anonymous, false),
-    'oauth_providers', (SELECT coalesce(json_agg(json_build_object('id', i.provider, 'account_id', i.provider_id, 'email', i.email)), '[]')
-                        FROM auth.identities i WHERE i.user_id = u.id AND i.provider NOT IN ('email', 'phone'))
-  )
-FROM auth.users u
-WHERE u.deleted_at IS NULL
-ORDER BY u.created_at;`;
+/** The first SQL block after `heading` in docs/migration.md: the test runs the queries the docs give, as written. */
+function docsQuery(heading: string): string {
+  const docs = fs.readFileSync(path.join(process.cwd(), 'docs/migration.md'), 'utf8');
+  const section = docs.slice(docs.indexOf(heading));
+  const match = /```sql\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error(`no SQL block after ${heading}`);
+  return match[1]!;
+}
 
-/** docs/migration.md, "From Better Auth". */
-const BETTER_AUTH_QUERY = `
-SELECT json_build_object(
-    'id', CASE WHEN u.id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN u.id
-               ELSE md5(u.id)::uuid::text END,
-    'primary_email', u.email,
-    'primary_email_verified', u."emailVerified",
-    'display_name', nullif(u.name, ''),
-    'profile_image_url', u.image,
-    'password_hash', (SELECT a.password FROM account a
-                      WHERE a."userId" = u.id AND a."providerId" = 'credential' AND a.password LIKE '$2%'),
-    'signed_up_at', floor(extract(epoch FROM u."createdAt") * 1000),
-    'oauth_providers', (SELECT coalesce(json_agg(json_build_object('id', a."providerId", 'account_id', a."accountId")), '[]')
-                        FROM account a WHERE a."userId" = u.id AND a."providerId" <> 'credential')
-  )
-FROM "user" u
-ORDER BY u."createdAt";`;
+const SUPABASE_QUERY = docsQuery('### From Supabase');
+const BETTER_AUTH_QUERY = docsQuery('### From Better Auth');
 
 const SAM = '0b6a3f8e-1c2d-4e5f-8a9b-000000000001';
 const SUE = '0b6a3f8e-1c2d-4e5f-8a9b-000000000002';
@@ -238,4 +214,25 @@ describe('import file', () => {
     ]);
     expect((await serverUser(good.id)).primary_email).toBe('cleo@example.com');
   });
+
+  it('runs as authsync import file: the summary, exit code 1 when a line was skipped, a missing file refused', async () => {
+    const db = ['--database-url', t.databaseUrl!, '--data-dir', t.dataDir];
+    const file = path.join(dir, 'cli.jsonl');
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ id: 'e5e5e5e5-0000-4000-8000-0000000000e1', primary_email: 'cli@example.com' })}\n{"id": 1}\n`,
+    );
+    const res = await runCli(['import', 'file', '--project', t.projectId, file, '--json', ...db]);
+    expect(res.code, res.stderr).toBe(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({ imported: 1, skipped: [{ line: 2, id: null }] });
+    expect((await serverUser('e5e5e5e5-0000-4000-8000-0000000000e1')).primary_email).toBe('cli@example.com');
+
+    const again = await runCli(['import', 'file', '--project', t.projectId, path.join(dir, 'supabase.jsonl'), ...db]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('users: 0 imported, 0 updated, 4 unchanged, 0 skipped');
+
+    const missing = await runCli(['import', 'file', '--project', t.projectId, path.join(dir, 'nope.jsonl'), ...db]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No such file/);
+  }, 60_000);
 });
