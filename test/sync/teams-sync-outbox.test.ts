@@ -79,6 +79,7 @@ describe('team data through the outbox (app database elsewhere)', () => {
   it('loses nothing while the database is unreachable, and status shows the backlog drain to zero', async () => {
     const app = p.app!;
     const users = await Promise.all(['u1', 'u2', 'u3', 'u4'].map((name) => newUser(`${name}@example.com`)));
+    await eventually(async () => expect((await status()).pending).toBe(0)); // the users are there before the outage
     await adminQuery(`ALTER DATABASE ${app.name} ALLOW_CONNECTIONS false`);
     await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [app.name]);
     try {
@@ -90,16 +91,31 @@ describe('team data through the outbox (app database elsewhere)', () => {
       await deleteTeam(ctx(), p.projectId, teams[3]!);
       // A deleted user leaves every team (a cascade in authsync's tables, carried by the user's own outbox row).
       await ctx().users.delete(p.projectId, users[3]!);
+      // 5 creations, 15 additions, a rename, a removal, a deletion: 23 team copies wait, and show in status and /metrics.
       await eventually(async () => {
         const s = await status();
-        expect(s.pending).toBeGreaterThanOrEqual(23);
+        expect(s).toMatchObject({ teamData: true, teamPending: 23 });
+        expect(s.pending).toBe(24); // and the user's deletion
+        expect(s.teamLagSeconds).toBeGreaterThan(0);
         expect(s.lastError).toBeTruthy();
       });
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        new RegExp(`authsync_team_data_pending\\{project="${p.projectId}",target="[^"]+${app.name}",mode="outbox"\\} 23`),
+      );
+      expect(metrics).toMatch(
+        new RegExp(`authsync_team_data_lag_seconds\\{project="${p.projectId}",target="[^"]+",mode="outbox"\\} [0-9.]*[1-9]`),
+      );
     } finally {
       await adminQuery(`ALTER DATABASE ${app.name} ALLOW_CONNECTIONS true`);
     }
     await arrives(60_000);
-    await eventually(async () => expect(await status()).toMatchObject({ pending: 0, lagSeconds: 0, lastError: null }));
+    await eventually(async () =>
+      expect(await status()).toMatchObject({ pending: 0, lagSeconds: 0, teamPending: 0, teamLagSeconds: 0, lastError: null }),
+    );
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(
+      new RegExp(`authsync_team_data_pending\\{project="${p.projectId}",target="[^"]+",mode="outbox"\\} 0\n`),
+    );
     const data = await actual();
     expect(data.teams).toHaveLength(5); // Acme and 4 of the 5 (one deleted)
     expect(data.members.filter((m) => m.endsWith(users[3]!))).toEqual([]);

@@ -36,7 +36,7 @@ export function registerSync(program: Command): void {
   withDatabaseOptions(
     sync
       .command('status')
-      .description('per target: pending changes, lag, last applied, last error')
+      .description("per target: pending changes, lag (and team data's part), last applied, last error")
       .option('--project <id>', 'one project')
       .option('--json', 'print JSON'),
   ).action(async (options: TargetOptions) => {
@@ -47,7 +47,7 @@ export function registerSync(program: Command): void {
     if (options.json) return printJson(statuses);
     for (const s of statuses) {
       process.stdout.write(
-        `${s.projectId}  ${s.target}  ${s.mode}  pending=${s.pending}  lag=${s.lagSeconds.toFixed(3)}s  last_applied=${s.lastAppliedAt ?? '-'}${s.lastError ? `  error: ${s.lastError}` : ''}\n`,
+        `${s.projectId}  ${s.target}  ${s.mode}  pending=${s.pending}  lag=${s.lagSeconds.toFixed(3)}s${s.teamData ? `  team_pending=${s.teamPending}  team_lag=${s.teamLagSeconds.toFixed(3)}s` : ''}  last_applied=${s.lastAppliedAt ?? '-'}${s.lastError ? `  error: ${s.lastError}` : ''}\n`,
       );
     }
   });
