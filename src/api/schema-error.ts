@@ -45,6 +45,9 @@ export function describeIssue(where: InputPart, issue: z.core.$ZodIssue): string
       return `${path}: ${issue.message}`;
     case 'invalid_value':
       return `${path} must be one of the following values: ${issue.values.map(String).join(', ')}`;
+    case 'custom':
+      // Our own refinements are worded to follow the path ("must be a valid email", "is not valid base64").
+      return `${path} ${issue.message}`;
     default:
       return `${path}: ${issue.message}`;
   }

@@ -5,7 +5,14 @@
 import { z } from 'zod';
 import { isValidEmail } from './email.js';
 
-export const emailField = z.string().refine(isValidEmail, { message: 'must be a valid e-mail address' });
+/** A TOTP secret: standard base64 with its padding, as Stack accepts it (null turns two-factor sign-in off). */
+const totpSecretField = z
+  .string()
+  .max(1024)
+  .refine((value) => Buffer.from(value, 'base64').toString('base64') === value, { message: 'is not valid base64' })
+  .nullable();
+
+export const emailField = z.string().refine(isValidEmail, { message: 'must be a valid email' });
 export const displayNameField = z.string().max(256).nullable();
 /** Metadata objects: any JSON value. */
 export const metadataField = z.unknown();
@@ -36,7 +43,7 @@ export const clientUserUpdateSchema = z.strictObject({
     .optional(),
   client_metadata: metadataField.optional(),
   selected_team_id: selectedTeamIdField.optional(),
-  totp_secret_base64: z.string().max(1024).nullable().optional(),
+  totp_secret_base64: totpSecretField.optional(),
   otp_auth_enabled: z.boolean().optional(),
   passkey_auth_enabled: z.boolean().optional(),
   primary_email: emailField.optional(),
@@ -56,7 +63,7 @@ export const serverUserUpdateSchema = z.object({
   password_hash: z.string().max(256).optional(),
   otp_auth_enabled: z.boolean().optional(),
   passkey_auth_enabled: z.boolean().optional(),
-  totp_secret_base64: z.string().max(1024).nullable().optional(),
+  totp_secret_base64: totpSecretField.optional(),
   selected_team_id: selectedTeamIdField.optional(),
   is_anonymous: z.literal(false).optional(),
   restricted_by_admin: z.boolean().optional(),

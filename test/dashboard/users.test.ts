@@ -62,7 +62,7 @@ describe('dashboard users and sync', () => {
       page.getByRole('button', { name: 'Create user' }).click(),
     ]);
     expect(response.status()).toBe(400);
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('must be a valid e-mail address');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('must be a valid email');
   });
 
   it('finds users by search, with server-side pages', async () => {

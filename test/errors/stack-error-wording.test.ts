@@ -42,6 +42,37 @@ it('names unknown properties, missing fields and wrong types as Stack does', asy
   );
 });
 
+it('refuses a session longer than 367 days and a TOTP secret that is not base64, in Stack’s words', async () => {
+  const alice = await signUp(t);
+  const tooLong = await api(t, 'POST', '/auth/sessions', {
+    headers: serverHeaders(t),
+    body: { user_id: alice.userId, expires_in_millis: 368 * 24 * 3600 * 1000 },
+  });
+  expect(tooLong.json).toEqual(
+    schemaError(
+      'Request validation failed on POST /api/v1/auth/sessions:\n  - body.expires_in_millis must be less than or equal to 31708800000',
+    ),
+  );
+  const longest = await api(t, 'POST', '/auth/sessions', {
+    headers: serverHeaders(t),
+    body: { user_id: alice.userId, expires_in_millis: 367 * 24 * 3600 * 1000 },
+  });
+  expect(longest.status, longest.text).toBe(200);
+
+  const notBase64 = await api(t, 'PATCH', `/users/${alice.userId}`, {
+    headers: serverHeaders(t),
+    body: { totp_secret_base64: 'not base64!' },
+  });
+  expect(notBase64.json).toEqual(
+    schemaError(`Request validation failed on PATCH /api/v1/users/${alice.userId}:\n  - body.totp_secret_base64 is not valid base64`),
+  );
+  const secret = await api(t, 'PATCH', `/users/${alice.userId}`, {
+    headers: serverHeaders(t),
+    body: { totp_secret_base64: 'SGVsbG8gV29ybGQ=' },
+  });
+  expect(secret.status, secret.text).toBe(200);
+});
+
 it('words the access-type errors as Stack does', async () => {
   const noType = await api(t, 'GET', '/users/me', { headers: { 'x-stack-project-id': t.projectId } });
   expect(noType.json.error).toBe(

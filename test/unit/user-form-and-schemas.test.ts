@@ -140,7 +140,7 @@ describe('the dashboard user form', () => {
   });
 
   it('is checked exactly as the API checks a user', () => {
-    expect(() => userCreateInput({ primary_email: 'not an address' })).toThrow('must be a valid e-mail address');
+    expect(() => userCreateInput({ primary_email: 'not an address' })).toThrow('must be a valid email');
     expect(() => userUpdateInput({ display_name: 'x'.repeat(257) })).toThrow();
   });
 });

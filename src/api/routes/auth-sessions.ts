@@ -59,7 +59,8 @@ export const createServerSession = endpoint({
       .number()
       .int()
       .min(1000)
-      .max(10 * 365 * 24 * 3600 * 1000)
+      // Stack's limit: 367 days.
+      .max(367 * 24 * 3600 * 1000)
       .optional(),
     is_impersonation: z.boolean().optional(),
   }),
