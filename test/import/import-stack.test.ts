@@ -5,6 +5,7 @@
  * satisfied after it; a second run changes nothing; a run cut off by the old server failing mid-way continues where
  * it stopped; a wrong key or an unreachable server ends with a message and exit code 1.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,24 +96,24 @@ describe('import stack on PostgreSQL', () => {
     );
   });
 
+  const stackArgs = (key: string, url = source.url) => [
+    'import',
+    'stack',
+    '--project',
+    target.projectId,
+    '--database-url',
+    target.databaseUrl!,
+    '--data-dir',
+    target.dataDir,
+    '--from-url',
+    url,
+    '--from-project-id',
+    source.projectId,
+    '--from-secret-server-key',
+    key,
+  ];
   const cli = (args: string[], from: { url: string; key?: string } = { url: source.url }) =>
-    runCli([
-      'import',
-      'stack',
-      '--project',
-      target.projectId,
-      '--database-url',
-      target.databaseUrl!,
-      '--data-dir',
-      target.dataDir,
-      '--from-url',
-      from.url,
-      '--from-project-id',
-      source.projectId,
-      '--from-secret-server-key',
-      from.key ?? source.keys.secretServerKey,
-      ...args,
-    ]);
+    runCli([...stackArgs(from.key ?? source.keys.secretServerKey, from.url), ...args]);
 
   async function run(args: string[], from?: { url: string }): Promise<Summary> {
     const res = await cli([...args, '--json'], from);
@@ -221,6 +222,19 @@ describe('import stack on PostgreSQL', () => {
     const badUrl = await cli([], { url: 'not a url' });
     expect(badUrl.code).toBe(1);
     expect(badUrl.stderr).toContain('--from-url');
+  });
+
+  it('reads the key from standard input with --from-secret-server-key -', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...stackArgs('-'), '--json'], {
+      env: { ...process.env, AUTHSYNC_LOG_LEVEL: 'silent', AUTHSYNC_SECRET: '', DATABASE_URL: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.end(`${source.keys.secretServerKey}\n`);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ imported: 0, updated: 0, unchanged: 9 });
   });
 
   afterAll(async () => {

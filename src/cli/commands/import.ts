@@ -38,6 +38,14 @@ function pageSize(value: string | undefined): number | undefined {
   return size;
 }
 
+/** `-` reads the value from standard input, so that the key stays out of the shell history and the process list. */
+async function readSecret(value: string): Promise<string> {
+  if (value !== '-') return value;
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text.trim();
+}
+
 /** A line on stderr, rewritten in place, when stderr is a terminal. */
 function progress(phase: string, summary: ImportSummary): void {
   if (!process.stderr.isTTY) return;
@@ -61,18 +69,20 @@ export function registerImport(program: Command): Command {
       .requiredOption('--project <id>', 'the authsync project to import into')
       .requiredOption('--from-url <url>', "the old server's base URL, e.g. https://api.stack-auth.com")
       .requiredOption('--from-project-id <id>', 'the project ID at the old server')
-      .requiredOption('--from-secret-server-key <key>', "the old project's secret server key")
+      .requiredOption('--from-secret-server-key <key>', "the old project's secret server key; - reads it from standard input")
       .option('--lazy-passwords', "check users' passwords at the old server at their first sign-in, then keep them here")
       .option('--dry-run', 'show what would change, write nothing')
       .option('--page-size <n>', 'users per request to the old server (default 200)')
       .option('--json', 'print the summary as JSON'),
   ).action(async (options: StackOptions) => {
     const size = pageSize(options.pageSize);
+    const secretServerKey = await readSecret(options.fromSecretServerKey);
+    if (!secretServerKey) throw cliInputError('--from-secret-server-key is empty.');
     const summary = await withProject(options, (ctx, projectId) =>
       importFromStack(
         ctx,
         projectId,
-        { url: options.fromUrl, projectId: options.fromProjectId, secretServerKey: options.fromSecretServerKey },
+        { url: options.fromUrl, projectId: options.fromProjectId, secretServerKey },
         {
           dryRun: options.dryRun ?? false,
           onProgress: progress,
