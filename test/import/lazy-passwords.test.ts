@@ -125,6 +125,21 @@ describe('lazy passwords', () => {
     expect(proxy.signIns).toBe(before + 1);
   });
 
+  it('signs in at the old server with client access when given its publishable client key', async () => {
+    const gail = await oldUser(old, 'gail@example.com', 'gail-old-password-1');
+    await importLazily(t, old, proxy.url, gail);
+    await setLazyPasswordSource(t.server.ctx.db, t.server.ctx.box, t.projectId, {
+      baseUrl: `${proxy.url}/api/v1/`,
+      oldProjectId: old.projectId,
+      keyKind: 'publishable_client',
+      key: old.keys.publishableClientKey,
+    });
+    const before = proxy.signIns;
+    expect((await signIn(t, 'gail@example.com', 'gail-old-password-1')).status).toBe(200);
+    expect(proxy.signIns).toBe(before + 1);
+    expect(await isMarked(t, gail.id as string)).toBe(false);
+  });
+
   it('keeps the old server key sealed', async () => {
     const { rows } = await t.server.ctx.db.query<{ key_enc: string }>(
       'SELECT key_enc FROM authsync.lazy_password_sources WHERE project_id = $1',
