@@ -8,7 +8,8 @@
  *     server per core) and the load split between the two. The load generator runs in its own process
  *     (bench/sql-load-client.ts), so the server's process spends no CPU on the client; the first server runs here.
  *  2. The per-row cost of an auth.user_id() policy over 100,000 rows against a policy comparing to a constant
- *     (sequential scan, checked with EXPLAIN, so the policy runs on every row).
+ *     (sequential scan, checked with EXPLAIN, so the policy runs on every row); then (bench/sql-rls-teams.ts) the same
+ *     for the team-membership policy on neon_auth.team_members_sync, and one team's rows through an index.
  *  3. drizzle-kit's crud policies on 1,000,000 rows: "list my rows" through /sql before and after `authsync rls
  *     optimize`, beside a hand-written InitPlan policy (bench/sql-rls-optimize.ts); part 2's count(*) again after it.
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres, a superuser).
@@ -35,6 +36,8 @@ import { ResponseBudget, RowCollector } from '../src/sql/results.js';
 import { cpuCores, cpuSnapshot, postgresBackendPids } from './auth/lib.js';
 import type { Job, JobResult } from './sql-load-client.js';
 import { benchPolicyRewrite } from './sql-rls-optimize.js';
+import { benchTeamPolicy } from './sql-rls-teams.js';
+import { setTeamData } from '../src/sync/team-data-setting.js';
 
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -303,6 +306,9 @@ try {
   const perRow: Record<string, number> = {};
   for (const table of ['items_const', 'items_const_plain', 'items_uid_drizzle', 'items_uid_wrapped'])
     perRow[table] = await countMedian(table);
+  // 2b. The team-membership policy (team data on: authenticated reads team_members_sync).
+  await setTeamData(server.ctx, project.id, true);
+  const teams = await benchTeamPolicy(direct, conn.client, tokens[0]!.id);
 
   // 3. drizzle-kit's policies on 1,000,000 rows, before and after `authsync rls optimize` (which also rewrites the
   // policy of items_uid_drizzle), and beside a hand-written InitPlan policy; then part 2's count(*) again.
@@ -343,6 +349,17 @@ try {
   console.log(`count(*) over 100k rows, seq scan, median of 15 (ms):`);
   for (const [table, ms] of Object.entries(perRow))
     console.log(`  ${table.padEnd(20)} ${f(ms)}  (${f(ms / perRow.items_const!)}x items_const)`);
+  console.log(
+    `team-membership policy (team_members_sync, 1,000 teams x 5 members; the user in 10 teams, ${teams.visible} rows visible), median (ms):`,
+  );
+  console.log(
+    `  count(*) over 100k rows, seq scan: team policy ${f(teams.countTeam)}, constant policy ${f(teams.countConst)} (${f(teams.countTeam / teams.countConst)}x; ` +
+      `${((1000 * (teams.countTeam - teams.countConst)) / 100_000).toFixed(3)} µs more per row)`,
+  );
+  console.log(
+    `  one team's 100 rows (WHERE team_id = $1, index on team_id): team policy ${f(teams.oneTeamTeam)}, constant policy ${f(teams.oneTeamConst)} (${f(teams.oneTeamTeam / teams.oneTeamConst)}x)`,
+  );
+  console.log(`  plan: ${teams.plan}`);
   console.log(
     `"list my rows" (1,000 of 1,000,000, index on user_id) through /sql, median (ms): drizzle-kit's crud policies ${f(rewrite.before)}; ` +
       `after rls optimize ${f(rewrite.after)} (${f(rewrite.before / rewrite.after)}x faster; ${f(rewrite.after / rewrite.handWritten)}x the hand-written InitPlan policy); ` +
