@@ -36,12 +36,12 @@ export async function checkPasswordAtOldServer(ctx: AppContext, attempt: Elsewhe
     return null;
   });
   if (!answer) return false;
+  void signOutAtOldServer(source, answer.accessToken);
   if (answer.userId !== user.id) {
     // The old server knows this e-mail as another user: its password says nothing about ours.
     ctx.log.warn({ projectId, userId: user.id }, 'lazy password migration: the old server signed in another user ID; refused');
     return false;
   }
-  void signOutAtOldServer(source, answer.accessToken);
   const hash = await hashPassword(attempt.password);
   return ctx.db.transaction(async (tx) => {
     // Only where no password was set meanwhile (a reset, an admin): then that one decides.
