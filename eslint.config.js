@@ -12,6 +12,7 @@ const LAYERS = [
   ['server'],
   ['dashboard', 'api'],
   ['import'],
+  ['internal'],
   ['sql'],
   ['provisioning'],
   ['rls'],

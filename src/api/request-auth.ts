@@ -7,6 +7,8 @@ import type { AppContext } from '../context/app-context.js';
 import { verifyAccessToken, type VerifiedAccessToken } from '../auth/access-tokens.js';
 import { secretMatchesAny } from '../crypto/secrets.js';
 import { errors, type AccessType } from '../errors/known-errors.js';
+import { checkAdminAccessToken } from '../internal/admin-access.js';
+import { resolveProjectId } from '../projects/internal-id.js';
 import type { ProjectEntry } from '../projects/directory.js';
 import type { UserRow } from '../users/user-object.js';
 import { stackHeader } from './headers.js';
@@ -42,8 +44,9 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
   const allowAnonymous = stackHeader(headers, 'allow-anonymous-user') === 'true';
   const allowRestricted = allowAnonymous || stackHeader(headers, 'allow-restricted-user') === 'true';
   const accessToken = stackHeader(headers, 'access-token');
-  // Project IDs are UUIDs, stored lower-case; a header in upper case names the same project.
-  const normalizedProjectId = projectId.toLowerCase();
+  // Project IDs are UUIDs, stored lower-case; a header in upper case names the same project; `internal` is the internal
+  // project's alias.
+  const normalizedProjectId = resolveProjectId(projectId);
   const token =
     accessToken === undefined ? null : await verifyAccessToken(ctx, accessToken, { projectId: normalizedProjectId, allowAnonymous });
 
@@ -51,8 +54,9 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
   const project = await ctx.directory.getProject(normalizedProjectId);
   if (!project) throw errors.currentProjectNotFound(projectId);
 
-  // 4. The key for the access type.
-  checkProjectKey(project, accessType, { publishableKey, secretKey, adminKey });
+  // 4. The key for the access type; an admin access token instead of any key, whatever the access type.
+  if (adminToken !== undefined) await checkAdminAccessToken(ctx, adminToken, project.project.id);
+  else checkProjectKey(project, accessType, { publishableKey, secretKey, adminKey });
 
   // 5. The branch: only `main` exists.
   const branchId = stackHeader(headers, 'branch-id');

@@ -193,6 +193,11 @@ const configSchema = z.object({
   devMailbox: z.boolean().default(false),
   /** Allow that API on a non-loopback listen address (anyone who reaches it reads every stored mail). @default false */
   devMailboxAllowRemote: z.boolean().default(false),
+  /**
+   * Give the internal project Stack's published development keys (`this-…-is-for-local-development-only`) at start, as
+   * Stack's own test suite expects. Development only: anyone knows these keys. @default false
+   */
+  internalProjectDevKeys: z.boolean().default(false),
 
   /** Largest JSON text of each of a user's three metadata objects, bytes. @default 65536 */
   maxMetadataBytes: z.coerce
@@ -272,6 +277,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     emailPollMs: emptyToUndefined(env.AUTHSYNC_EMAIL_POLL_MS),
     devMailbox: env.AUTHSYNC_DEV_MAILBOX === 'true',
     devMailboxAllowRemote: env.AUTHSYNC_DEV_MAILBOX_ALLOW_REMOTE === 'true',
+    internalProjectDevKeys: env.AUTHSYNC_INTERNAL_PROJECT_DEV_KEYS === 'true',
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -274,4 +274,17 @@ export const errors = {
     }),
   branchDoesNotExist: (branchId: string) =>
     known('BRANCH_DOES_NOT_EXIST', 400, `The branch with ID ${branchId} does not exist.`, { branch_id: branchId }),
+  expectedInternalProject: () => known('EXPECTED_INTERNAL_PROJECT', 401, 'The project ID is expected to be internal.'),
+  unparsableAdminAccessToken: () => known('UNPARSABLE_ADMIN_ACCESS_TOKEN', 401, 'Admin access token is not parsable.'),
+  /** SDK 2.8.39 cannot decode a number here (2.8.51+ can): Stack sends one, and so does authsync. */
+  adminAccessTokenExpired: (expiredAtMillis: number | null) =>
+    known(
+      'ADMIN_ACCESS_TOKEN_EXPIRED',
+      401,
+      `Admin access token has expired. Please refresh it and try again.${expiredAtMillis === null ? '' : ` (The access token expired at ${new Date(expiredAtMillis).toISOString()}.)`}`,
+      { expired_at_millis: expiredAtMillis },
+    ),
+  adminAccessTokenIsNotAdmin: () =>
+    known('ADMIN_ACCESS_TOKEN_IS_NOT_ADMIN', 401, 'Admin access token does not have the required permissions to access this project.'),
+  apiKeyNotFound: () => known('API_KEY_NOT_FOUND', 404, 'API key not found.'),
 } as const;

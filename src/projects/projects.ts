@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { hashSecret, newProjectKey } from '../crypto/secrets.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError } from '../errors/app-error.js';
+import { resolveProjectId } from './internal-id.js';
 import { parseProjectConfig, projectConfigSchema, type ProjectConfig } from './project-config.js';
 import { addProjectDatabase } from './databases.js';
 import { createSigningKey } from './signing-keys.js';
@@ -19,6 +20,8 @@ export interface Project {
   description: string;
   config: ProjectConfig;
   createdAt: Date;
+  /** The internal project's team whose members administer this project (null: only the project's keys do). */
+  ownerTeamId: string | null;
 }
 
 export interface ProjectKeys {
@@ -38,6 +41,8 @@ export interface CreateProjectInput {
   appDatabaseUrl?: string | null;
   /** Extra users_sync targets. */
   syncDatabaseUrls?: string[];
+  /** A team of the internal project, whose members administer the project (POST /internal/projects). */
+  ownerTeamId?: string | null;
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -76,8 +81,8 @@ export async function createProject(
     const existing = await tx.query('SELECT 1 FROM authsync.projects WHERE id = $1', [id]);
     if (existing.rowCount > 0) throw projectInputError(`A project with the ID ${id} already exists.`);
     const { rows } = await tx.query<{ created_at: Date }>(
-      'INSERT INTO authsync.projects (id, display_name, config) VALUES ($1, $2, $3) RETURNING created_at',
-      [id, displayName, JSON.stringify(config)],
+      'INSERT INTO authsync.projects (id, display_name, config, owner_team_id) VALUES ($1, $2, $3, $4) RETURNING created_at',
+      [id, displayName, JSON.stringify(config), input.ownerTeamId ?? null],
     );
     await insertKey(tx, box, id, 'publishable_client', keys.publishableClientKey);
     await insertKey(tx, box, id, 'secret_server', keys.secretServerKey);
@@ -87,19 +92,34 @@ export async function createProject(
     await addProjectDatabase(tx, box, id, 'app', input.appDatabaseUrl ?? null);
     for (const url of input.syncDatabaseUrls ?? []) await addProjectDatabase(tx, box, id, 'sync_target', url);
     await notifyProjectChange(tx, id);
-    return { id, displayName, description: '', config, createdAt: rows[0]!.created_at };
+    return { id, displayName, description: '', config, createdAt: rows[0]!.created_at, ownerTeamId: input.ownerTeamId ?? null };
   });
   return { project, keys };
 }
 
-async function insertKey(tx: Queryable, box: SecretBox, projectId: string, kind: ProjectKeyKind, key: string): Promise<void> {
-  await tx.query('INSERT INTO authsync.project_keys (id, project_id, kind, key_hash, key_enc) VALUES ($1, $2, $3, $4, $5)', [
-    randomUUID(),
-    projectId,
-    kind,
-    hashSecret(key),
-    kind === 'publishable_client' ? box.seal(key) : null,
-  ]);
+/** Stores one key: its hash, and the publishable key sealed too; `set` for the keys of an API key set. */
+export async function insertKey(
+  tx: Queryable,
+  box: SecretBox,
+  projectId: string,
+  kind: ProjectKeyKind,
+  key: string,
+  set?: { id: string; expiresAt: Date },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO authsync.project_keys (id, project_id, kind, key_hash, key_enc, key_set_id, expires_at, last_four)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      randomUUID(),
+      projectId,
+      kind,
+      hashSecret(key),
+      kind === 'publishable_client' ? box.seal(key) : null,
+      set?.id ?? null,
+      set?.expiresAt ?? null,
+      key.slice(-4),
+    ],
+  );
 }
 
 /**
@@ -131,6 +151,7 @@ interface ProjectRow {
   description: string;
   config: unknown;
   created_at: Date;
+  owner_team_id: string | null;
 }
 
 function toProject(row: ProjectRow): Project {
@@ -140,22 +161,22 @@ function toProject(row: ProjectRow): Project {
     description: row.description,
     config: parseProjectConfig(row.config),
     createdAt: row.created_at,
+    ownerTeamId: row.owner_team_id,
   };
 }
 
+/** A project by its ID (`internal` names the internal project). */
 export async function getProject(db: Queryable, id: string): Promise<Project | undefined> {
+  id = resolveProjectId(id);
   if (!isProjectId(id)) return undefined;
-  const { rows } = await db.query<ProjectRow>(
-    'SELECT id, display_name, description, config, created_at FROM authsync.projects WHERE id = $1',
-    [id],
-  );
+  const { rows } = await db.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM authsync.projects WHERE id = $1`, [id]);
   return rows[0] ? toProject(rows[0]) : undefined;
 }
 
+const PROJECT_COLUMNS = 'id, display_name, description, config, created_at, owner_team_id';
+
 export async function listProjects(db: Queryable): Promise<Project[]> {
-  const { rows } = await db.query<ProjectRow>(
-    'SELECT id, display_name, description, config, created_at FROM authsync.projects ORDER BY created_at, id',
-  );
+  const { rows } = await db.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM authsync.projects ORDER BY created_at, id`);
   return rows.map(toProject);
 }
 
@@ -183,7 +204,8 @@ export async function updateProject(
 /** The current publishable client key of a project, decrypted (it is public by design). */
 export async function getPublishableClientKey(db: Queryable, box: SecretBox, projectId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ key_enc: string | null }>(
-    `SELECT key_enc FROM authsync.project_keys WHERE project_id = $1 AND kind = 'publishable_client' AND revoked_at IS NULL
+    `SELECT key_enc FROM authsync.project_keys
+     WHERE project_id = $1 AND kind = 'publishable_client' AND revoked_at IS NULL AND key_set_id IS NULL
      ORDER BY created_at DESC LIMIT 1`,
     [projectId],
   );
@@ -191,10 +213,14 @@ export async function getPublishableClientKey(db: Queryable, box: SecretBox, pro
   return sealed ? box.open(sealed) : undefined;
 }
 
-/** Hashes of the live keys of a project, by kind. */
+/**
+ * Hashes of the live keys of a project, by kind: not revoked, and not past the end date of their key set (the project
+ * directory keeps them for its TTL, so a key set ends up to that much later).
+ */
 export async function getProjectKeyHashes(db: Queryable, projectId: string): Promise<Record<ProjectKeyKind, string[]>> {
   const { rows } = await db.query<{ kind: ProjectKeyKind; key_hash: string }>(
-    'SELECT kind, key_hash FROM authsync.project_keys WHERE project_id = $1 AND revoked_at IS NULL',
+    `SELECT kind, key_hash FROM authsync.project_keys
+     WHERE project_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
     [projectId],
   );
   const hashes: Record<ProjectKeyKind, string[]> = { publishable_client: [], secret_server: [], super_secret_admin: [] };

@@ -7,6 +7,8 @@ import type { AppContext } from '../context/app-context.js';
 import { recordBaseUrl } from '../context/base-url.js';
 import { AppError } from '../errors/app-error.js';
 import { createProject, listProjects, type ProjectKeys } from '../projects/projects.js';
+import { isInternalProject } from '../projects/internal-id.js';
+import { DEVELOPMENT_KEYS, ensureInternalProject } from '../internal/internal-project.js';
 import { jwksUrl } from '../projects/signing-keys.js';
 import { provisionAppDatabasesAtStart } from '../provisioning/provision.js';
 import { SyncWorker } from '../sync/worker.js';
@@ -109,8 +111,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { ctx } = opened;
   // CLI commands run beside this server print URLs that name it (see context/base-url.ts).
   await recordBaseUrl(ctx.db, config.baseUrl);
+  // Every instance has the internal project (docs/internal-project.md); Stack's development keys only when asked.
+  await ensureInternalProject(ctx.db, ctx.box, config.internalProjectDevKeys ? DEVELOPMENT_KEYS : undefined);
   let defaultProject: RunningServer['defaultProject'];
-  if (options.createDefaultProject !== false && (await listProjects(ctx.db)).length === 0) {
+  if (options.createDefaultProject !== false && (await listProjects(ctx.db)).every((p) => isInternalProject(p.id))) {
     const { project, keys } = await createProject(ctx.db, ctx.box, { displayName: 'Default project' });
     defaultProject = { projectId: project.id, keys, jwksUrl: jwksUrl(config.baseUrl, project.id) };
   }

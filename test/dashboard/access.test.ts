@@ -1,6 +1,7 @@
 /** Dashboard access in a real browser: sign-in with the instance secret or a project key, scope, sign-out. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
+import { INTERNAL_PROJECT_ID } from '../../src/projects/internal-id.js';
 import { launchBrowser, screenshot, signIn, startDashboardServer, type Browser } from './support.js';
 
 describe('dashboard access', () => {
@@ -75,7 +76,12 @@ describe('dashboard access', () => {
     // The projects list is not for a project key, and other projects are not found.
     await page.goto(`${t.url}/dashboard/projects`);
     expect(new URL(page.url()).pathname).toBe(`/dashboard/projects/${t.projectId}/configuration`);
-    const others = (await t.server.ctx.db.query<{ id: string }>('SELECT id FROM authsync.projects WHERE id <> $1', [t.projectId])).rows;
+    const others = (
+      await t.server.ctx.db.query<{ id: string }>('SELECT id FROM authsync.projects WHERE id <> $1 AND id <> $2', [
+        t.projectId,
+        INTERNAL_PROJECT_ID,
+      ])
+    ).rows;
     expect(others.length).toBe(1);
     const response = await page.goto(`${t.url}/dashboard/projects/${others[0]!.id}/users`);
     expect(response?.status()).toBe(404);

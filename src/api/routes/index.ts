@@ -26,6 +26,14 @@ import {
   listOAuthProviderAccounts,
   updateOAuthProviderAccount,
 } from './oauth-providers.js';
+import { createApiKeySetEndpoint, listApiKeySetsEndpoint, updateApiKeySetEndpoint } from './internal-api-keys.js';
+import {
+  createInternalProjectEndpoint,
+  deleteCurrentAdminProjectEndpoint,
+  getCurrentAdminProjectEndpoint,
+  listInternalProjectsEndpoint,
+  updateCurrentAdminProjectEndpoint,
+} from './internal-projects.js';
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
 import { analyticsBatch } from './stubs.js';
 import {
@@ -113,4 +121,12 @@ export const apiEndpoints: readonly Endpoint[] = [
   listTeamInvitationsEndpoint,
   revokeTeamInvitationEndpoint,
   analyticsBatch,
+  getCurrentAdminProjectEndpoint,
+  updateCurrentAdminProjectEndpoint,
+  deleteCurrentAdminProjectEndpoint,
+  createInternalProjectEndpoint,
+  listInternalProjectsEndpoint,
+  createApiKeySetEndpoint,
+  listApiKeySetsEndpoint,
+  updateApiKeySetEndpoint,
 ];

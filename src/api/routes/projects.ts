@@ -5,6 +5,7 @@ import { clientProjectConfig } from '../../projects/project-config.js';
 import { listSignInProviderIds } from '../../oauth/provider-config.js';
 import { listPublishedKeys, toJwk, type Audience } from '../../projects/signing-keys.js';
 import type { AppContext } from '../../context/app-context.js';
+import { publicProjectId, resolveProjectId } from '../../projects/internal-id.js';
 import { endpoint } from '../endpoint.js';
 import { ok } from '../respond.js';
 import { booleanQuery } from './fields.js';
@@ -18,14 +19,14 @@ export const currentProject = endpoint({
     // The providers offered for sign-in, by ID only (the SDK's prebuilt pages show a button for each).
     const providers = await listSignInProviderIds(ctx.db, project.id);
     const config = { ...clientProjectConfig(project.config), enabled_oauth_providers: providers.map((id) => ({ id })) };
-    return ok({ id: project.id, display_name: project.displayName, config });
+    return ok({ id: publicProjectId(project.id), display_name: project.displayName, config });
   },
 });
 
 const jwksQuery = z.object({ include_anonymous: booleanQuery.optional(), include_restricted: booleanQuery.optional() });
 
 async function jwks(ctx: AppContext, projectId: string, includeAnonymous: boolean) {
-  const project = await ctx.directory.getProject(projectId.toLowerCase());
+  const project = await ctx.directory.getProject(resolveProjectId(projectId));
   if (!project) throw new TextError('PROJECT_NOT_FOUND', 404, 'Project not found');
   const audiences: Audience[] = includeAnonymous ? ['default', 'anonymous'] : ['default'];
   const keys = await listPublishedKeys(ctx.db, project.project.id, audiences);

@@ -1,0 +1,101 @@
+/**
+ * The admin project object of Stack's internal API (POST /internal/projects, GET /internal/projects/current...) and the
+ * legacy `config` object those endpoints take. authsync stores the keys it has (ProjectConfig); Stack's other keys are
+ * accepted and ignored, and shown with the values authsync behaves by. Misspelt keys are refused (SCHEMA_ERROR).
+ */
+import { z } from 'zod';
+import type { Queryable } from '../db/database.js';
+import { listSignInProviderIds } from '../oauth/provider-config.js';
+import { clientProjectConfig, projectConfigSchema, type ProjectConfig } from '../projects/project-config.js';
+import type { Project } from '../projects/projects.js';
+import { publicProjectId } from '../projects/internal-id.js';
+
+const ignored = z.unknown().optional();
+
+/** The legacy `config` object: authsync's keys typed, Stack's other keys accepted and ignored. */
+export const legacyConfigSchema = z.strictObject({
+  sign_up_enabled: z.boolean().optional(),
+  credential_enabled: z.boolean().optional(),
+  magic_link_enabled: z.boolean().optional(),
+  allow_localhost: z.boolean().optional(),
+  domains: projectConfigSchema.shape.domains.optional(),
+  client_team_creation_enabled: z.boolean().optional(),
+  client_user_deletion_enabled: z.boolean().optional(),
+  create_team_on_sign_up: z.boolean().optional(),
+  // Stack's keys authsync does not keep (yet): OAuth providers are set with `authsync oauth`, e-mail with the server's
+  // SMTP settings, permissions are the two built-in sets.
+  passkey_enabled: ignored,
+  oauth_providers: ignored,
+  oauth_account_merge_strategy: ignored,
+  team_creator_default_permissions: ignored,
+  team_member_default_permissions: ignored,
+  user_default_permissions: ignored,
+  allow_user_api_keys: ignored,
+  allow_team_api_keys: ignored,
+  email_config: ignored,
+  email_theme: ignored,
+  require_email_verification: ignored,
+});
+
+export type LegacyConfig = z.infer<typeof legacyConfigSchema>;
+
+const STORED_KEYS = [
+  'sign_up_enabled',
+  'credential_enabled',
+  'magic_link_enabled',
+  'allow_localhost',
+  'domains',
+  'client_team_creation_enabled',
+  'client_user_deletion_enabled',
+  'create_team_on_sign_up',
+] as const;
+
+/** The part of a legacy config authsync keeps. */
+export function storedConfig(config: LegacyConfig | undefined): Partial<ProjectConfig> {
+  const out: Record<string, unknown> = {};
+  for (const key of STORED_KEYS) if (config?.[key] !== undefined) out[key] = config[key];
+  return out as Partial<ProjectConfig>;
+}
+
+/** The project's fields POST /internal/projects and PATCH /internal/projects/current take besides `config`. */
+export const projectFieldsSchema = {
+  description: z.string().max(4096).nullable().optional(),
+  is_production_mode: z.boolean().optional(),
+  logo_url: z.string().nullable().optional(),
+  logo_full_url: z.string().nullable().optional(),
+  logo_dark_mode_url: z.string().nullable().optional(),
+  logo_full_dark_mode_url: z.string().nullable().optional(),
+  onboarding_status: z.string().max(64).optional(),
+  // SDK 2.8.108 may send it; Stack's backend does not define it.
+  is_development_environment: ignored,
+  config: legacyConfigSchema.optional(),
+};
+
+export async function adminProject(db: Queryable, project: Project): Promise<Record<string, unknown>> {
+  const providers = await listSignInProviderIds(db, project.id);
+  return {
+    id: publicProjectId(project.id),
+    display_name: project.displayName,
+    description: project.description,
+    logo_url: null,
+    logo_full_url: null,
+    logo_dark_mode_url: null,
+    logo_full_dark_mode_url: null,
+    created_at_millis: project.createdAt.getTime(),
+    is_production_mode: false,
+    owner_team_id: project.ownerTeamId,
+    onboarding_status: 'completed',
+    config: {
+      ...clientProjectConfig(project.config),
+      create_team_on_sign_up: project.config.create_team_on_sign_up,
+      oauth_providers: providers.map((id) => ({ provider_config_id: id, id, type: 'standard' })),
+      enabled_oauth_providers: providers.map((id) => ({ id })),
+      email_config: { type: 'shared' },
+      email_theme: null,
+      team_creator_default_permissions: [{ id: 'team_admin' }],
+      team_member_default_permissions: [{ id: 'team_member' }],
+      user_default_permissions: [],
+      oauth_account_merge_strategy: 'link_method',
+    },
+  };
+}
