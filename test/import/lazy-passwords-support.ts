@@ -13,6 +13,8 @@ export interface CountingProxy {
   url: string;
   /** POST /api/v1/auth/password/sign-in requests that reached the proxy. */
   signIns: number;
+  /** DELETE /api/v1/auth/sessions/current requests (sign-outs) that reached the proxy. */
+  signOuts: number;
   /** `forward` (the default), `error` (answers 503 itself), `hang` (never answers). */
   mode: 'forward' | 'error' | 'hang';
   close(): Promise<void>;
@@ -20,12 +22,13 @@ export interface CountingProxy {
 
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
   const hanging = new Set<http.ServerResponse>();
-  const proxy: CountingProxy = { url: '', signIns: 0, mode: 'forward', close: async () => undefined };
+  const proxy: CountingProxy = { url: '', signIns: 0, signOuts: 0, mode: 'forward', close: async () => undefined };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/api/v1/auth/password/sign-in') proxy.signIns++;
+      if (req.method === 'DELETE' && req.url === '/api/v1/auth/sessions/current') proxy.signOuts++;
       if (proxy.mode === 'hang') return void hanging.add(res);
       if (proxy.mode === 'error') return void res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable');
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'content-length'));

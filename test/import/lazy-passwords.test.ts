@@ -3,7 +3,7 @@
  * at the old server (a second authsync server, behind a proxy that counts its sign-ins), then hashed here. Wrong
  * passwords, an old server that is down, failing or silent, and a disabled migration all give EMAIL_PASSWORD_MISMATCH.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { disableLazyPasswords, enableLazyPasswords, lazyPasswordStatus, setLazyPasswordSource } from '../../src/import/lazy-passwords.js';
 import { OLD_SERVER_TIMEOUT_MS } from '../../src/import/lazy-passwords-check.js';
 import { freePort } from '../helpers/free-port.js';
@@ -34,10 +34,17 @@ describe('lazy passwords', () => {
     expect((await lazyPasswordStatus(t.server.ctx.db, t.projectId)).remaining).toBe(1);
 
     const before = proxy.signIns;
+    const signOutsBefore = proxy.signOuts;
     const first = await signIn(t, 'alice@example.com', 'alice-old-password-1');
     expect(first.status).toBe(200);
     expect(first.json.user_id).toBe(alice.id);
     expect(proxy.signIns).toBe(before + 1);
+    // The session the check opened at the old server is ended there (in the background).
+    await vi.waitFor(async () => {
+      expect(proxy.signOuts).toBe(signOutsBefore + 1);
+      const { rows } = await old.server.ctx.db.query('SELECT 1 FROM authsync.refresh_tokens WHERE user_id = $1', [alice.id]);
+      expect(rows).toHaveLength(1); // the sign-up's only
+    });
     expect(await isMarked(t, alice.id as string)).toBe(false);
     const stored = await t.server.ctx.users.get(t.projectId, alice.id as string);
     expect(stored?.password_hash).toMatch(/^\$argon2id\$/);
