@@ -18,10 +18,16 @@ import { signedInUser } from './team-params.js';
 const ANY: AccessType[] = ['client', 'server', 'admin'];
 const displayName = z.string().trim().min(1).max(256);
 
-/** The signed-in user of a request to the internal project (EXPECTED_INTERNAL_PROJECT on any other). */
+/**
+ * The signed-in user of a request to the internal project (EXPECTED_INTERNAL_PROJECT on any other). An anonymous or
+ * restricted user counts as none: with client team creation on, an anonymous user could otherwise make a team and
+ * projects on an instance whose sign-up is off.
+ */
 function internalUser(auth: RequestAuth) {
   if (!isInternalProject(auth.project.project.id)) throw errors.expectedInternalProject();
-  return signedInUser(auth);
+  const user = signedInUser(auth);
+  if (user.is_anonymous || auth.token?.payload.is_restricted) throw errors.userAuthenticationRequired();
+  return user;
 }
 
 export const createInternalProjectEndpoint = endpoint({
