@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../context/app-context.js';
 import { TextError, errors } from '../errors/known-errors.js';
 import { takeAuthorizationCode, type AuthorizationCode } from './authorization-codes.js';
+import { requireSecondFactor } from './mfa.js';
 import { finishSignIn, openSession, type SignInResult } from './issue.js';
 
 export interface CodeGrantInput {
@@ -36,6 +37,7 @@ export async function exchangeAuthorizationCode(ctx: AppContext, input: CodeGran
   if (input.codeVerifier === undefined || !verifierMatches(code, input.codeVerifier)) throw errors.invalidAuthorizationCode();
   const user = await ctx.users.get(code.projectId, code.userId);
   if (!user) throw errors.invalidAuthorizationCode();
+  await requireSecondFactor(ctx, user, code.isNewUser);
   const opened = await ctx.db.transaction((tx) => openSession(ctx, tx, user));
   await ctx.users.touchLastActive(user.id);
   return { ...(await finishSignIn(ctx, opened)), isNewUser: code.isNewUser, afterCallbackRedirectUrl: code.afterCallbackRedirectUrl };

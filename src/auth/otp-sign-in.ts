@@ -14,6 +14,7 @@ import { TextError, errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { normalizeEmail } from '../users/email.js';
 import type { UserRow } from '../users/user-object.js';
+import { requireSecondFactor } from './mfa.js';
 import { finishSignIn, openSession, type OpenedSession, type SignInResult } from './issue.js';
 import { checkVerificationCode, consumeVerificationCode, createVerificationCode } from './verification-codes.js';
 
@@ -87,6 +88,11 @@ export async function signInWithCode(ctx: AppContext, input: OtpSignIn): Promise
   if (owner) {
     // The address may have been registered unverified since the code was sent.
     if (!owner.verified) throw errors.userEmailAlreadyExists(code.email, true);
+    // The code proved the e-mail (the first factor) and is spent on the attempt code it is exchanged for.
+    if (owner.user.totp_secret_base64 !== null) {
+      await ctx.db.transaction((tx) => consumeVerificationCode(tx, code));
+      await requireSecondFactor(ctx, owner.user, false);
+    }
     const opened = await ctx.db.transaction(async (tx) => {
       await consumeVerificationCode(tx, code);
       const user = owner.user.otp_auth_enabled

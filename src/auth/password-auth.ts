@@ -13,6 +13,7 @@ import { normalizeEmail } from '../users/email.js';
 import { checkPasswordRules } from '../users/password-rules.js';
 import type { UserRow } from '../users/user-object.js';
 import { checkCallbackUrl, queueVerificationMail } from './email-verification.js';
+import { requireSecondFactor } from './mfa.js';
 import { finishSignIn, openSession, type OpenedSession, type SignInResult } from './issue.js';
 
 export interface SignUpInput {
@@ -99,6 +100,7 @@ export async function signInWithPassword(ctx: AppContext, input: SignInInput): P
     : await checkPassword(input.password, user?.password_hash);
   if (!user || !check.ok) throw errors.emailPasswordMismatch();
   await attempt.succeeded();
+  await requireSecondFactor(ctx, user, false);
   const opened = await ctx.db.transaction(async (tx) => {
     if (check.rehash) {
       // Same password, stronger hash: not a change of the user object, so no version bump and no sync event.

@@ -13,7 +13,13 @@ import { errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { isTrustedUrl } from '../projects/trusted-urls.js';
 
-export type VerificationCodeType = 'CONTACT_CHANNEL_VERIFICATION' | 'PASSWORD_RESET' | 'ONE_TIME_PASSWORD' | 'TEAM_INVITATION';
+export type VerificationCodeType =
+  | 'CONTACT_CHANNEL_VERIFICATION'
+  | 'PASSWORD_RESET'
+  | 'ONE_TIME_PASSWORD'
+  | 'TEAM_INVITATION'
+  /** A sign-in waiting for its second factor (auth/mfa.ts): no e-mail, no link. */
+  | 'MFA_ATTEMPT';
 
 export const CODE_LENGTH = 45;
 const OTP_LENGTH = 6;
@@ -89,6 +95,23 @@ export async function createVerificationCode(
     ],
   );
   return { code, nonce: code.slice(OTP_LENGTH), otp: code.slice(0, OTP_LENGTH).toUpperCase(), link: link.toString() };
+}
+
+/**
+ * Stores a code that is handed to the client in an answer rather than mailed (no e-mail, no callback URL), valid
+ * `ttlSeconds`; checked, counted and consumed like the others.
+ */
+export async function createAnswerCode(
+  db: Queryable,
+  input: { projectId: string; type: VerificationCodeType; data: Record<string, unknown>; ttlSeconds: number },
+): Promise<string> {
+  const code = newCode();
+  await db.query(
+    `INSERT INTO authsync.verification_codes (id, project_id, type, code_hash, nonce, email, data, callback_url, expires_at)
+     VALUES ($1, $2, $3, $4, $5, '', $6, '', now() + make_interval(secs => $7))`,
+    [randomUUID(), input.projectId, input.type, hashSecret(code), code.slice(OTP_LENGTH), JSON.stringify(input.data), input.ttlSeconds],
+  );
+  return code;
 }
 
 interface CodeRow {

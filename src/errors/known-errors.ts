@@ -203,6 +203,11 @@ export const errors = {
       400,
       'Redirect URL not whitelisted. Did you forget to add this domain to the trusted domains list on the Stack Auth dashboard?',
     ),
+  multiFactorAuthenticationRequired: (attemptCode: string) =>
+    known('MULTI_FACTOR_AUTHENTICATION_REQUIRED', 400, 'Multi-factor authentication is required for this user.', {
+      attempt_code: attemptCode,
+    }),
+  invalidTotpCode: () => known('INVALID_TOTP_CODE', 400, 'The TOTP code is invalid. Please try again.'),
   schemaError: (message: string) => known('SCHEMA_ERROR', 400, message, { message }),
   bodyParsingError: (message: string, status = 400) => known('BODY_PARSING_ERROR', status, message, { message }),
   invalidOAuthClientIdOrSecret: (clientId: string | null) =>

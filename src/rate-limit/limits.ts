@@ -52,6 +52,17 @@ export class RateLimits {
     ]);
   }
 
+  /**
+   * A second-factor guess (a TOTP at POST /auth/mfa/sign-in): per client address, and per user with the per-account
+   * sign-in limit (a guess counts until one succeeds), so new attempt codes do not buy more guesses at six digits.
+   */
+  secondFactor(projectId: string, address: string | undefined, userId: string): Promise<Attempt> {
+    return this.takeAll('second-factor attempts', [
+      this.perAddress(`mfa:${projectId}`, address, this.config.rateLimitSignIn, false),
+      { bucket: `mfa-user:${projectId}:${userId}`, limit: this.config.rateLimitSignInPerAccount, failuresOnly: true },
+    ]);
+  }
+
   async signUp(projectId: string, address: string | undefined): Promise<void> {
     await this.takeAll('sign-ups', [this.perAddress(`sign-up:${projectId}`, address, this.config.rateLimitSignUp, false)]);
   }

@@ -6,6 +6,7 @@ import { oauthToken } from './auth-oauth-token.js';
 import { passwordSignIn, passwordSignUp } from './auth-password.js';
 import { passwordSet, passwordUpdate } from './auth-password-change.js';
 import { passwordReset, passwordResetCheckCode, passwordSendResetCode } from './auth-password-reset.js';
+import { mfaSignIn } from './auth-mfa.js';
 import { otpSendSignInCode, otpSignIn, otpSignInCheckCode } from './auth-otp.js';
 import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
 import {
@@ -64,6 +65,7 @@ export const apiEndpoints: readonly Endpoint[] = [
   otpSendSignInCode,
   otpSignInCheckCode,
   otpSignIn,
+  mfaSignIn,
   anonymousSignUp,
   oauthAuthorize,
   oauthCallbackGet,
