@@ -106,6 +106,26 @@ describe('import stack --lazy-passwords', () => {
     expect(JSON.parse(until.stdout).source).toMatchObject({ active: true, disabledAt: null, enabledUntil: '2099-01-01T00:00:00.000Z' });
   });
 
+  it('sets or replaces the old server with --from-…, the key never printed', async () => {
+    const res = await runCli([
+      'import',
+      'lazy-passwords',
+      '--project',
+      t.projectId,
+      '--from-url',
+      `${proxy.url}/api/v1`,
+      '--from-project-id',
+      old.projectId,
+      '--from-publishable-client-key',
+      old.keys.publishableClientKey,
+      '--json',
+      ...db,
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).not.toContain(old.keys.publishableClientKey);
+    expect(JSON.parse(res.stdout).source).toMatchObject({ baseUrl: proxy.url, keyKind: 'publishable_client', active: true });
+  });
+
   it('refuses bad input with a message and exit code 1', async () => {
     const badDate = await runCli(['import', 'lazy-passwords', '--project', t.projectId, '--until', 'next week', ...db]);
     expect(badDate.code).toBe(1);
