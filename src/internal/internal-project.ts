@@ -7,7 +7,15 @@
 import type { Database } from '../db/database.js';
 import { hashSecret, hashesEqual } from '../crypto/secrets.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { createProject, getProject, insertKey, notifyProjectChange, type ProjectKeyKind, type ProjectKeys } from '../projects/projects.js';
+import {
+  createProject,
+  getProject,
+  insertKey,
+  notifyProjectChange,
+  projectInputError,
+  type ProjectKeyKind,
+  type ProjectKeys,
+} from '../projects/projects.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { INTERNAL_PROJECT_ID } from '../projects/internal-id.js';
 
@@ -58,6 +66,11 @@ export async function ensureInternalProject(db: Database, box: SecretBox, keys?:
  * project keys (not those of API key sets) are revoked. Nothing changes when the keys are already in place.
  */
 export async function setInternalProjectKeys(db: Database, box: SecretBox, keys: ProjectKeys): Promise<void> {
+  for (const [, field] of KEY_KINDS) {
+    const value = keys[field];
+    if (value.length < 16 || value.length > 256 || /\s/.test(value))
+      throw projectInputError(`The ${field} must have 16 to 256 characters and no spaces.`);
+  }
   await db.transaction(async (tx) => {
     let changed = false;
     for (const [kind, field] of KEY_KINDS) {

@@ -1,7 +1,9 @@
 /** `authsync project create|list|update`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { printedBaseUrl } from '../../context/base-url.js';
-import { createProject, isProjectId, listProjects, projectInputError, updateProject } from '../../projects/projects.js';
+import { createProject, isProjectId, listProjects, projectInputError, updateProject, type ProjectKeys } from '../../projects/projects.js';
+import { INTERNAL_PROJECT_ALIAS, INTERNAL_PROJECT_ID, resolveProjectId } from '../../projects/internal-id.js';
+import { DEVELOPMENT_KEYS, ensureInternalProject } from '../../internal/internal-project.js';
 import { provisionProject, provisioningWarning } from '../../provisioning/provision.js';
 import { jwksUrl } from '../../projects/signing-keys.js';
 import { SIGNAL_WARNING, sqlDatabaseFindings } from '../../sql/database-checks.js';
@@ -42,7 +44,10 @@ export function registerProject(program: Command): void {
       .command('create')
       .description('create a project and print its ID, keys and JWKS URL (the keys are shown this once)')
       .requiredOption('--name <name>', 'display name')
-      .option('--id <uuid>', 'keep an existing project ID (e.g. a Legacy Neon Auth project)')
+      .option(
+        '--id <uuid>',
+        "keep an existing project ID (e.g. a Legacy Neon Auth project); 'internal' sets the internal project's keys (Stack's development keys unless given; development only)",
+      )
       .option('--publishable-client-key <key>', 'keep an existing publishable client key')
       .option('--secret-server-key <key>', 'keep an existing secret server key')
       .option('--super-secret-admin-key <key>', 'keep an existing super secret admin key')
@@ -51,6 +56,7 @@ export function registerProject(program: Command): void {
       .option('--json', 'print one JSON object'),
   ).action(async (options: CreateOptions) => {
     const config = configFrom(options);
+    if (options.id === INTERNAL_PROJECT_ALIAS) return setInternalKeys(options);
     const {
       project: created,
       keys,
@@ -123,9 +129,9 @@ export function registerProject(program: Command): void {
       )
       .option('--json', 'print the project as JSON'),
   ).action(async (options: UpdateOptions) => {
-    if (!isProjectId(options.id)) throw projectInputError(`The project ID "${options.id}" is not a UUID.`);
+    if (!isProjectId(resolveProjectId(options.id))) throw projectInputError(`The project ID "${options.id}" is not a UUID.`);
     const updated = await withContext(configFrom(options), (ctx) =>
-      updateProject(ctx.db, options.id.toLowerCase(), {
+      updateProject(ctx.db, resolveProjectId(options.id), {
         ...(options.name !== undefined ? { displayName: options.name } : {}),
         config: {
           ...(options.allowAnonymousOnAuthenticated !== undefined
@@ -167,6 +173,33 @@ export function registerProject(program: Command): void {
       else for (const row of rows) process.stdout.write(`${row.projectId}  ${row.displayName}  (created ${row.createdAt})\n`);
     },
   );
+}
+
+/**
+ * `project create --id internal`: the internal project exists on every instance, so this gives it keys (the ones given,
+ * each missing one Stack's development key) and its name, creating it when no server has started on the database yet.
+ */
+async function setInternalKeys(options: CreateOptions): Promise<void> {
+  const keys: ProjectKeys = {
+    publishableClientKey: options.publishableClientKey ?? DEVELOPMENT_KEYS.publishableClientKey,
+    secretServerKey: options.secretServerKey ?? DEVELOPMENT_KEYS.secretServerKey,
+    superSecretAdminKey: options.superSecretAdminKey ?? DEVELOPMENT_KEYS.superSecretAdminKey,
+  };
+  const config = configFrom(options);
+  const baseUrl = await withContext(config, async (ctx) => {
+    await ensureInternalProject(ctx.db, ctx.box, keys);
+    await updateProject(ctx.db, INTERNAL_PROJECT_ID, { displayName: options.name });
+    return printedBaseUrl(ctx.db, config);
+  });
+  const result = {
+    projectId: INTERNAL_PROJECT_ALIAS,
+    displayName: options.name,
+    ...keys,
+    jwksUrl: jwksUrl(baseUrl, INTERNAL_PROJECT_ALIAS),
+    apiUrl: baseUrl,
+  };
+  if (options.json) printJson(result);
+  else printFields(result);
 }
 
 function parseBoolean(value: string): boolean {
