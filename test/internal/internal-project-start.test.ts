@@ -49,8 +49,10 @@ describe('the internal project at start', () => {
     expect(dev.status, dev.text).toBe(200);
     expect(dev.json.display_name).toBe('Operators');
 
-    const updated = await runCli(['project', 'update', '--id', 'internal', '--magic-link-enabled', 'false', '--json', ...cliArgs]);
+    const updated = await runCli(['project', 'update', '--id', 'internal', '--sign-up-enabled', 'true', '--json', ...cliArgs]);
     expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ signUpEnabled: true });
+    expect((await getProject(t.server.ctx.db, INTERNAL_PROJECT_ID))?.config.sign_up_enabled).toBe(true);
     const shortKey = await runCli(['project', 'create', '--id', 'internal', '--name', 'X', '--secret-server-key', 'short', ...cliArgs]);
     expect(shortKey.code).toBe(1);
     expect(shortKey.stderr).toMatch(/16 to 256 characters/);

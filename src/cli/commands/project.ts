@@ -28,6 +28,7 @@ interface UpdateOptions extends DatabaseOptions {
   id: string;
   name?: string;
   allowAnonymousOnAuthenticated?: boolean;
+  signUpEnabled?: boolean;
   magicLinkEnabled?: boolean;
   clientTeamCreationEnabled?: boolean;
   createTeamOnSignUp?: boolean;
@@ -112,6 +113,7 @@ export function registerProject(program: Command): void {
         "accept anonymous users' tokens on /sql for the role authenticated too (default false: anonymous tokens run as anonymous only)",
         parseBoolean,
       )
+      .option('--sign-up-enabled <true|false>', 'let new users sign up (default true; false on the internal project)', parseBoolean)
       .option(
         '--magic-link-enabled <true|false>',
         'let users sign in (and new users sign up) with a code sent by e-mail: magic link or OTP (default false)',
@@ -137,6 +139,7 @@ export function registerProject(program: Command): void {
           ...(options.allowAnonymousOnAuthenticated !== undefined
             ? { sql_anonymous_tokens_as_authenticated: options.allowAnonymousOnAuthenticated }
             : {}),
+          ...(options.signUpEnabled !== undefined ? { sign_up_enabled: options.signUpEnabled } : {}),
           ...(options.magicLinkEnabled !== undefined ? { magic_link_enabled: options.magicLinkEnabled } : {}),
           ...(options.clientTeamCreationEnabled !== undefined ? { client_team_creation_enabled: options.clientTeamCreationEnabled } : {}),
           ...(options.createTeamOnSignUp !== undefined ? { create_team_on_sign_up: options.createTeamOnSignUp } : {}),
@@ -148,6 +151,7 @@ export function registerProject(program: Command): void {
       projectId: updated.id,
       displayName: updated.displayName,
       allowAnonymousOnAuthenticated: updated.config.sql_anonymous_tokens_as_authenticated,
+      signUpEnabled: updated.config.sign_up_enabled,
       magicLinkEnabled: updated.config.magic_link_enabled,
       clientTeamCreationEnabled: updated.config.client_team_creation_enabled,
       createTeamOnSignUp: updated.config.create_team_on_sign_up,
