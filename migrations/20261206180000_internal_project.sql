@@ -2,7 +2,7 @@
 --
 -- The internal project itself is not created here: its keys are hashed and its publishable key and signing keys are
 -- sealed under the server secret, which SQL does not have. Each server start creates it when missing (idempotent,
--- several servers on one database agree on its fixed ID 00000000-0000-4000-8000-000000000000).
+-- several servers on one database agree on its fixed ID 00000000-0000-4000-8000-696e7465726e).
 --
 -- owner_team_id: the team of the internal project whose members administer this project (Stack's owner team). Null for
 -- projects made before, or by the CLI: only the operator's keys administer those. Deleting the team leaves the project

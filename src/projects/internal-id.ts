@@ -7,8 +7,8 @@
 /** The literal ID Stack gives the internal project. */
 export const INTERNAL_PROJECT_ALIAS = 'internal';
 
-/** The internal project's ID in the database (a valid version-4 UUID, so every UUID check accepts it). */
-export const INTERNAL_PROJECT_ID = '00000000-0000-4000-8000-000000000000';
+/** The internal project's ID in the database: a valid version-4 UUID (every UUID check accepts it) ending in "intern" in hex. */
+export const INTERNAL_PROJECT_ID = '00000000-0000-4000-8000-696e7465726e';
 
 /** The stored project ID an incoming ID names: `internal` → the fixed UUID; anything else lower-cased. */
 export function resolveProjectId(id: string): string {
