@@ -56,6 +56,9 @@ export async function deleteProject(db: Database, projectId: string): Promise<vo
   if (isInternalProject(projectId)) throw new TextError('INTERNAL_PROJECT_DELETE', 400, 'The internal project cannot be deleted.');
   await db.transaction(async (tx) => {
     await tx.query('DELETE FROM authsync.projects WHERE id = $1', [projectId]);
+    // The users_sync outbox and tombstones name projects without a foreign key (they outlive their users).
+    await tx.query('DELETE FROM authsync.sync_outbox WHERE project_id = $1', [projectId]);
+    await tx.query('DELETE FROM authsync.sync_tombstones WHERE project_id = $1', [projectId]);
     await notifyProjectChange(tx, projectId);
   });
 }
