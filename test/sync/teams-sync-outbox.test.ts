@@ -121,6 +121,33 @@ describe('team data through the outbox (app database elsewhere)', () => {
     expect(data.members.filter((m) => m.endsWith(users[3]!))).toEqual([]);
   });
 
+  it('waits while a table is locked there, then applies every change', async () => {
+    const team = await createTeam(ctx(), p.projectId, { display_name: 'Locked out' }, null);
+    await arrives();
+    await withClient(p.app!.url, async (c) => {
+      await c.query('BEGIN');
+      await c.query('LOCK TABLE neon_auth.team_members_sync IN ACCESS EXCLUSIVE MODE');
+      for (const name of ['l1', 'l2', 'l3']) await addMember(ctx(), p.projectId, team.id, await newUser(`${name}@example.com`));
+      await eventually(async () => expect((await status()).teamPending).toBe(3));
+      await c.query('COMMIT');
+    });
+    await arrives();
+    await eventually(async () => expect(await status()).toMatchObject({ pending: 0, teamPending: 0 }));
+  });
+
+  it('ends with every member after concurrent additions to one team (changes of a team take turns)', async () => {
+    const team = await createTeam(ctx(), p.projectId, { display_name: 'Crowded' }, null);
+    const users = await Promise.all(Array.from({ length: 20 }, (_, i) => newUser(`crowd${i}@example.com`)));
+    await Promise.all(users.map((user) => addMember(ctx(), p.projectId, team.id, user)));
+    await arrives();
+    expect((await actual()).members.filter((m) => m.startsWith(team.id))).toHaveLength(20);
+    const version = await withClient(
+      p.app!.url,
+      async (c) => (await c.query('SELECT version FROM authsync_sync.team_versions WHERE id = $1', [team.id])).rows[0].version,
+    );
+    expect(Number(version)).toBe(21); // created, then 20 additions
+  });
+
   it('re-creates a dropped table and fills it again with every membership', async () => {
     await withClient(p.app!.url, (c) => c.query('DROP TABLE neon_auth.team_members_sync'));
     const team = await createTeam(ctx(), p.projectId, { display_name: 'After the drop' }, await newUser('late@example.com'));
