@@ -40,7 +40,6 @@ export async function setTeamData(ctx: AppContext, projectId: string, enabled: b
       await ensureTarget(db);
       if (!enabled) return clearTeamDataIn(db, projectId);
       await backfillTeamDataIn(ctx.db, db, projectId);
-      if (target.purpose === 'app') await db.exec(TEAM_DATA_GRANT_SQL);
     }).catch((error: Error) => unreachable.push({ target: target.key, error: error.message }));
   }
   // Rows left in a database turned off while unreachable would keep granting access: that is an error to act on.

@@ -10,6 +10,7 @@
  * copies of an unregistered project are ignored, so nothing comes back after the option is turned off.
  */
 import type { Database, Queryable } from '../db/database.js';
+import { TEAM_DATA_GRANT_SQL } from './target-schema.js';
 
 /** The Stack server team object, built where the row is. */
 export const RAW_JSON = `jsonb_build_object(
@@ -106,12 +107,15 @@ export async function teamDataOn(db: Queryable, projectId: string): Promise<bool
 }
 
 /**
- * The backfill and repair of one target (its tables exist: ensureTarget ran): registers the project, copies every team
- * (rewriting what differs: equal versions are applied again), and removes rows of teams the target has no version of
- * (no copy ever brought them: edited by hand). Returns the rows written or removed.
+ * The backfill and repair of one target (its tables exist: ensureTarget ran): registers the project, grants
+ * `authenticated` its read, copies every team (rewriting what differs: equal versions are applied again), and removes
+ * rows of teams the target has no version of (no copy ever brought them: edited by hand). Returns the rows written or
+ * removed.
  */
 export async function backfillTeamDataIn(source: Queryable, target: Database, projectId: string, pageSize = 500): Promise<number> {
   await target.query('INSERT INTO authsync_sync.team_data (project_id) VALUES ($1) ON CONFLICT DO NOTHING', [projectId]);
+  // End users (role authenticated, where it exists) read them, as in the server's own database.
+  await target.exec(TEAM_DATA_GRANT_SQL);
   let written = 0;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {

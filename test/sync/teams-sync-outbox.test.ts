@@ -70,6 +70,17 @@ describe('team data through the outbox (app database elsewhere)', () => {
     expect(await actual()).toEqual(await expected());
     const raw = await withClient(p.app!.url, async (c) => (await c.query('SELECT raw_json FROM neon_auth.teams_sync')).rows[0]);
     expect(raw.raw_json).toMatchObject({ id: acme.id, display_name: 'Acme', server_metadata: { plan: 'pro' } });
+    // End users may read the memberships and the names there, not raw_json.
+    const grants = await withClient(
+      p.app!.url,
+      async (c) =>
+        (
+          await c.query(`SELECT has_table_privilege('authenticated', 'neon_auth.team_members_sync', 'SELECT') AS members,
+                                has_column_privilege('authenticated', 'neon_auth.teams_sync', 'name', 'SELECT') AS name,
+                                has_column_privilege('authenticated', 'neon_auth.teams_sync', 'raw_json', 'SELECT') AS raw`)
+        ).rows[0],
+    );
+    expect(grants).toEqual({ members: true, name: true, raw: false });
 
     await addMember(ctx(), p.projectId, acme.id, await newUser('bob@example.com'));
     await updateTeam(ctx(), p.projectId, acme.id, { display_name: 'Acme Inc' });
