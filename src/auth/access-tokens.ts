@@ -6,6 +6,7 @@
 import type { AppContext } from '../context/app-context.js';
 import { decodeJws, signEs256, verifyEs256Signature } from '../crypto/es256.js';
 import { errors } from '../errors/known-errors.js';
+import { publicProjectId } from '../projects/internal-id.js';
 import type { Audience } from '../projects/signing-keys.js';
 import { restrictedReason, type UserRow } from '../users/user-object.js';
 
@@ -30,12 +31,14 @@ export interface AccessTokenPayload {
   requires_totp_mfa: boolean;
 }
 
+/** The internal project's tokens name it `internal` (iss, aud, project_id), as Stack's do. */
 export function issuerFor(baseUrl: string, projectId: string, audience: Audience): string {
-  return `${baseUrl}/api/v1/${audience === 'anonymous' ? 'projects-anonymous-users' : 'projects'}/${projectId}`;
+  return `${baseUrl}/api/v1/${audience === 'anonymous' ? 'projects-anonymous-users' : 'projects'}/${publicProjectId(projectId)}`;
 }
 
 export function audienceFor(projectId: string, audience: Audience): string {
-  return audience === 'anonymous' ? `${projectId}:anon` : projectId;
+  const id = publicProjectId(projectId);
+  return audience === 'anonymous' ? `${id}:anon` : id;
 }
 
 export async function mintAccessToken(ctx: AppContext, user: UserRow, refreshTokenId: string): Promise<string> {
@@ -52,7 +55,7 @@ export async function mintAccessToken(ctx: AppContext, user: UserRow, refreshTok
     iat: now,
     aud: audienceFor(user.project_id, audience),
     exp: now + ctx.config.accessTokenTtlSeconds,
-    project_id: user.project_id,
+    project_id: publicProjectId(user.project_id),
     role: 'authenticated',
     name: user.display_name,
     email: user.primary_email,

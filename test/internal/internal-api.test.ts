@@ -3,10 +3,11 @@
  * `internal` (personal team), creates a project owned by that team, makes a key set with the admin access token, and
  * the keys work; the admin project read, changed (legacy config) and deleted; Stack's errors for each refusal.
  */
+import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_PROJECT_ID } from '../../src/projects/internal-id.js';
 import { api, useTestServer, type TestServer } from '../helpers/server.js';
-import { expectKnownError, signWithProjectKey, uniqueEmail, withToken, PASSWORD } from '../api/support.js';
+import { decodePayload, expectKnownError, signWithProjectKey, uniqueEmail, withToken, PASSWORD } from '../api/support.js';
 import {
   adminTokenHeaders,
   createOwnedProject,
@@ -37,7 +38,7 @@ function withKeys(projectId: string, keys: Record<string, unknown>) {
 describe('internal project API', () => {
   let operator: Operator;
 
-  it('the internal project answers as `internal`, and its JWKS is served under that ID', async () => {
+  it('the internal project answers as `internal`, its tokens name it so, and its JWKS is served under that ID', async () => {
     await setInternalSignUp(t, true);
     operator = await signUpOperator(t);
     const current = await api(internal(t), 'GET', '/projects/current');
@@ -47,6 +48,14 @@ describe('internal project API', () => {
     const jwks = await api(t, 'GET', '/projects/internal/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
     expect((jwks.json.keys as unknown[]).length).toBeGreaterThan(0);
+    // As Stack's e2e helpers check a token: the JWKS named by its aud verifies it, with the issuer of that ID.
+    const aud = decodePayload(operator.accessToken).aud as string;
+    const keySet = jose.createRemoteJWKSet(new URL(`${t.apiUrl}/projects/${aud}/.well-known/jwks.json`));
+    const { payload } = await jose.jwtVerify(operator.accessToken, keySet, {
+      issuer: `${t.url}/api/v1/projects/internal`,
+      audience: 'internal',
+    });
+    expect(payload.project_id).toBe('internal');
   });
 
   it('creates a project owned by the operator’s team, lists it, makes a key set whose keys work, revokes it', async () => {
@@ -184,17 +193,17 @@ describe('internal project API', () => {
     expectKnownError(garbage, 'UNPARSABLE_ADMIN_ACCESS_TOKEN', 401);
 
     const now = Math.floor(Date.now() / 1000);
-    const iss = `${t.url}/api/v1/projects/${INTERNAL_PROJECT_ID}`;
+    const iss = `${t.url}/api/v1/projects/internal`;
     const expired = await signWithProjectKey(
       t,
       {
         sub: operator.userId,
         iss,
-        aud: INTERNAL_PROJECT_ID,
+        aud: 'internal',
         exp: now - 10,
         iat: now - 100,
         branch_id: 'main',
-        project_id: INTERNAL_PROJECT_ID,
+        project_id: 'internal',
       },
       'default',
       INTERNAL_PROJECT_ID,

@@ -29,7 +29,12 @@ describe.each(STACK_JS_VERSIONS)('@stackframe/js %s', (_version, sdk) => {
       tokenStore: 'memory',
     });
     const email = `operator-${randomUUID().slice(0, 8)}@example.com`;
-    const signUp = await internalApp.signUpWithCredential({ email, password: PASSWORD, noRedirect: true, verificationCallbackUrl: CALLBACK });
+    const signUp = await internalApp.signUpWithCredential({
+      email,
+      password: PASSWORD,
+      noRedirect: true,
+      verificationCallbackUrl: CALLBACK,
+    });
     expect(signUp.status).toBe('ok');
     const operator = await internalApp.getUser({ or: 'throw' });
     expect(operator.selectedTeam?.displayName).toBe(`${email}'s Team`);

@@ -19,6 +19,8 @@ export function internal(t: TestServer): TestServer {
 
 export async function setInternalSignUp(t: TestServer, enabled: boolean): Promise<void> {
   await updateProject(t.server.ctx.db, INTERNAL_PROJECT_ID, { config: { sign_up_enabled: enabled } });
+  // The server's cache would see the change when the notification arrives; the test's next request must see it.
+  t.server.ctx.directory.invalidate(INTERNAL_PROJECT_ID);
 }
 
 export interface Operator extends SignedUp {

@@ -49,6 +49,8 @@ export const createApiKeySetEndpoint = endpoint({
       expiresAt: new Date(body.expires_at_millis),
       kinds: FIELDS.map(([kind]) => kind).filter((kind) => asked[kind]),
     });
+    // This server serves the new keys at once; the others when the change notification reaches them.
+    ctx.directory.invalidate(auth.project.project.id);
     const shape: Record<string, unknown> = keySetShape(set);
     for (const [kind, field] of FIELDS) if (keys[kind] !== undefined) shape[field] = keys[kind];
     return ok(shape);
@@ -73,6 +75,7 @@ export const updateApiKeySetEndpoint = endpoint({
       ...(body.description !== undefined ? { description: body.description } : {}),
       ...(body.revoked !== undefined ? { revoked: body.revoked } : {}),
     });
+    ctx.directory.invalidate(auth.project.project.id);
     return ok(keySetShape(set));
   },
 });

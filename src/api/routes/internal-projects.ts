@@ -77,6 +77,8 @@ export const updateCurrentAdminProjectEndpoint = endpoint({
       config: storedConfig(body.config),
     });
     const project = await setDescription(ctx.db, id, body.description ?? auth.project.project.description);
+    // This server applies the change at once; the others when the change notification reaches them.
+    ctx.directory.invalidate(id);
     if (!project) throw errors.currentProjectNotFound(id);
     return ok(await adminProject(ctx.db, project));
   },
@@ -88,6 +90,7 @@ export const deleteCurrentAdminProjectEndpoint = endpoint({
   access: ['admin'],
   handler: async ({ ctx, auth }) => {
     await deleteProject(ctx.db, auth.project.project.id);
+    ctx.directory.invalidate(auth.project.project.id);
     return ok({ success: true });
   },
 });
