@@ -2,7 +2,8 @@
  * Team data for RLS in an app database that is not the server's own: `authsync sync teams` creates and fills the
  * tables there, then every team change reaches them through the outbox and the target worker. Nothing is lost while
  * the database is unreachable or a table has been dropped: once it is back, every team and membership is there, once,
- * and `sync status` shows the backlog draining to zero. `sync resync` repairs hand edits. (`--off`:
+ * and `sync status` shows the backlog draining to zero. `sync resync` repairs hand edits. An extra target of a
+ * project on the server's own database gets them the same way. (`--off`:
  * team-data-off-stays-off.security.test.ts.) PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,5 +180,25 @@ describe('team data through the outbox (app database elsewhere)', () => {
     // 2 memberships, every team renamed back, the stray removed.
     expect(report.teamDataRepaired).toBe(2 + before.teams.length + 1);
     expect(await actual()).toEqual(before);
+  });
+
+  it("a project on the server's own database with an extra target: in the change's transaction here, through the outbox there", async () => {
+    const q = await createSyncProject(t, { targets: 1 });
+    try {
+      const on = await cli('sync', 'teams', '--project', q.projectId, '--json');
+      expect(on.code, on.stderr).toBe(0);
+      const user = (await ctx().users.create(q.projectId, { primary_email: 'extra@example.com' })).id;
+      const team = await createTeam(ctx(), q.projectId, { display_name: 'Both' }, user);
+      const pair = `${team.id} ${user}`;
+      const pairs = "SELECT team_id || ' ' || user_id AS pair FROM neon_auth.team_members_sync WHERE team_id = $1";
+      // Here at once (no waiting), there eventually.
+      expect((await ctx().db.query<{ pair: string }>(pairs, [team.id])).rows.map((r) => r.pair)).toEqual([pair]);
+      await eventually(async () =>
+        expect(await withClient(q.targets[0]!.url, async (c) => (await c.query(pairs, [team.id])).rows.map((r) => r.pair))).toEqual([pair]),
+      );
+    } finally {
+      await t.server.sync.stop(); // the worker's connections to the target go before it is dropped
+      for (const target of q.targets) await target.drop();
+    }
   });
 });
