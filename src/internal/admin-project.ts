@@ -6,11 +6,14 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { listSignInProviderIds } from '../oauth/provider-config.js';
-import { clientProjectConfig, projectConfigSchema, type ProjectConfig } from '../projects/project-config.js';
+import { clientProjectConfig, type ProjectConfig } from '../projects/project-config.js';
 import type { Project } from '../projects/projects.js';
 import { publicProjectId } from '../projects/internal-id.js';
 
 const ignored = z.unknown().optional();
+
+/** Stack names the project's e-mail theme by UUID; authsync has one theme, shown under this fixed ID. */
+const DEFAULT_EMAIL_THEME_ID = '1df07ae6-abf3-4a40-83a5-a1a2cbe336ac';
 
 /** The legacy `config` object: authsync's keys typed, Stack's other keys accepted and ignored. */
 export const legacyConfigSchema = z.strictObject({
@@ -18,7 +21,18 @@ export const legacyConfigSchema = z.strictObject({
   credential_enabled: z.boolean().optional(),
   magic_link_enabled: z.boolean().optional(),
   allow_localhost: z.boolean().optional(),
-  domains: projectConfigSchema.shape.domains.optional(),
+  // Stack refuses a trusted domain of another scheme (it would trust e.g. `javascript:` redirects).
+  domains: z
+    .array(
+      z.strictObject({
+        domain: z
+          .string()
+          .url()
+          .refine((value) => /^https?:\/\//i.test(value), { message: 'must start with http:// or https://' }),
+        handler_path: z.string().max(1024).default('/handler'),
+      }),
+    )
+    .optional(),
   client_team_creation_enabled: z.boolean().optional(),
   client_user_deletion_enabled: z.boolean().optional(),
   create_team_on_sign_up: z.boolean().optional(),
@@ -82,16 +96,17 @@ export async function adminProject(db: Queryable, project: Project): Promise<Rec
     logo_dark_mode_url: null,
     logo_full_dark_mode_url: null,
     created_at_millis: project.createdAt.getTime(),
-    is_production_mode: false,
+    is_production_mode: project.isProductionMode,
     owner_team_id: project.ownerTeamId,
     onboarding_status: 'completed',
     config: {
       ...clientProjectConfig(project.config),
+      allow_localhost: project.config.allow_localhost,
       create_team_on_sign_up: project.config.create_team_on_sign_up,
       oauth_providers: providers.map((id) => ({ provider_config_id: id, id, type: 'standard' })),
       enabled_oauth_providers: providers.map((id) => ({ id })),
       email_config: { type: 'shared' },
-      email_theme: null,
+      email_theme: DEFAULT_EMAIL_THEME_ID,
       team_creator_default_permissions: [{ id: 'team_admin' }],
       team_member_default_permissions: [{ id: 'team_member' }],
       user_default_permissions: [],

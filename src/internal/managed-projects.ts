@@ -15,6 +15,7 @@ import { INTERNAL_PROJECT_ID, isInternalProject } from '../projects/internal-id.
 export interface ManagedProjectInput {
   displayName: string;
   description?: string;
+  isProductionMode?: boolean;
   ownerTeamId: string;
   config: Partial<ProjectConfig>;
 }
@@ -28,8 +29,9 @@ export async function createManagedProject(ctx: AppContext, userId: string, inpu
     ownerTeamId: input.ownerTeamId,
     config: input.config,
   });
-  if (input.description) return (await setDescription(ctx.db, project.id, input.description)) ?? project;
-  return project;
+  const fields = { description: input.description, isProductionMode: input.isProductionMode };
+  if (fields.description === undefined && fields.isProductionMode === undefined) return project;
+  return (await setProjectFields(ctx.db, project.id, fields)) ?? project;
 }
 
 /** The projects a user of the internal project administers, oldest first. */
@@ -43,9 +45,18 @@ export async function listManagedProjects(db: Queryable, userId: string): Promis
   return projects.filter((p): p is Project => p !== undefined);
 }
 
-export async function setDescription(db: Database, projectId: string, description: string): Promise<Project | undefined> {
+/** Sets the project fields the admin API writes besides the name and config (each left as it is when undefined). */
+export async function setProjectFields(
+  db: Database,
+  projectId: string,
+  fields: { description?: string | undefined; isProductionMode?: boolean | undefined },
+): Promise<Project | undefined> {
   await db.transaction(async (tx) => {
-    await tx.query('UPDATE authsync.projects SET description = $2, updated_at = now() WHERE id = $1', [projectId, description]);
+    await tx.query(
+      `UPDATE authsync.projects SET description = coalesce($2, description), is_production_mode = coalesce($3, is_production_mode),
+       updated_at = now() WHERE id = $1`,
+      [projectId, fields.description ?? null, fields.isProductionMode ?? null],
+    );
     await notifyProjectChange(tx, projectId);
   });
   return getProject(db, projectId);

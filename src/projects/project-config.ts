@@ -58,7 +58,6 @@ export function clientProjectConfig(config: ProjectConfig): Record<string, unkno
     client_user_deletion_enabled: config.client_user_deletion_enabled,
     allow_user_api_keys: false,
     allow_team_api_keys: false,
-    allow_localhost: config.allow_localhost,
     enabled_oauth_providers: [],
     domains: config.domains,
   };

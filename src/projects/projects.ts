@@ -22,6 +22,8 @@ export interface Project {
   createdAt: Date;
   /** The internal project's team whose members administer this project (null: only the project's keys do). */
   ownerTeamId: string | null;
+  /** Stack's production mode flag, kept for the admin API (no behaviour yet). */
+  isProductionMode: boolean;
 }
 
 export interface ProjectKeys {
@@ -92,7 +94,15 @@ export async function createProject(
     await addProjectDatabase(tx, box, id, 'app', input.appDatabaseUrl ?? null);
     for (const url of input.syncDatabaseUrls ?? []) await addProjectDatabase(tx, box, id, 'sync_target', url);
     await notifyProjectChange(tx, id);
-    return { id, displayName, description: '', config, createdAt: rows[0]!.created_at, ownerTeamId: input.ownerTeamId ?? null };
+    return {
+      id,
+      displayName,
+      description: '',
+      config,
+      createdAt: rows[0]!.created_at,
+      ownerTeamId: input.ownerTeamId ?? null,
+      isProductionMode: false,
+    };
   });
   return { project, keys };
 }
@@ -152,6 +162,7 @@ interface ProjectRow {
   config: unknown;
   created_at: Date;
   owner_team_id: string | null;
+  is_production_mode: boolean;
 }
 
 function toProject(row: ProjectRow): Project {
@@ -162,6 +173,7 @@ function toProject(row: ProjectRow): Project {
     config: parseProjectConfig(row.config),
     createdAt: row.created_at,
     ownerTeamId: row.owner_team_id,
+    isProductionMode: row.is_production_mode,
   };
 }
 
@@ -173,7 +185,7 @@ export async function getProject(db: Queryable, id: string): Promise<Project | u
   return rows[0] ? toProject(rows[0]) : undefined;
 }
 
-const PROJECT_COLUMNS = 'id, display_name, description, config, created_at, owner_team_id';
+const PROJECT_COLUMNS = 'id, display_name, description, config, created_at, owner_team_id, is_production_mode';
 
 export async function listProjects(db: Queryable): Promise<Project[]> {
   const { rows } = await db.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM authsync.projects ORDER BY created_at, id`);

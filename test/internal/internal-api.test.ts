@@ -45,6 +45,8 @@ describe('internal project API', () => {
     expect(current.status).toBe(200);
     expect(current.json.id).toBe('internal');
     expect(current.json.config).toMatchObject({ client_team_creation_enabled: true });
+    // The client shape, as Stack's: no allow_localhost.
+    expect(current.json.config).not.toHaveProperty('allow_localhost');
     const jwks = await api(t, 'GET', '/projects/internal/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
     expect((jwks.json.keys as unknown[]).length).toBeGreaterThan(0);
@@ -151,6 +153,17 @@ describe('internal project API', () => {
     expect(patched.json).toMatchObject({ display_name: 'Renamed', config: { sign_up_enabled: false, create_team_on_sign_up: true } });
     const misspelt = await api(t, 'PATCH', '/internal/projects/current', { headers, body: { config: { sign_up_enabeld: true } } });
     expectKnownError(misspelt, 'SCHEMA_ERROR', 400);
+    const badScheme = await api(t, 'PATCH', '/internal/projects/current', {
+      headers,
+      body: { config: { domains: [{ domain: 'javascript://example.com', handler_path: '/handler' }] } },
+    });
+    expectKnownError(badScheme, 'SCHEMA_ERROR', 400);
+    const production = await api(t, 'PATCH', '/internal/projects/current', {
+      headers,
+      body: { is_production_mode: true, description: 'd' },
+    });
+    expect(production.json).toMatchObject({ is_production_mode: true, description: 'd', display_name: 'Renamed' });
+    expect(production.json.config).toMatchObject({ allow_localhost: true, email_theme: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
     // Sign-up is now off on that project: a key set's publishable key cannot sign anyone up.
     const keys = await api(t, 'POST', '/internal/api-keys', { headers, body: KEY_SET_BODY });

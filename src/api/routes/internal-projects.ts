@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { errors, type AccessType } from '../../errors/known-errors.js';
 import { adminProject, projectFieldsSchema, storedConfig } from '../../internal/admin-project.js';
 import { isInternalProject } from '../../projects/internal-id.js';
-import { createManagedProject, deleteProject, listManagedProjects, setDescription } from '../../internal/managed-projects.js';
+import { createManagedProject, deleteProject, listManagedProjects, setProjectFields } from '../../internal/managed-projects.js';
 import { updateProject } from '../../projects/projects.js';
 import { endpoint } from '../endpoint.js';
 import type { RequestAuth } from '../request-auth.js';
@@ -42,6 +42,7 @@ export const createInternalProjectEndpoint = endpoint({
       ownerTeamId: body.owner_team_id.toLowerCase(),
       config: storedConfig(body.config),
       ...(body.description ? { description: body.description } : {}),
+      ...(body.is_production_mode !== undefined ? { isProductionMode: body.is_production_mode } : {}),
     });
     return created(await adminProject(ctx.db, project));
   },
@@ -76,7 +77,10 @@ export const updateCurrentAdminProjectEndpoint = endpoint({
       ...(body.display_name !== undefined ? { displayName: body.display_name } : {}),
       config: storedConfig(body.config),
     });
-    const project = await setDescription(ctx.db, id, body.description ?? auth.project.project.description);
+    const project = await setProjectFields(ctx.db, id, {
+      description: body.description ?? undefined,
+      isProductionMode: body.is_production_mode,
+    });
     // This server applies the change at once; the others when the change notification reaches them.
     ctx.directory.invalidate(id);
     if (!project) throw errors.currentProjectNotFound(id);
