@@ -27,8 +27,11 @@ export async function toUserFields(input: UserInput, current?: UserRow): Promise
       : input.primary_email === null
         ? null
         : normalizeEmail(input.primary_email);
-  if (email === null && (input.primary_email_auth_enabled === true || input.primary_email_verified === true)) {
-    throw new TextError('PRIMARY_EMAIL_REQUIRED', 400, 'primary_email_auth_enabled and primary_email_verified need a primary_email.');
+  if (email === null && input.primary_email_auth_enabled === true) {
+    throw new TextError('PRIMARY_EMAIL_REQUIRED', 400, 'primary_email_auth_enabled cannot be true without primary_email');
+  }
+  if (email === null && input.primary_email_verified === true) {
+    throw new TextError('PRIMARY_EMAIL_REQUIRED', 400, 'primary_email_verified cannot be true without primary_email');
   }
   if (input.is_anonymous === true && current && !current.is_anonymous) {
     throw errors.schemaError('A user cannot become anonymous again: is_anonymous may only be set to false.');

@@ -1,7 +1,7 @@
 /**
  * Property: with client access a user reads and changes only their own contact channels. Every channel route aimed at
- * another user's ID (list, create, get, update, delete, send-verification-code) is refused with a text 403, and the
- * other user's channels are unchanged afterwards.
+ * another user's ID is refused with Stack's text (403 for list, create, get, update and delete; 400 for
+ * send-verification-code), and the other user's channels are unchanged afterwards.
  */
 import { expect, it } from 'vitest';
 import { api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
@@ -35,10 +35,12 @@ describeOnEachStore('contact channels: own user only (client) on %s', (t) => {
       api(t, 'GET', `/contact-channels/me/${channelId}`, { headers }),
     ];
     const results = await Promise.all(attempts);
-    for (const res of results.slice(0, 6)) {
+    for (const res of results.slice(0, 5)) {
       expect(res.status, res.text).toBe(403);
       expect(res.headers.get('x-stack-known-error')).toBeNull();
     }
+    expect(results[5]!.status).toBe(400);
+    expect(results[5]!.text).toBe('Can only send verification code for your own user');
     expect(results[6]!.status).toBe(400);
     expect(results[7]!.status).toBe(404);
     const after = await api(t, 'GET', `/contact-channels?user_id=${victim.userId}`, { headers: serverHeaders(t) });

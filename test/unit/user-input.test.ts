@@ -71,10 +71,14 @@ describe('toUserFields: refused input', () => {
   });
 
   it('refuses sign-in or a verified flag without an address, on a create or after removing it', async () => {
-    await expect(toUserFields({ primary_email_auth_enabled: true })).rejects.toThrow('need a primary_email');
-    await expect(toUserFields({ primary_email_verified: true })).rejects.toThrow('need a primary_email');
-    await expect(toUserFields({ primary_email: null, primary_email_auth_enabled: true }, user())).rejects.toThrow('need a primary_email');
-    await expect(toUserFields({ primary_email_verified: true }, user({ primary_email: null }))).rejects.toThrow('need a primary_email');
+    await expect(toUserFields({ primary_email_auth_enabled: true })).rejects.toThrow('cannot be true without primary_email');
+    await expect(toUserFields({ primary_email_verified: true })).rejects.toThrow('cannot be true without primary_email');
+    await expect(toUserFields({ primary_email: null, primary_email_auth_enabled: true }, user())).rejects.toThrow(
+      'cannot be true without primary_email',
+    );
+    await expect(toUserFields({ primary_email_verified: true }, user({ primary_email: null }))).rejects.toThrow(
+      'cannot be true without primary_email',
+    );
   });
 
   it('refuses making a user anonymous again; a create may be anonymous', async () => {

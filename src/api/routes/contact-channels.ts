@@ -33,7 +33,17 @@ const ANY: AccessType[] = ['client', 'server', 'admin'];
 const callbackUrlField = z.string().max(2048);
 
 /** The user the request acts on: `me`, or (client access) the signed-in user's own ID, or (server access) any user. */
-async function targetUser(ctx: AppContext, auth: RequestAuth, userId: string): Promise<UserRow> {
+/** What a client is refused for another user's channels, in Stack's words. */
+const NOT_OWN: Record<'list' | 'create' | 'read' | 'update' | 'delete' | 'verify', () => TextError> = {
+  list: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only list contact channels for their own user.'),
+  create: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only create contact channels for their own user.'),
+  read: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only read contact channels for their own user.'),
+  update: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only update contact channels for their own user.'),
+  delete: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only delete contact channels for their own user.'),
+  verify: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 400, 'Can only send verification code for your own user'),
+};
+
+async function targetUser(ctx: AppContext, auth: RequestAuth, userId: string, action: keyof typeof NOT_OWN): Promise<UserRow> {
   if (userId === 'me') {
     if (!auth.user) throw errors.cannotGetOwnUserWithoutUser();
     return auth.user;
@@ -42,7 +52,7 @@ async function targetUser(ctx: AppContext, auth: RequestAuth, userId: string): P
   const id = userId.toLowerCase();
   if (auth.accessType === 'client') {
     if (!auth.user) throw errors.cannotGetOwnUserWithoutUser();
-    if (auth.user.id !== id) throw new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only access its own contact channels');
+    if (auth.user.id !== id) throw NOT_OWN[action]();
     return auth.user;
   }
   const user = await ctx.users.get(auth.project.project.id, id);
@@ -79,7 +89,7 @@ export const listContactChannelsEndpoint = endpoint({
   access: ANY,
   query: z.object({ user_id: z.string().max(64).default('me') }),
   handler: async ({ ctx, auth, query }) => {
-    const user = await targetUser(ctx, auth, query.user_id);
+    const user = await targetUser(ctx, auth, query.user_id, 'list');
     const rows = await listContactChannels(ctx.db, auth.project.project.id, user.id);
     return ok({ items: rows.map(toContactChannel), is_paginated: false });
   },
@@ -92,7 +102,7 @@ export const createContactChannelEndpoint = endpoint({
   body: createServerBody,
   bodyFor: (accessType) => (isServer(accessType) ? createServerBody : createClientBody),
   handler: async ({ ctx, auth, body }) => {
-    const user = await targetUser(ctx, auth, body.user_id);
+    const user = await targetUser(ctx, auth, body.user_id, 'create');
     const row = await createContactChannel(ctx, auth.project.project.id, user.id, {
       value: body.value,
       used_for_auth: body.used_for_auth,
@@ -149,7 +159,7 @@ export const sendContactChannelVerificationCode = endpoint({
   access: ANY,
   body: z.object({ callback_url: callbackUrlField }),
   handler: async ({ ctx, auth, params, body, clientAddress }) => {
-    const user = await targetUser(ctx, auth, params.user_id!);
+    const user = await targetUser(ctx, auth, params.user_id!, 'verify');
     await sendChannelVerification(ctx, user, params.id!, {
       projectId: auth.project.project.id,
       config: auth.project.project.config,
@@ -165,7 +175,7 @@ export const getContactChannelEndpoint = endpoint({
   path: '/contact-channels/:user_id/:id',
   access: ANY,
   handler: async ({ ctx, auth, params }) => {
-    const user = await targetUser(ctx, auth, params.user_id!);
+    const user = await targetUser(ctx, auth, params.user_id!, 'read');
     const row = await getContactChannel(ctx.db, auth.project.project.id, user.id, params.id!);
     if (!row) throw contactChannelNotFound(404);
     return ok(toContactChannel(row));
@@ -179,7 +189,7 @@ export const updateContactChannelEndpoint = endpoint({
   body: updateServerBody,
   bodyFor: (accessType) => (isServer(accessType) ? updateServerBody : updateClientBody),
   handler: async ({ ctx, auth, params, body }) => {
-    const user = await targetUser(ctx, auth, params.user_id!);
+    const user = await targetUser(ctx, auth, params.user_id!, 'update');
     const row = await updateContactChannel(ctx, auth.project.project.id, user.id, params.id!, {
       value: body.value,
       used_for_auth: body.used_for_auth,
@@ -195,7 +205,7 @@ export const deleteContactChannelEndpoint = endpoint({
   path: '/contact-channels/:user_id/:id',
   access: ANY,
   handler: async ({ ctx, auth, params }) => {
-    const user = await targetUser(ctx, auth, params.user_id!);
+    const user = await targetUser(ctx, auth, params.user_id!, 'delete');
     await deleteContactChannel(ctx, auth.project.project.id, user.id, params.id!);
     return ok({ success: true });
   },

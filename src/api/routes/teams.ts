@@ -27,7 +27,11 @@ export const listTeamsEndpoint = endpoint({
   handler: async ({ ctx, auth, query }) => {
     const userId = query.user_id === undefined ? undefined : userIdParam(auth, query.user_id);
     if (isClient(auth) && (userId === undefined || userId !== auth.user?.id)) {
-      throw new TextError('TEAMS_OF_OTHER_USER', 403, 'You are only allowed to access your own teams with the client access token.');
+      throw new TextError(
+        'TEAMS_OF_OTHER_USER',
+        403,
+        'Client can only list teams for their own user. user_id must be either "me" or the ID of the current user',
+      );
     }
     const teams = await listTeams(ctx.db, auth.project.project.id, userId);
     return ok({ items: teams.map((team) => shape(auth, team)), is_paginated: false });
@@ -54,7 +58,7 @@ export const createTeamEndpoint = endpoint({
       throw new TextError(
         'TEAM_CREATOR_NOT_SELF',
         403,
-        'You cannot create a team as a user that is not yourself. Make sure you set the creator_user_id to "me".',
+        "You cannot create a team as a user that is not yourself. Make sure you set the creator_user_id to 'me'.",
       );
     }
     return created(shape(auth, await createTeam(ctx, auth.project.project.id, fields, user.id)));

@@ -46,7 +46,7 @@ export const deleteMe = endpoint({
   handler: async ({ ctx, auth }) => {
     const user = currentUser(auth);
     if (auth.accessType === 'client' && !auth.project.project.config.client_user_deletion_enabled) {
-      throw new TextError('CLIENT_USER_DELETION_DISABLED', 400, 'Client user deletion is not enabled for this project.');
+      throw new TextError('CLIENT_USER_DELETION_DISABLED', 400, 'Client user deletion is not enabled for this project');
     }
     await ctx.users.delete(user.project_id, user.id);
     return ok({ success: true });

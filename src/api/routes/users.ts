@@ -30,7 +30,7 @@ export const listUsers = endpoint({
   }),
   handler: async ({ ctx, auth, query }) => {
     if (query.only_anonymous && !query.include_anonymous)
-      throw new TextError('ONLY_ANONYMOUS_WITHOUT_ANONYMOUS', 400, 'only_anonymous=true needs include_anonymous=true.');
+      throw new TextError('ONLY_ANONYMOUS_WITHOUT_ANONYMOUS', 400, 'only_anonymous=true requires include_anonymous=true');
     const page = await ctx.users.list(auth.project.project.id, {
       ...(query.limit !== undefined ? { limit: query.limit } : {}),
       ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
