@@ -108,7 +108,7 @@ function entryOf(ctx: AppContext, mailbox: string, row: MailRow): MailboxEntry {
     mailbox,
     id: row.id,
     from: `${row.project_name} <${senderAddress(ctx, row)}>`,
-    to: [row.recipient],
+    to: [`<${row.recipient}>`],
     subject: row.subject,
     date: date.toISOString(),
     'posix-millis': date.getTime(),

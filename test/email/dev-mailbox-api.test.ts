@@ -111,7 +111,7 @@ describeOnEachStore('the dev mailbox API on %s', { env: { AUTHSYNC_DEV_MAILBOX: 
     expect(entry).toMatchObject({
       mailbox: name,
       from: 'Test project <noreply@127.0.0.1>',
-      to: [email],
+      to: [`<${email}>`],
       subject: 'Verify your email at Test project',
       seen: false,
     });
