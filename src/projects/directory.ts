@@ -10,6 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import { RESYNC, type Database } from '../db/database.js';
 import { privateKeyFromJwk, publicKeyFromJwk } from '../crypto/es256.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { resolveProjectId } from './internal-id.js';
 import { getProject, getProjectKeyHashes, isProjectId, type Project, type ProjectKeyKind } from './projects.js';
 import { loadActiveSigningKey, loadPublicKey, type Audience } from './signing-keys.js';
 
@@ -73,7 +74,10 @@ export class ProjectDirectory {
     await this.unlisten?.();
   }
 
-  getProject(projectId: string): Promise<ProjectEntry | undefined> {
+  getProject(id: string): Promise<ProjectEntry | undefined> {
+    // `internal` names the internal project's UUID; anything that is no project ID is no project (never a query error).
+    const projectId = resolveProjectId(id);
+    if (!isProjectId(projectId)) return Promise.resolve(undefined);
     return this.cached(this.projects, projectId, async () => {
       const project = await getProject(this.db, projectId);
       return project ? { project, keyHashes: await getProjectKeyHashes(this.db, projectId) } : undefined;

@@ -127,6 +127,10 @@ describeOnEachStore('refresh-token revocation on %s', (t) => {
     });
     expectKnownError(await refresh(bob.refreshToken, '00000000-0000-4000-8000-000000000000'), 'INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400);
     expectKnownError(await refresh(bob.refreshToken, `${t.projectId}#dev`), 'INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400);
+    // Client IDs that are no project ID, or the internal project's alias with this project's key: refused the same way.
+    for (const clientId of ['internal', 'not-a-project', 'INTERNAL']) {
+      expectKnownError(await refresh(bob.refreshToken, clientId), 'INVALID_OAUTH_CLIENT_ID_OR_SECRET', 400);
+    }
     expect((await refresh(bob.refreshToken, `${t.projectId}#main`)).status).toBe(200);
     expectKnownError(await refresh('not-a-token'), 'REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED', 401);
     // The refresh token is a secret of its own: the access token is not one.
