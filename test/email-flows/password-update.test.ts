@@ -106,7 +106,8 @@ describeOnEachStore('POST /auth/password/update on %s', (t) => {
 
   it('needs a signed-in user', async () => {
     const res = await api(t, 'POST', '/auth/password/update', { body: { old_password: PASSWORD, new_password: NEW_PASSWORD } });
-    expectKnownError(res, 'USER_AUTHENTICATION_REQUIRED', 401);
+    expectKnownError(res, 'SCHEMA_ERROR', 400);
+    expect(res.json.error).toBe('Request validation failed on POST /api/v1/auth/password/update:\n  - auth.user must be defined');
   });
 
   it('refuses a body without the fields with SCHEMA_ERROR', async () => {

@@ -1,14 +1,16 @@
 /** POST /auth/password/update and /auth/password/set: the signed-in user's own password. */
 import { z } from 'zod';
 import { setPassword, updatePassword } from '../../auth/password-change.js';
-import { errors } from '../../errors/known-errors.js';
 import { endpoint } from '../endpoint.js';
 import { stackHeader } from '../headers.js';
 import type { RequestAuth } from '../request-auth.js';
 import { ok } from '../respond.js';
+import { API_PREFIX } from '../router.js';
+import { schemaErrorFor } from '../schema-error.js';
 
-function signedInUser(auth: RequestAuth) {
-  if (!auth.user) throw errors.userAuthenticationRequired();
+/** The signed-in user; without one, Stack's schema error for its `auth.user` (these endpoints declare it required). */
+function signedInUser(auth: RequestAuth, path: string) {
+  if (!auth.user) throw schemaErrorFor('POST', `${API_PREFIX}${path}`, ['auth.user must be defined']);
   return auth.user;
 }
 
@@ -20,7 +22,7 @@ export const passwordUpdate = endpoint({
   handler: async ({ ctx, auth, body, headers, clientAddress }) => {
     await updatePassword(ctx, {
       config: auth.project.project.config,
-      user: signedInUser(auth),
+      user: signedInUser(auth, '/auth/password/update'),
       oldPassword: body.old_password,
       newPassword: body.new_password,
       currentRefreshToken: stackHeader(headers, 'refresh-token'),
@@ -38,7 +40,7 @@ export const passwordSet = endpoint({
   handler: async ({ ctx, auth, body, headers, clientAddress }) => {
     await setPassword(ctx, {
       config: auth.project.project.config,
-      user: signedInUser(auth),
+      user: signedInUser(auth, '/auth/password/set'),
       password: body.password,
       currentRefreshToken: stackHeader(headers, 'refresh-token'),
       clientAddress,
