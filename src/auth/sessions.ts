@@ -53,3 +53,32 @@ export async function deleteSession(db: Queryable, projectId: string, sessionId:
   const { rowCount } = await db.query('DELETE FROM authsync.refresh_tokens WHERE id = $1 AND project_id = $2', [sessionId, projectId]);
   return rowCount > 0;
 }
+
+export interface SessionInfo {
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_used_at: Date;
+  is_impersonation: boolean;
+}
+
+/** A user's live sessions, newest first; impersonation sessions only when asked for. */
+export async function listSessions(db: Queryable, projectId: string, userId: string, withImpersonation: boolean): Promise<SessionInfo[]> {
+  const { rows } = await db.query<SessionInfo>(
+    `SELECT id, user_id, created_at, last_used_at, is_impersonation FROM authsync.refresh_tokens
+     WHERE project_id = $1 AND user_id = $2 AND expires_at > now() AND ($3 OR NOT is_impersonation)
+     ORDER BY created_at DESC, id`,
+    [projectId, userId, withImpersonation],
+  );
+  return rows;
+}
+
+/** The owner of a live session of the project, or undefined. */
+export async function sessionOwner(db: Queryable, projectId: string, sessionId: string): Promise<string | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return undefined;
+  const { rows } = await db.query<{ user_id: string }>(
+    'SELECT user_id FROM authsync.refresh_tokens WHERE id = $1 AND project_id = $2 AND expires_at > now()',
+    [sessionId, projectId],
+  );
+  return rows[0]?.user_id;
+}

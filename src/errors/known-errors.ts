@@ -172,6 +172,7 @@ export const errors = {
     known('REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED', 401, 'Refresh token not found for this project, or the session has expired/been revoked.'),
   cannotGetOwnUserWithoutUser: () =>
     known('CANNOT_GET_OWN_USER_WITHOUT_USER', 400, "You have specified 'me' as a userId, but did not provide authentication for a user."),
+  cannotDeleteCurrentSession: () => known('CANNOT_DELETE_CURRENT_SESSION', 400, 'Cannot delete the current session.'),
   userAuthenticationRequired: () => known('USER_AUTHENTICATION_REQUIRED', 401, 'User authentication required for this endpoint.'),
   userNotFound: () => known('USER_NOT_FOUND', 404, 'User not found.'),
   userEmailAlreadyExists: (email: string, wouldWorkIfEmailWasVerified = false) =>

@@ -67,6 +67,7 @@ function everyCatalogueError(): KnownError[] {
     errors.restrictedUserNotAllowed('restricted_by_administrator'),
     errors.refreshTokenNotFoundOrExpired(),
     errors.cannotGetOwnUserWithoutUser(),
+    errors.cannotDeleteCurrentSession(),
     errors.userAuthenticationRequired(),
     errors.userNotFound(),
     errors.userEmailAlreadyExists('a@example.com'),

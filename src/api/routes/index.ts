@@ -8,7 +8,7 @@ import { passwordSet, passwordUpdate } from './auth-password-change.js';
 import { passwordReset, passwordResetCheckCode, passwordSendResetCode } from './auth-password-reset.js';
 import { mfaSignIn } from './auth-mfa.js';
 import { otpSendSignInCode, otpSignIn, otpSignInCheckCode } from './auth-otp.js';
-import { createServerSession, refreshCurrentSession, signOut } from './auth-sessions.js';
+import { createServerSession, listUserSessions, refreshCurrentSession, revokeSession, signOut } from './auth-sessions.js';
 import {
   createContactChannelEndpoint,
   deleteContactChannelEndpoint,
@@ -74,6 +74,8 @@ export const apiEndpoints: readonly Endpoint[] = [
   refreshCurrentSession,
   signOut,
   createServerSession,
+  listUserSessions,
+  revokeSession,
   listConnectedAccountsOfMe,
   connectedAccountAccessToken,
   connectedAccountAccessTokenByAccount,
