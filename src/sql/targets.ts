@@ -30,7 +30,7 @@ interface AppDatabase {
 }
 
 export class TargetResolver {
-  private appDatabases: { value: Promise<AppDatabase[]>; expiresAt: number } | undefined;
+  private appDatabases: { value: Promise<AppDatabase[]>; readAt: number; expiresAt: number } | undefined;
   private readonly ownerPools = new Map<string, Database>();
 
   constructor(private readonly ctx: AppContext) {}
@@ -51,9 +51,17 @@ export class TargetResolver {
       return target;
     }
     const key = normalizeKey(`${info.hostname}:${info.port || '5432'}/${info.database}`);
-    const matches = all
-      .filter((d) => d.url !== null || this.ctx.config.databaseUrl !== undefined)
-      .filter((d) => normalizeKey(keyOf(d.url ?? this.ctx.config.databaseUrl!)) === key);
+    const matching = (databases: AppDatabase[]) =>
+      databases
+        .filter((d) => d.url !== null || this.ctx.config.databaseUrl !== undefined)
+        .filter((d) => normalizeKey(keyOf(d.url ?? this.ctx.config.databaseUrl!)) === key);
+    let matches = matching(all);
+    if (matches.length === 0) {
+      // A project made since the list was read (by the CLI or another server): read it again before refusing, at most
+      // every quarter second, so requests for databases that are no project's cannot turn into a stream of reads.
+      if (this.appDatabases && Date.now() - this.appDatabases.readAt > 250) this.refresh();
+      matches = matching(await this.list());
+    }
     if (matches.length === 0)
       throw badRequest(
         `no project database matches ${info.hostname}/${info.database}: use the host <project-id>.<host> from "authsync project create"`,
@@ -111,7 +119,7 @@ export class TargetResolver {
       rows.filter((r) => r.purpose === 'app').map((r) => ({ projectId: r.projectId, url: r.url })),
     );
     // Short-lived: a project created by the CLI or another server is served within a few seconds.
-    this.appDatabases = { value, expiresAt: Date.now() + 3_000 };
+    this.appDatabases = { value, readAt: Date.now(), expiresAt: Date.now() + 3_000 };
     value.catch(() => (this.appDatabases = undefined));
     return value;
   }
