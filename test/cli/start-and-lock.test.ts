@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INTERNAL_PROJECT_ID } from '../../src/projects/internal-id.js';
 import { runCli, startCli } from './run-cli.js';
 
 describe('authsync start on PGlite', () => {
@@ -90,7 +91,9 @@ describe('authsync start on PGlite', () => {
     // Stopped cleanly: the directory is free for other commands.
     const listed = await runCli(['project', 'list', '--json', '--data-dir', dataDir]);
     expect(listed.code, listed.stderr).toBe(0);
-    expect((JSON.parse(listed.stdout) as Array<{ projectId: string }>).map((p) => p.projectId)).toEqual([projectId]);
+    // Besides the internal project every instance has (docs/internal-project.md).
+    const listedIds = (JSON.parse(listed.stdout) as Array<{ projectId: string }>).map((p) => p.projectId);
+    expect(listedIds.filter((id) => id !== INTERNAL_PROJECT_ID)).toEqual([projectId]);
   });
 
   it('invalid configuration is a clear message and exit code 1', { timeout: 120_000 }, async () => {
