@@ -58,7 +58,10 @@ export const createUser = endpoint({
       accounts.length === 0
         ? undefined
         : (tx: Queryable, user: { id: string }) => importOAuthAccounts(ctx, tx, projectId, user.id, accounts);
-    return created(toServerUser(await ctx.users.create(projectId, fields, importAccounts)));
+    const user = toServerUser(await ctx.users.create(projectId, fields, importAccounts));
+    // Stack answers with the user as it was before its personal team (the team is made after the user is read), so the
+    // answer names no selected team; the team is there, and selected, from the next read on.
+    return created({ ...user, selected_team_id: null, selected_team: null });
   },
 });
 
