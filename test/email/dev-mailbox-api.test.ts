@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as sdk from 'stack-js-28108';
 import { enqueueEmail } from '../../src/email/outbox.js';
 import { createProject } from '../../src/projects/projects.js';
+import type { MailboxEntry } from '../../src/email/dev-mailbox.js';
 import { api, describeOnEachStore, useTestServer, type TestServer } from '../helpers/server.js';
 import { PASSWORD } from '../api/support.js';
 import { waitForRow } from './support.js';
@@ -16,19 +17,7 @@ import { waitForRow } from './support.js';
 const CALLBACK = 'http://localhost:3000/handler/email-verification';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Entry {
-  mailbox: string;
-  id: string;
-  from: string;
-  to: string[];
-  subject: string;
-  date: string;
-  'posix-millis': number;
-  size: number;
-  seen: boolean;
-}
-
-interface Message extends Entry {
+interface Message extends MailboxEntry {
   header: Record<string, string[]>;
   body: { text: string; html: string };
   attachments: unknown[];
@@ -46,7 +35,7 @@ async function getJson<T>(url: string): Promise<T> {
 /** As Stack's e2e helper reads mail: list the mailbox (30 × 500 ms at most), then fetch each message. */
 async function waitForMessages(t: TestServer, name: string, subject: string): Promise<Message[]> {
   for (let i = 0; i < 30; i++) {
-    const list = await getJson<Entry[]>(mailboxUrl(t, name));
+    const list = await getJson<MailboxEntry[]>(mailboxUrl(t, name));
     const matching = list.filter((entry) => entry.subject.includes(subject));
     if (matching.length > 0) return Promise.all(matching.map((entry) => getJson<Message>(`${mailboxUrl(t, name)}/${entry.id}`)));
     await sleep(500);
@@ -104,7 +93,7 @@ describeOnEachStore('the dev mailbox API on %s', { env: { AUTHSYNC_DEV_MAILBOX: 
     });
     expect(res.status, res.text).toBe(200);
     const [message] = await waitForMessages(t, name, 'Verify');
-    const list = await getJson<Entry[]>(mailboxUrl(t, name));
+    const list = await getJson<MailboxEntry[]>(mailboxUrl(t, name));
     expect(list).toHaveLength(1);
     const entry = list[0]!;
     expect(Object.keys(entry).sort()).toEqual(['date', 'from', 'id', 'mailbox', 'posix-millis', 'seen', 'size', 'subject', 'to']);
@@ -151,7 +140,7 @@ describeOnEachStore('the dev mailbox API on %s', { env: { AUTHSYNC_DEV_MAILBOX: 
       await waitForRow(t, id, (r) => r.status === 'dev_mailbox');
       queued.push(id);
     }
-    const byName = await getJson<Entry[]>(mailboxUrl(t, name));
+    const byName = await getJson<MailboxEntry[]>(mailboxUrl(t, name));
     // Oldest first, as Inbucket lists a mailbox.
     expect(byName.map((e) => e.id)).toEqual(queued);
     expect(byName.map((e) => e.subject)).toEqual(['Reset your password at Test project', 'Reset your password at Other project']);
@@ -159,12 +148,12 @@ describeOnEachStore('the dev mailbox API on %s', { env: { AUTHSYNC_DEV_MAILBOX: 
     // The same mailbox by its mixed-case name, by a tagged name and by a whole address.
     for (const alias of [local, `${local}+other`, `${local}@wherever.example`])
       expect(
-        (await getJson<Entry[]>(mailboxUrl(t, alias))).map((e) => e.id),
+        (await getJson<MailboxEntry[]>(mailboxUrl(t, alias))).map((e) => e.id),
         alias,
       ).toEqual(queued);
     // Other mailboxes do not show it: a name that only starts the same, and one that only differs after it.
-    expect(await getJson<Entry[]>(mailboxUrl(t, name.slice(0, -1)))).toEqual([]);
-    expect(await getJson<Entry[]>(mailboxUrl(t, `${name}x`))).toEqual([]);
+    expect(await getJson<MailboxEntry[]>(mailboxUrl(t, name.slice(0, -1)))).toEqual([]);
+    expect(await getJson<MailboxEntry[]>(mailboxUrl(t, `${name}x`))).toEqual([]);
   });
 
   it('answers 404 for an unknown or foreign message ID and 400 for a name that is no mailbox', async () => {
@@ -183,7 +172,7 @@ describeOnEachStore('the dev mailbox API on %s', { env: { AUTHSYNC_DEV_MAILBOX: 
       expect(res.status, path).toBe(404);
       expect(await res.text()).not.toContain('Reset your password');
     }
-    expect(await getJson<Entry[]>(mailboxUrl(t, 'nobody-has-this-mailbox'))).toEqual([]);
+    expect(await getJson<MailboxEntry[]>(mailboxUrl(t, 'nobody-has-this-mailbox'))).toEqual([]);
     for (const bad of ['@example.com', '+tag', ' ']) {
       const res = await fetch(mailboxUrl(t, bad));
       expect(res.status, bad).toBe(400);

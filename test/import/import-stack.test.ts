@@ -11,16 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, serverHeaders, useTestServer, type TestServer } from '../helpers/server.js';
 import { runCli } from '../cli/run-cli.js';
-
-interface Summary {
-  imported: number;
-  updated: number;
-  unchanged: number;
-  skipped: { id: string; reason: string }[];
-  teams: { imported: number; updated: number; unchanged: number };
-  memberships: { added: number; unchanged: number };
-  resumed: boolean;
-}
+import type { ImportSummary } from '../../src/import/summary.js';
 
 /** A proxy in front of the old server that can be told to fail every request (the old server going away mid-run). */
 function startProxy(target: string) {
@@ -115,10 +106,10 @@ describe('import stack on PostgreSQL', () => {
   const cli = (args: string[], from: { url: string; key?: string } = { url: source.url }) =>
     runCli([...stackArgs(from.key ?? source.keys.secretServerKey, from.url), ...args]);
 
-  async function run(args: string[], from?: { url: string }): Promise<Summary> {
+  async function run(args: string[], from?: { url: string }): Promise<ImportSummary> {
     const res = await cli([...args, '--json'], from);
     expect(res.code, res.stderr).toBe(0);
-    return JSON.parse(res.stdout) as Summary;
+    return JSON.parse(res.stdout) as ImportSummary;
   }
 
   const listAll = async (t: TestServer) =>

@@ -13,6 +13,8 @@ import type { RequestAuth } from '../request-auth.js';
 import { endpoint } from '../endpoint.js';
 import { stackHeader } from '../headers.js';
 import { ok } from '../respond.js';
+import { API_PREFIX } from '../router.js';
+import { schemaErrorFor } from '../schema-error.js';
 import { uuidField } from './fields.js';
 import { resolveUserId } from './users.js';
 
@@ -122,9 +124,7 @@ export const revokeSession = endpoint({
   handler: async ({ ctx, auth, params }) => {
     const sessionId = params.id!;
     if (!uuidField.safeParse(sessionId).success) {
-      throw errors.schemaError(
-        `Request validation failed on DELETE /api/v1/auth/sessions/${sessionId}:\n  - params.id must be a valid UUID`,
-      );
+      throw schemaErrorFor('DELETE', `${API_PREFIX}/auth/sessions/${sessionId}`, ['params.id must be a valid UUID']);
     }
     const owner = await sessionOwner(ctx.db, auth.project.project.id, sessionId);
     // Another user's session is as absent as one that never was.

@@ -33,17 +33,16 @@ const ANY: AccessType[] = ['client', 'server', 'admin'];
 const callbackUrlField = z.string().max(2048);
 
 /** The user the request acts on: `me`, or (client access) the signed-in user's own ID, or (server access) any user. */
-/** What a client is refused for another user's channels, in Stack's words. */
-const NOT_OWN: Record<'list' | 'create' | 'read' | 'update' | 'delete' | 'verify', () => TextError> = {
-  list: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only list contact channels for their own user.'),
-  create: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only create contact channels for their own user.'),
-  read: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only read contact channels for their own user.'),
-  update: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only update contact channels for their own user.'),
-  delete: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, 'Client can only delete contact channels for their own user.'),
-  verify: () => new TextError('CONTACT_CHANNEL_FORBIDDEN', 400, 'Can only send verification code for your own user'),
-};
+type ChannelAction = 'list' | 'create' | 'read' | 'update' | 'delete' | 'verify';
 
-async function targetUser(ctx: AppContext, auth: RequestAuth, userId: string, action: keyof typeof NOT_OWN): Promise<UserRow> {
+/** What a client is refused for another user's channels, in Stack's words. */
+function notOwn(action: ChannelAction): TextError {
+  return action === 'verify'
+    ? new TextError('CONTACT_CHANNEL_FORBIDDEN', 400, 'Can only send verification code for your own user')
+    : new TextError('CONTACT_CHANNEL_FORBIDDEN', 403, `Client can only ${action} contact channels for their own user.`);
+}
+
+async function targetUser(ctx: AppContext, auth: RequestAuth, userId: string, action: ChannelAction): Promise<UserRow> {
   if (userId === 'me') {
     if (!auth.user) throw errors.cannotGetOwnUserWithoutUser();
     return auth.user;
@@ -52,7 +51,7 @@ async function targetUser(ctx: AppContext, auth: RequestAuth, userId: string, ac
   const id = userId.toLowerCase();
   if (auth.accessType === 'client') {
     if (!auth.user) throw errors.cannotGetOwnUserWithoutUser();
-    if (auth.user.id !== id) throw NOT_OWN[action]();
+    if (auth.user.id !== id) throw notOwn(action);
     return auth.user;
   }
   const user = await ctx.users.get(auth.project.project.id, id);
