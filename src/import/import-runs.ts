@@ -14,15 +14,25 @@ export interface ImportRun {
   resumed: boolean;
 }
 
-/** The unfinished run of this source, or a new one at `firstPhase`. */
-export async function startRun(db: Queryable, projectId: string, source: string, firstPhase: string): Promise<ImportRun> {
+/**
+ * The unfinished run of this source, or a new one at `firstPhase`; a dry run always starts afresh and reads nothing.
+ * The summary says whether the run resumed and whether it is a dry run.
+ */
+export async function startRun(db: Queryable, projectId: string, source: string, firstPhase: string, dryRun: boolean): Promise<ImportRun> {
+  const run = dryRun ? undefined : await unfinishedRun(db, projectId, source);
+  const started = run ?? { phase: firstPhase, cursor: null, summary: emptySummary(), resumed: false };
+  started.summary.resumed = started.resumed;
+  started.summary.dryRun = dryRun;
+  return started;
+}
+
+async function unfinishedRun(db: Queryable, projectId: string, source: string): Promise<ImportRun | undefined> {
   const { rows } = await db.query<{ phase: string; cursor: string | null; counts: ImportSummary }>(
     'SELECT phase, cursor, counts FROM authsync.import_runs WHERE project_id = $1 AND source = $2 AND finished_at IS NULL',
     [projectId, source],
   );
   const row = rows[0];
-  if (row) return { phase: row.phase, cursor: row.cursor, summary: { ...emptySummary(), ...row.counts }, resumed: true };
-  return { phase: firstPhase, cursor: null, summary: emptySummary(), resumed: false };
+  return row ? { phase: row.phase, cursor: row.cursor, summary: { ...emptySummary(), ...row.counts }, resumed: true } : undefined;
 }
 
 /** Saves where the run stands; `finished` closes it. */

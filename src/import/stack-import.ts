@@ -7,10 +7,10 @@
  * 3. memberships of each team (GET /users?team_id=…, GET /team-permissions?team_id=…), and each member's selected team.
  */
 import type { AppContext } from '../context/app-context.js';
-import { saveRun, startRun, type ImportRun } from './import-runs.js';
+import { saveRun, startRun } from './import-runs.js';
 import { markLazyPasswordUsers, setLazyPasswordSource } from './lazy-passwords.js';
 import { getFromSource, listItems, apiRoot, type StackSource } from './stack-source.js';
-import { countUser, emptySummary, type ImportSummary } from './summary.js';
+import { countUser, type ImportSummary } from './summary.js';
 import { writeMembership, writeTeam } from './write-team.js';
 import { writeUser } from './write-user.js';
 
@@ -43,11 +43,7 @@ export async function importFromStack(
 ): Promise<ImportSummary> {
   const dryRun = options.dryRun ?? false;
   const name = stackSourceName(source);
-  const run: ImportRun = dryRun
-    ? { phase: 'teams', cursor: null, summary: emptySummary(), resumed: false }
-    : await startRun(ctx.db, projectId, name, 'teams');
-  run.summary.resumed = run.resumed;
-  run.summary.dryRun = dryRun;
+  const run = await startRun(ctx.db, projectId, name, 'teams', dryRun);
   const save = async (phase: Phase, cursor: string | null) => {
     run.phase = phase;
     run.cursor = cursor;

@@ -11,8 +11,8 @@
 import pg from 'pg';
 import type { AppContext } from '../context/app-context.js';
 import { AppError } from '../errors/app-error.js';
-import { saveRun, startRun, type ImportRun } from './import-runs.js';
-import { countUser, emptySummary, type ImportSummary } from './summary.js';
+import { saveRun, startRun } from './import-runs.js';
+import { countUser, type ImportSummary } from './summary.js';
 import { writeUser } from './write-user.js';
 
 export interface UsersSyncImportOptions {
@@ -42,11 +42,7 @@ export async function importFromUsersSync(
 ): Promise<ImportSummary> {
   const dryRun = options.dryRun ?? false;
   const name = usersSyncSourceName(databaseUrl);
-  const run: ImportRun = dryRun
-    ? { phase: 'users', cursor: null, summary: emptySummary(), resumed: false }
-    : await startRun(ctx.db, projectId, name, 'users');
-  run.summary.resumed = run.resumed;
-  run.summary.dryRun = dryRun;
+  const run = await startRun(ctx.db, projectId, name, 'users', dryRun);
 
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 15_000 });
   client.on('error', () => undefined); // a dropped connection fails the pending query, which reports it

@@ -101,13 +101,7 @@ export async function listTeamInvitations(ctx: AppContext, projectId: string, te
      ORDER BY created_at, id`,
     [projectId, teamId],
   );
-  return rows.map((row) => ({
-    id: row.id,
-    team_id: team.id,
-    team_display_name: team.display_name,
-    recipient_email: row.email,
-    expires_at_millis: new Date(row.expires_at).getTime(),
-  }));
+  return rows.map((row) => sentInvitation(row, team));
 }
 
 /** DELETE /team-invitations/{id}?team_id=: the invitation's code can no longer be used. */
@@ -134,13 +128,18 @@ export async function listReceivedInvitations(ctx: AppContext, projectId: string
      ORDER BY v.created_at, v.id`,
     [projectId, userId],
   );
-  return rows.map((row) => ({
-    id: row.id,
-    team_id: row.team_id,
-    team_display_name: row.display_name,
-    recipient_email: row.email,
-    expires_at_millis: new Date(row.expires_at).getTime(),
-  }));
+  return rows.map((row) => sentInvitation(row, { id: row.team_id, display_name: row.display_name }));
+}
+
+/** An invitation in Stack's shape: its code's row and its team. */
+function sentInvitation(code: { id: string; email: string; expires_at: Date }, team: { id: string; display_name: string }): SentInvitation {
+  return {
+    id: code.id,
+    team_id: team.id,
+    team_display_name: team.display_name,
+    recipient_email: code.email,
+    expires_at_millis: new Date(code.expires_at).getTime(),
+  };
 }
 
 /**
