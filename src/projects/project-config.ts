@@ -35,6 +35,15 @@ export const projectConfigSchema = z.object({
    * (`authsync sync teams`). @default false
    */
   team_data_sync: z.boolean().default(false),
+  /**
+   * A user whose primary e-mail is not verified is restricted (`is_restricted`, `restricted_reason.type`
+   * `email_not_verified`), as Stack's `onboarding.requireEmailVerification`. @default false
+   */
+  require_email_verification: z.boolean().default(false),
+  /** The team permissions a team's creator is granted. @default ["team_admin"] */
+  team_creator_default_permissions: z.array(z.string()).default(['team_admin']),
+  /** The team permissions every other member added to a team is granted. @default ["team_member"] */
+  team_member_default_permissions: z.array(z.string()).default(['team_member']),
 });
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
