@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { expect, it } from 'vitest';
+import { updateProject } from '../../src/projects/projects.js';
 import { api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { decodePayload, expectKnownError, signIn, uniqueEmail, withToken } from './support.js';
 
@@ -110,6 +111,23 @@ describeOnEachStore('anonymous users on %s', (t) => {
       body: { email, password: 'correct horse battery' },
     });
     expectKnownError(again, 'USER_EMAIL_ALREADY_EXISTS', 409, { email, would_work_if_email_was_verified: false });
+  });
+
+  it('sign-up off: anonymous sign-up still works, its upgrade to a real account is refused', async () => {
+    await updateProject(t.server.ctx.db, t.projectId, { config: { sign_up_enabled: false } });
+    try {
+      const anon = await anonymousSignUp();
+      const email = uniqueEmail('closed');
+      const up = await api(t, 'POST', '/auth/password/sign-up', {
+        headers: withToken(t, anon.access_token, ALLOW),
+        body: { email, password: 'correct horse battery' },
+      });
+      expectKnownError(up, 'SIGN_UP_NOT_ENABLED', 400);
+      const user = await api(t, 'GET', `/users/${anon.user_id}`, { headers: serverHeaders(t) });
+      expect(user.json).toMatchObject({ is_anonymous: true, primary_email: null, has_password: false });
+    } finally {
+      await updateProject(t.server.ctx.db, t.projectId, { config: { sign_up_enabled: true } });
+    }
   });
 
   it('an upgrade to an e-mail already in use is refused and the anonymous user stays anonymous', async () => {
