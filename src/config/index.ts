@@ -199,6 +199,13 @@ const configSchema = z.object({
    */
   internalProjectDevKeys: z.boolean().default(false),
 
+  /**
+   * Where stored images (profile images, project logos) are served from: the start of their URLs, to which
+   * `/<folder>/<id>.<ext>` is added. Set it when a CDN or a reverse proxy path serves authsync's `/storage`.
+   * @default "<base URL>/storage"
+   */
+  storagePublicUrl: z.url({ protocol: /^https?$/ }).optional(),
+
   /** Largest JSON text of each of a user's three metadata objects, bytes. @default 65536 */
   maxMetadataBytes: z.coerce
     .number()
@@ -265,6 +272,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     rateLimitEmailRecipient: emptyToUndefined(env.AUTHSYNC_RATE_LIMIT_EMAIL_RECIPIENT),
     trustedProxyHops: emptyToUndefined(env.AUTHSYNC_TRUSTED_PROXY_HOPS),
     maxMetadataBytes: emptyToUndefined(env.AUTHSYNC_MAX_METADATA_BYTES),
+    storagePublicUrl: emptyToUndefined(env.AUTHSYNC_STORAGE_PUBLIC_URL),
     emailHost: emptyToUndefined(env.AUTHSYNC_EMAIL_HOST),
     emailPort: emptyToUndefined(env.AUTHSYNC_EMAIL_PORT),
     emailUsername: emptyToUndefined(env.AUTHSYNC_EMAIL_USERNAME),
