@@ -278,6 +278,24 @@ export const errors = {
     known('PERMISSION_NOT_FOUND', 404, `Permission "${permissionId}" not found. Make sure you created it on the dashboard.`, {
       permission_id: permissionId,
     }),
+  wrongPermissionScope: (permissionId: string, expectedScope: 'team' | 'project', actualScope: 'team' | 'project') =>
+    known(
+      'WRONG_PERMISSION_SCOPE',
+      404,
+      `Permission ${JSON.stringify(permissionId)} not found. (It was found for a different scope ${JSON.stringify(actualScope)}, but scope ${JSON.stringify(expectedScope)} was expected.)`,
+      { permission_id: permissionId, expected_scope: expectedScope, actual_scope: actualScope },
+    ),
+  containedPermissionNotFound: (permissionId: string) =>
+    known(
+      'CONTAINED_PERMISSION_NOT_FOUND',
+      400,
+      `Contained permission with ID "${permissionId}" not found. Make sure you created it on the dashboard.`,
+      { permission_id: permissionId },
+    ),
+  permissionIdAlreadyExists: (permissionId: string) =>
+    known('PERMISSION_ID_ALREADY_EXISTS', 400, `Permission with ID "${permissionId}" already exists. Choose a different ID.`, {
+      permission_id: permissionId,
+    }),
   branchDoesNotExist: (branchId: string) =>
     known('BRANCH_DOES_NOT_EXIST', 400, `The branch with ID ${branchId} does not exist.`, { branch_id: branchId }),
   expectedInternalProject: () => known('EXPECTED_INTERNAL_PROJECT', 401, 'The project ID is expected to be internal.'),
