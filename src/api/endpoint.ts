@@ -13,7 +13,7 @@ export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 interface EndpointBase<Q extends z.ZodType, B extends z.ZodType> {
   method: Method;
-  /** Path under /api/v1, Hono syntax (`/users/:user_id`). */
+  /** Path under /api/v1 (and its alias /api/latest), Hono syntax (`/users/:user_id`); '' is /api/v1 itself. */
   path: string;
   query?: Q;
   body?: B;
@@ -33,6 +33,15 @@ export interface PublicEndpoint<Q extends z.ZodType = z.ZodType, B extends z.Zod
   handler: (input: PublicInput<z.infer<Q>, z.infer<B>>) => Promise<Reply>;
 }
 
+/**
+ * An endpoint that answers with or without Stack authentication: the request is authenticated when it carries an
+ * access type (and refused like any other when its headers are wrong), and the handler gets null when it has none.
+ */
+export interface OptionalAuthEndpoint<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> extends EndpointBase<Q, B> {
+  access: 'optional';
+  handler: (input: PublicInput<z.infer<Q>, z.infer<B>> & { auth: RequestAuth | null }) => Promise<Reply>;
+}
+
 export interface PublicInput<Q, B> {
   ctx: AppContext;
   query: Q;
@@ -47,10 +56,14 @@ export interface AuthedInput<Q, B> extends PublicInput<Q, B> {
   auth: RequestAuth;
 }
 
-export type Endpoint = AuthedEndpoint<z.ZodType, z.ZodType> | PublicEndpoint<z.ZodType, z.ZodType>;
+export type Endpoint =
+  AuthedEndpoint<z.ZodType, z.ZodType> | PublicEndpoint<z.ZodType, z.ZodType> | OptionalAuthEndpoint<z.ZodType, z.ZodType>;
 
 export function endpoint<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUnknown>(spec: AuthedEndpoint<Q, B>): Endpoint;
 export function endpoint<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUnknown>(spec: PublicEndpoint<Q, B>): Endpoint;
+export function endpoint<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUnknown>(
+  spec: OptionalAuthEndpoint<Q, B>,
+): Endpoint;
 export function endpoint(spec: Endpoint): Endpoint {
   return spec;
 }

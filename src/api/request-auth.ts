@@ -56,7 +56,8 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
 
   // 4. The key for the access type; an admin access token instead of any key, whatever the access type.
   if (adminToken !== undefined) await checkAdminAccessToken(ctx, adminToken, project.project.id);
-  else checkProjectKey(project, accessType, { publishableKey, secretKey, adminKey });
+  // A wrong key's error names the project as the header did (`internal` stays `internal`), as Stack's does.
+  else checkProjectKey(project, projectId, accessType, { publishableKey, secretKey, adminKey });
 
   // 5. The branch: only `main` exists.
   const branchId = stackHeader(headers, 'branch-id');
@@ -71,10 +72,10 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
 
 function checkProjectKey(
   project: ProjectEntry,
+  id: string,
   accessType: AccessType,
   keys: { publishableKey: string | undefined; secretKey: string | undefined; adminKey: string | undefined },
 ): void {
-  const id = project.project.id;
   switch (accessType) {
     case 'client':
       if (keys.publishableKey === undefined) throw errors.clientAuthenticationRequired();

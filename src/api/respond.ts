@@ -19,9 +19,13 @@ export interface Reply {
   /** The JSON body; undefined for a reply without a body (a redirect). */
   body: unknown;
   headers?: Record<string, string>;
+  /** Send `body` (a string) as plain text instead of JSON. */
+  text?: boolean;
 }
 
 export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, ...(headers ? { headers } : {}) });
+/** 200 with a plain-text body (Stack's welcome at GET /api/v1). */
+export const okText = (text: string): Reply => ({ status: 200, body: text, text: true });
 export const created = (body: unknown): Reply => ({ status: 201, body });
 /** A redirect without a body: 307 keeps the method, 303 turns it into a GET (after a form_post callback). */
 export const redirect = (location: string, status: 303 | 307, headers: Record<string, string> = {}): Reply => ({
@@ -38,7 +42,7 @@ export interface ResponseOptions {
 export function jsonResponse(reply: Reply, options: ResponseOptions): Response {
   const headers: Record<string, string> = {
     ...CORS_HEADERS,
-    ...(reply.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+    ...(reply.body === undefined ? {} : { 'content-type': reply.text ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' }),
     'cache-control': 'no-store, max-age=0',
     'x-stack-request-id': options.requestId,
     ...reply.headers,
@@ -48,7 +52,8 @@ export function jsonResponse(reply: Reply, options: ResponseOptions): Response {
     headers['x-stack-actual-status'] = String(status);
     status = 200;
   }
-  return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), { status, headers });
+  const body = reply.body === undefined ? null : reply.text ? String(reply.body) : JSON.stringify(reply.body);
+  return new Response(body, { status, headers });
 }
 
 export function textResponse(status: number, text: string, options: ResponseOptions, extraHeaders: Record<string, string> = {}): Response {

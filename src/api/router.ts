@@ -1,5 +1,5 @@
 /**
- * Mounts the declared endpoints on Hono under /api/v1 and runs each request through the same steps:
+ * Mounts the declared endpoints on Hono under /api/v1 (and /api/latest, Stack's alias of the newest version) and runs each request through the same steps:
  * parse the body → authenticate (api/request-auth.ts) → check the access type → validate query and body →
  * call the handler → shape the response (api/respond.ts).
  */
@@ -10,13 +10,16 @@ import type { AppContext } from '../context/app-context.js';
 import { errors } from '../errors/known-errors.js';
 import { clientAddress } from '../http/peer.js';
 import { readBody } from './body.js';
-import { describeIssue, schemaErrorFor } from './schema-error.js';
+import { describeIssue, nameRequestInSchemaError, schemaErrorFor } from './schema-error.js';
 import type { Endpoint } from './endpoint.js';
 import { STACK_HEADER_NAMES, stackHeader } from './headers.js';
 import { authenticate } from './request-auth.js';
 import { CORS_HEADERS, errorResponse, jsonResponse, textResponse, type ResponseOptions } from './respond.js';
 
 export const API_PREFIX = '/api/v1';
+
+/** Every prefix the API answers under: Stack's helpers also call `/api/latest/...`, the newest version's alias. */
+export const API_PREFIXES = [API_PREFIX, '/api/latest'] as const;
 
 const ALLOW_HEADERS = [
   'content-type',
@@ -26,8 +29,12 @@ const ALLOW_HEADERS = [
 ].join(', ');
 
 export function mountApi(app: Hono, ctx: AppContext, endpoints: readonly Endpoint[]): void {
+  for (const prefix of API_PREFIXES) mountUnder(app, ctx, endpoints, prefix);
+}
+
+function mountUnder(app: Hono, ctx: AppContext, endpoints: readonly Endpoint[], prefix: string): void {
   app.options(
-    `${API_PREFIX}/*`,
+    `${prefix}/*`,
     () =>
       new Response(null, {
         status: 204,
@@ -40,11 +47,11 @@ export function mountApi(app: Hono, ctx: AppContext, endpoints: readonly Endpoin
       }),
   );
   for (const spec of endpoints) {
-    app.on(spec.method, `${API_PREFIX}${spec.path}`, async (c) =>
+    app.on(spec.method, `${prefix}${spec.path}`, async (c) =>
       handle(ctx, spec, c.req.raw, c.req.param() as Record<string, string>, clientAddress(c, ctx.config.trustedProxyHops)),
     );
   }
-  app.all(`${API_PREFIX}/*`, (c) =>
+  app.all(`${prefix}/*`, (c) =>
     textResponse(404, `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`, responseOptions(c.req.raw.headers)),
   );
 }
@@ -72,13 +79,18 @@ async function handle(
       return jsonResponse(await spec.handler({ ...base, query, body }), options);
     }
     const auth = await authenticate(ctx, request.headers);
+    if (spec.access === 'optional') {
+      const query = validate(spec.query, rawQuery, 'query', request);
+      const body = validate(spec.body, rawBody, 'body', request);
+      return jsonResponse(await spec.handler({ ...base, auth, query, body }), options);
+    }
     if (!auth) throw errors.accessTypeRequired();
     if (!spec.access.includes(auth.accessType)) throw errors.insufficientAccessType(auth.accessType, spec.access);
     const query = validate(spec.query, rawQuery, 'query', request);
     const body = validate(spec.bodyFor?.(auth.accessType) ?? spec.body, rawBody, 'body', request);
     return jsonResponse(await spec.handler({ ...base, auth, query, body }), options);
   } catch (error) {
-    return errorResponse(error, options, ctx.log);
+    return errorResponse(nameRequestInSchemaError(error, request.method, new URL(request.url).pathname), options, ctx.log);
   }
 }
 

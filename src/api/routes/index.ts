@@ -29,6 +29,15 @@ import {
 } from './oauth-providers.js';
 import { createApiKeySetEndpoint, listApiKeySetsEndpoint, updateApiKeySetEndpoint } from './internal-api-keys.js';
 import {
+  getConfigOverrideEndpoint,
+  getConfigSourceEndpoint,
+  getRenderedConfigEndpoint,
+  patchConfigOverrideEndpoint,
+  putConfigOverrideEndpoint,
+  resetConfigOverrideKeysEndpoint,
+  unlinkConfigSourceEndpoint,
+} from './internal-config.js';
+import {
   createInternalProjectEndpoint,
   deleteCurrentAdminProjectEndpoint,
   getCurrentAdminProjectEndpoint,
@@ -36,6 +45,7 @@ import {
   updateCurrentAdminProjectEndpoint,
 } from './internal-projects.js';
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
+import { apiIndex, apiIndexSlash } from './index-route.js';
 import { analyticsBatch } from './stubs.js';
 import {
   acceptReceivedInvitationEndpoint,
@@ -49,12 +59,15 @@ import {
 import { addTeamMembershipEndpoint, removeTeamMembershipEndpoint } from './team-memberships.js';
 import { getTeamMemberProfileEndpoint, listTeamMemberProfilesEndpoint, updateTeamMemberProfileEndpoint } from './team-member-profiles.js';
 import { grantTeamPermissionEndpoint, listTeamPermissionsEndpoint, revokeTeamPermissionEndpoint } from './team-permissions.js';
+import { projectPermissionDefinitionEndpoints, teamPermissionDefinitionEndpoints } from './team-permission-definitions.js';
 import { createTeamEndpoint, deleteTeamEndpoint, getTeamEndpoint, listTeamsEndpoint, updateTeamEndpoint } from './teams.js';
 import { deleteMe, getMe, updateMe } from './users-me.js';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from './users.js';
 import { eraseUserEndpoint } from './users-erase.js';
 
 export const apiEndpoints: readonly Endpoint[] = [
+  apiIndex,
+  apiIndexSlash,
   passwordSignUp,
   passwordSignIn,
   passwordUpdate,
@@ -117,6 +130,8 @@ export const apiEndpoints: readonly Endpoint[] = [
   listTeamPermissionsEndpoint,
   grantTeamPermissionEndpoint,
   revokeTeamPermissionEndpoint,
+  ...teamPermissionDefinitionEndpoints,
+  ...projectPermissionDefinitionEndpoints,
   sendTeamInvitationEndpoint,
   checkTeamInvitationEndpoint,
   teamInvitationDetailsEndpoint,
@@ -133,4 +148,11 @@ export const apiEndpoints: readonly Endpoint[] = [
   createApiKeySetEndpoint,
   listApiKeySetsEndpoint,
   updateApiKeySetEndpoint,
+  getRenderedConfigEndpoint,
+  getConfigOverrideEndpoint,
+  patchConfigOverrideEndpoint,
+  putConfigOverrideEndpoint,
+  resetConfigOverrideKeysEndpoint,
+  getConfigSourceEndpoint,
+  unlinkConfigSourceEndpoint,
 ];
