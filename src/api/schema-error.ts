@@ -5,13 +5,24 @@
  * Stack phrasing keeps zod's message after its path.
  */
 import type { z } from 'zod';
-import { errors } from '../errors/known-errors.js';
+import { errors, KnownError } from '../errors/known-errors.js';
 
 /** Where an input came from, as the first word of its path. */
 export type InputPart = 'body' | 'query' | 'params';
 
 export function schemaErrorFor(method: string, pathname: string, problems: readonly string[]): ReturnType<typeof errors.schemaError> {
   return errors.schemaError(`Request validation failed on ${method} ${pathname}:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+}
+
+/**
+ * A SCHEMA_ERROR raised below the router (a path parameter checked by a handler, a size limit in a store) starts
+ * "Request validation failed:" without the request; the router names it here, so every such error reads as Stack's.
+ */
+export function nameRequestInSchemaError(error: unknown, method: string, pathname: string): unknown {
+  if (!(error instanceof KnownError) || error.code !== 'SCHEMA_ERROR') return error;
+  const bare = 'Request validation failed:\n';
+  if (!error.message.startsWith(bare)) return error;
+  return errors.schemaError(`Request validation failed on ${method} ${pathname}:\n${error.message.slice(bare.length)}`);
 }
 
 export function describeIssue(where: InputPart, issue: z.core.$ZodIssue): string {

@@ -8,7 +8,7 @@ import { resolveUserId } from './users.js';
 /** A team ID from the path: a UUID (SCHEMA_ERROR otherwise), lower-cased. */
 export function teamIdParam(value: string | undefined, name = 'team_id'): string {
   if (!value || !uuidField.safeParse(value).success)
-    throw errors.schemaError(`Request validation failed:\n  - params.${name}: must be a UUID`);
+    throw errors.schemaError(`Request validation failed:\n  - params.${name} must be a valid UUID`);
   return value.toLowerCase();
 }
 
