@@ -25,8 +25,7 @@ export const listTeamMemberProfilesEndpoint = endpoint({
     if (isClient(auth)) {
       const self = signedInUser(auth).id;
       if (teamId === undefined) {
-        if (userId !== self)
-          throw new TextError('TEAM_PROFILES_OF_OTHER_USER', 403, 'Client can only list its own profiles without a team_id.');
+        throw new TextError('TEAM_PROFILES_WITHOUT_TEAM', 400, 'team_id is required for access type client');
       } else if (userId === self) {
         await requireMembership(ctx.db, projectId, teamId, self);
       } else {
