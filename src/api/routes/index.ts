@@ -38,6 +38,15 @@ import {
   unlinkConfigSourceEndpoint,
 } from './internal-config.js';
 import {
+  getConfigOverrideEndpoint,
+  getConfigSourceEndpoint,
+  getRenderedConfigEndpoint,
+  patchConfigOverrideEndpoint,
+  putConfigOverrideEndpoint,
+  resetConfigOverrideKeysEndpoint,
+  unlinkConfigSourceEndpoint,
+} from './internal-config.js';
+import {
   createInternalProjectEndpoint,
   deleteCurrentAdminProjectEndpoint,
   getCurrentAdminProjectEndpoint,
