@@ -38,15 +38,6 @@ import {
   unlinkConfigSourceEndpoint,
 } from './internal-config.js';
 import {
-  getConfigOverrideEndpoint,
-  getConfigSourceEndpoint,
-  getRenderedConfigEndpoint,
-  patchConfigOverrideEndpoint,
-  putConfigOverrideEndpoint,
-  resetConfigOverrideKeysEndpoint,
-  unlinkConfigSourceEndpoint,
-} from './internal-config.js';
-import {
   createInternalProjectEndpoint,
   deleteCurrentAdminProjectEndpoint,
   getCurrentAdminProjectEndpoint,
