@@ -22,7 +22,7 @@ const LAYERS = [
   ['email'],
   ['context'],
   ['projects', 'users'],
-  ['rate-limit', 'http'],
+  ['rate-limit', 'http', 'storage'],
   ['db', 'crypto'],
   ['config'],
   ['errors'],

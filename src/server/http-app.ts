@@ -3,6 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { mountDevMailbox } from '../api/dev-mailbox.js';
 import { apiEndpoints } from '../api/routes/index.js';
+import { mountStorage } from '../api/routes/storage.js';
 import { mountApi } from '../api/router.js';
 import type { Config } from '../config/index.js';
 import type { AppContext } from '../context/app-context.js';
@@ -29,6 +30,7 @@ export function createHttpApp(ctx: AppContext, sql: SqlService): Hono {
     return c.text(renderMetrics(await syncStatus(ctx.db)), 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
   mountApi(app, ctx, apiEndpoints);
+  mountStorage(app, ctx);
   if (ctx.config.devMailbox) mountDevMailbox(app, ctx);
   mountDashboard(app, ctx, sql);
   app.notFound((c) => c.text('Not found', 404));

@@ -1,20 +1,16 @@
 /**
  * The writable fields of a team, declared once for POST and PATCH /teams. With client access only the display name,
- * an image as a data URL and client_metadata; the server also writes the read-only and server metadata and any image
- * URL.
+ * an image as a data URL and client_metadata; the server also writes the read-only and server metadata and an http(s)
+ * image URL. Images given as data URLs are stored (`withStoredImage`).
  */
 import { z } from 'zod';
 import { errors } from '../errors/known-errors.js';
-import { displayNameField, metadataField } from '../users/user-fields.js';
+import { storedImageUrl, type ImageFolder, type ImageTarget } from '../storage/image-store.js';
+import { clientImageUrlField, displayNameField, imageUrlField, metadataField } from '../users/user-fields.js';
 
 const teamNameField = z.string().trim().min(1).max(256);
-const imageUrl = z
-  .string()
-  .max(5 * 1024 * 1024)
-  .nullable();
-const dataUrlImage = imageUrl.refine((value) => value === null || /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+$/i.test(value), {
-  message: 'must be a base64 data URL of an image',
-});
+const imageUrl = imageUrlField;
+const dataUrlImage = clientImageUrlField;
 
 export const clientTeamUpdateSchema = z.strictObject({
   display_name: teamNameField.optional(),
@@ -48,6 +44,19 @@ export const serverMemberProfileUpdateSchema = z.object({
   profile_image_url: imageUrl.optional(),
 });
 export type MemberProfileFields = z.infer<typeof serverMemberProfileUpdateSchema>;
+
+/**
+ * The fields with their image as it is kept (Stack's upload step, `storedImageUrl`): a data URL stored under `folder`
+ * and replaced by its URL. Call it after every other check, so that a refused write stores no image.
+ */
+export async function withStoredImage<T extends { profile_image_url?: string | null | undefined }>(
+  fields: T,
+  images: ImageTarget,
+  folder: Extract<ImageFolder, 'team-profile-images' | 'team-member-profile-images'>,
+): Promise<T> {
+  if (fields.profile_image_url === undefined) return fields;
+  return { ...fields, profile_image_url: await storedImageUrl(images, folder, fields.profile_image_url) };
+}
 
 /**
  * SCHEMA_ERROR when a metadata object's JSON text is over `maxBytes` (the user's cap, AUTHSYNC_MAX_METADATA_BYTES: a

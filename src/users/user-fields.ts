@@ -3,6 +3,7 @@
  * dashboard's user form and `UserInput` (what toUserFields turns into columns) all derive from these declarations.
  */
 import { z } from 'zod';
+import { invalidImageUrl, isClientImageInput, MAX_IMAGE_BYTES } from '../storage/image-data.js';
 import { isValidEmail } from './email.js';
 
 /** A TOTP secret: standard base64 with its padding, as Stack accepts it (null turns two-factor sign-in off). */
@@ -13,6 +14,13 @@ const totpSecretField = z
   .nullable();
 
 export const emailField = z.string().refine(isValidEmail, { message: 'must be a valid email' });
+/**
+ * A user's address as a server sets it: the syntax of an e-mail input field only (Stack's check there), so that users
+ * imported with an address the strict check refuses (`name@host`, no dot) can still be written.
+ */
+const LOOSE_EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const serverEmailField = z.string().refine((value) => LOOSE_EMAIL.test(value), { message: 'must be a valid email' });
 export const displayNameField = z.string().max(256).nullable();
 /** Metadata objects: any JSON value. */
 export const metadataField = z.unknown();
@@ -27,20 +35,37 @@ const riskScores = z.object({
   sign_up: z.object({ bot: z.number().int().min(0).max(100), free_trial_abuse: z.number().int().min(0).max(100) }),
 });
 
-const profileImageUrl = z
+/**
+ * An image: any URL (Stack's check), at most 1 MB of text. What is then kept is the upload step's work
+ * (`storedImageUrl`): a data URL is stored and replaced by its URL, an http(s) URL kept, anything else refused.
+ */
+export const imageUrlField = z.string().max(MAX_IMAGE_BYTES).refine(isValidUrl, { message: 'is not a valid URL' }).nullable();
+/**
+ * An image as a client may send it: a URL as above that must also be base64 data of a common raster type; anything else
+ * is Stack's plain-text 400 (thrown from the check, so that it is not reported as a schema error).
+ */
+export const clientImageUrlField = z
   .string()
-  .max(5 * 1024 * 1024)
+  .max(MAX_IMAGE_BYTES)
+  .refine(
+    (value) => {
+      if (!isValidUrl(value)) return false;
+      if (!isClientImageInput(value)) throw invalidImageUrl();
+      return true;
+    },
+    { message: 'is not a valid URL' },
+  )
   .nullable();
+
+function isValidUrl(value: string): boolean {
+  return URL.canParse(value);
+}
 const shortText = z.string().max(1024).nullable();
 
 /** Fields a user may change on itself with client access; anything else is refused (server-only fields). */
 export const clientUserUpdateSchema = z.strictObject({
   display_name: displayNameField.optional(),
-  profile_image_url: profileImageUrl
-    .refine((value) => value === null || /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+$/i.test(value), {
-      message: 'must be a base64 data URL of an image',
-    })
-    .optional(),
+  profile_image_url: clientImageUrlField.optional(),
   client_metadata: metadataField.optional(),
   selected_team_id: selectedTeamIdField.optional(),
   totp_secret_base64: totpSecretField.optional(),
@@ -52,11 +77,11 @@ export const clientUserUpdateSchema = z.strictObject({
 /** Fields a server may set on a user (PATCH /users/{id}; PATCH /users/me with server access). */
 export const serverUserUpdateSchema = z.object({
   display_name: displayNameField.optional(),
-  profile_image_url: profileImageUrl.optional(),
+  profile_image_url: imageUrlField.optional(),
   client_metadata: metadataField.optional(),
   client_read_only_metadata: metadataField.optional(),
   server_metadata: metadataField.optional(),
-  primary_email: emailField.nullable().optional(),
+  primary_email: serverEmailField.nullable().optional(),
   primary_email_verified: z.boolean().optional(),
   primary_email_auth_enabled: z.boolean().optional(),
   password: z.string().max(1024).nullable().optional(),

@@ -5,19 +5,28 @@
  */
 import { hashPassword, isBcryptHash } from '../crypto/passwords.js';
 import { TextError, errors } from '../errors/known-errors.js';
+import { storedImageUrl, type ImageTarget } from '../storage/image-store.js';
 import { normalizeEmail } from './email.js';
 import { checkPasswordRules } from './password-rules.js';
 import type { UserInput } from './user-fields.js';
 import type { UserRow } from './user-object.js';
 import type { UserFields } from './user-store.js';
 
-/** Checks a create or an update against the current user (undefined for a create) and computes its columns. */
-export async function toUserFields(input: UserInput, current?: UserRow): Promise<UserFields> {
+/**
+ * Checks a create or an update against the current user (undefined for a create) and computes its columns. With
+ * `images` (the API), an image given as a data URL is stored there and its URL written (Stack's upload step); without
+ * (the dashboard, imports), the value is written as given.
+ */
+export async function toUserFields(input: UserInput, current?: UserRow, images?: ImageTarget): Promise<UserFields> {
   if (input.password !== undefined && input.password_hash !== undefined) {
     throw new TextError('PASSWORD_AND_HASH', 400, 'Cannot set both password and password_hash at the same time.');
   }
   if (input.password_hash !== undefined && !isBcryptHash(input.password_hash)) {
-    throw errors.schemaError('password_hash must be a bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to 16).');
+    throw new TextError(
+      'INVALID_PASSWORD_HASH',
+      400,
+      "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
+    );
   }
   if (typeof input.password === 'string') checkPasswordRules(input.password);
 
@@ -38,7 +47,8 @@ export async function toUserFields(input: UserInput, current?: UserRow): Promise
   }
 
   const fields: UserFields = {
-    display_name: input.display_name,
+    // Stack keeps no empty name: "" is no name.
+    display_name: input.display_name === '' ? null : input.display_name,
     profile_image_url: input.profile_image_url,
     client_metadata: input.client_metadata,
     client_read_only_metadata: input.client_read_only_metadata,
@@ -75,5 +85,7 @@ export async function toUserFields(input: UserInput, current?: UserRow): Promise
     fields.restricted_by_admin_reason = null;
     fields.restricted_by_admin_private_details = null;
   }
+  // Last, once every other check passed, so that a refused write stores no image.
+  if (images) fields.profile_image_url = await storedImageUrl(images, 'user-profile-images', input.profile_image_url);
   return fields;
 }

@@ -102,11 +102,16 @@ describeOnEachStore('client cannot read server metadata on %s', (t) => {
       { password_hash: '$2b$10$' + 'a'.repeat(53) },
       { restricted_by_admin: false },
       { risk_scores: { sign_up: { bot: 0, free_trial_abuse: 0 } } },
-      { profile_image_url: 'https://evil.example.com/x.png' },
     ]) {
       const res = await api(t, 'PATCH', '/users/me', { headers: withToken(t, accessToken), body });
       expectKnownError(res, 'SCHEMA_ERROR', 400, { message: res.json.error });
     }
+    // An image URL of the client's choosing: Stack's plain-text 400 (a client sends only base64 image data).
+    const linked = await api(t, 'PATCH', '/users/me', {
+      headers: withToken(t, accessToken),
+      body: { profile_image_url: 'https://evil.example.com/x.png' },
+    });
+    expect([linked.status, linked.text]).toEqual([400, 'Invalid profile image URL']);
     expect(await userRow(t, userId)).toEqual(before);
   });
 

@@ -68,11 +68,15 @@ describe('user schemas', () => {
     }
   });
 
-  it('client access may set a profile image only as a base64 data URL of an image', () => {
+  it("client access may set a profile image only as a base64 data URL of an image (else Stack's plain-text 400)", () => {
     expect(clientUserUpdateSchema.safeParse({ profile_image_url: 'data:image/png;base64,iVBORw0KGgo=' }).success).toBe(true);
     expect(clientUserUpdateSchema.safeParse({ profile_image_url: null }).success).toBe(true);
-    expect(clientUserUpdateSchema.safeParse({ profile_image_url: 'https://example.com/a.png' }).success).toBe(false);
-    expect(clientUserUpdateSchema.safeParse({ profile_image_url: 'data:text/html;base64,PGI+' }).success).toBe(false);
+    for (const url of ['https://example.com/a.png', 'data:text/html;base64,PGI+']) {
+      expect(() => clientUserUpdateSchema.safeParse({ profile_image_url: url }), url).toThrow('Invalid profile image URL');
+    }
+    // Not a URL at all: a schema error, for client and server access alike.
+    expect(clientUserUpdateSchema.safeParse({ profile_image_url: '' }).success).toBe(false);
+    expect(serverUserUpdateSchema.safeParse({ profile_image_url: '' }).success).toBe(false);
     // Server access may store any URL.
     expect(serverUserUpdateSchema.safeParse({ profile_image_url: 'https://example.com/a.png' }).success).toBe(true);
   });

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { TextError, type AccessType } from '../../errors/known-errors.js';
 import { requireMembership, requireTeamPermission } from '../../teams/access.js';
 import { getMemberProfile, listMemberProfiles, profileBody, updateMemberProfile } from '../../teams/member-profiles.js';
-import { clientMemberProfileUpdateSchema, serverMemberProfileUpdateSchema } from '../../teams/team-input.js';
+import { imageTarget } from '../../storage/image-store.js';
+import { clientMemberProfileUpdateSchema, serverMemberProfileUpdateSchema, withStoredImage } from '../../teams/team-input.js';
 import { endpoint } from '../endpoint.js';
 import { ok } from '../respond.js';
 import { isClient, signedInUser, teamIdParam, userIdParam } from './team-params.js';
@@ -68,8 +69,9 @@ export const updateTeamMemberProfileEndpoint = endpoint({
     const teamId = teamIdParam(params.team_id);
     const userId = userIdParam(auth, params.user_id);
     if (isClient(auth) && userId !== signedInUser(auth).id) {
-      throw new TextError('TEAM_PROFILE_OF_OTHER_USER', 403, 'Client can only update its own team member profile.');
+      throw new TextError('TEAM_PROFILE_OF_OTHER_USER', 403, "Cannot update another user's profile");
     }
-    return ok(profileBody(await updateMemberProfile(ctx.db, projectId, teamId, userId, body), !isClient(auth)));
+    const fields = await withStoredImage(body, imageTarget(ctx, projectId), 'team-member-profile-images');
+    return ok(profileBody(await updateMemberProfile(ctx.db, projectId, teamId, userId, fields), !isClient(auth)));
   },
 });

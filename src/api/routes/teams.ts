@@ -6,7 +6,14 @@
 import { z } from 'zod';
 import { TextError, type AccessType } from '../../errors/known-errors.js';
 import { requireMembership, requireTeamPermission } from '../../teams/access.js';
-import { clientTeamCreateSchema, clientTeamUpdateSchema, serverTeamCreateSchema, serverTeamUpdateSchema } from '../../teams/team-input.js';
+import { imageTarget } from '../../storage/image-store.js';
+import {
+  clientTeamCreateSchema,
+  clientTeamUpdateSchema,
+  serverTeamCreateSchema,
+  serverTeamUpdateSchema,
+  withStoredImage,
+} from '../../teams/team-input.js';
 import { createTeam, deleteTeam, listTeams, requireTeam, updateTeam } from '../../teams/teams.js';
 import { toClientTeam, toServerTeam, type TeamRow } from '../../users/team-shape.js';
 import { endpoint } from '../endpoint.js';
@@ -45,10 +52,11 @@ export const createTeamEndpoint = endpoint({
   bodyFor: (accessType) => (accessType === 'client' ? clientTeamCreateSchema : serverTeamCreateSchema),
   body: serverTeamCreateSchema,
   handler: async ({ ctx, auth, body }) => {
-    const { creator_user_id, ...fields } = body;
+    const { creator_user_id, ...given } = body;
+    const store = async () => withStoredImage(given, imageTarget(ctx, auth.project.project.id), 'team-profile-images');
     if (!isClient(auth)) {
       const creator = creator_user_id === undefined ? null : userIdParam(auth, creator_user_id);
-      return created(shape(auth, await createTeam(ctx, auth.project.project.id, fields, creator)));
+      return created(shape(auth, await createTeam(ctx, auth.project.project.id, await store(), creator)));
     }
     const user = signedInUser(auth);
     if (!auth.project.project.config.client_team_creation_enabled) {
@@ -61,7 +69,7 @@ export const createTeamEndpoint = endpoint({
         "You cannot create a team as a user that is not yourself. Make sure you set the creator_user_id to 'me'.",
       );
     }
-    return created(shape(auth, await createTeam(ctx, auth.project.project.id, fields, user.id)));
+    return created(shape(auth, await createTeam(ctx, auth.project.project.id, await store(), user.id)));
   },
 });
 
@@ -87,7 +95,8 @@ export const updateTeamEndpoint = endpoint({
     const projectId = auth.project.project.id;
     const teamId = teamIdParam(params.team_id);
     if (isClient(auth)) await requireTeamPermission(ctx.db, projectId, teamId, signedInUser(auth).id, '$update_team');
-    return ok(shape(auth, await updateTeam(ctx, projectId, teamId, body)));
+    const fields = await withStoredImage(body, imageTarget(ctx, projectId), 'team-profile-images');
+    return ok(shape(auth, await updateTeam(ctx, projectId, teamId, fields)));
   },
 });
 

@@ -1,6 +1,7 @@
 /** The signed-in user: GET/PATCH/DELETE /users/me, in the client shape for client access, the server shape otherwise. */
 import { TextError, errors } from '../../errors/known-errors.js';
 import { toClientUser, toServerUser, type UserRow } from '../../users/user-object.js';
+import { imageTarget } from '../../storage/image-store.js';
 import { toUserFields } from '../../users/user-input.js';
 import type { RequestAuth } from '../request-auth.js';
 import { endpoint } from '../endpoint.js';
@@ -33,7 +34,8 @@ export const updateMe = endpoint({
   body: serverUserUpdateSchema,
   handler: async ({ ctx, auth, body }) => {
     const user = currentUser(auth);
-    const updated = await ctx.users.update(user.project_id, user.id, await toUserFields(body, user));
+    const fields = await toUserFields(body, user, imageTarget(ctx, user.project_id));
+    const updated = await ctx.users.update(user.project_id, user.id, fields);
     if (!updated) throw errors.cannotGetOwnUserWithoutUser();
     return ok(shape(auth, updated));
   },

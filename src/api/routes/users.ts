@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/database.js';
 import { TextError, errors } from '../../errors/known-errors.js';
 import { importOAuthAccounts } from '../../oauth/import-accounts.js';
 import { toServerUser } from '../../users/user-object.js';
+import { imageTarget } from '../../storage/image-store.js';
 import { toUserFields } from '../../users/user-input.js';
 import type { RequestAuth } from '../request-auth.js';
 import { endpoint } from '../endpoint.js';
@@ -51,8 +52,8 @@ export const createUser = endpoint({
   access: SERVER,
   body: serverUserCreateSchema,
   handler: async ({ ctx, auth, body }) => {
-    const fields = await toUserFields(body);
     const projectId = auth.project.project.id;
+    const fields = await toUserFields(body, undefined, imageTarget(ctx, projectId));
     const accounts = body.oauth_providers ?? [];
     const importAccounts =
       accounts.length === 0
@@ -97,7 +98,7 @@ export const updateUser = endpoint({
     const id = resolveUserId(auth, params.user_id!);
     const current = await ctx.users.get(projectId, id);
     if (!current) throw errors.userNotFound();
-    const user = await ctx.users.update(projectId, id, await toUserFields(body, current));
+    const user = await ctx.users.update(projectId, id, await toUserFields(body, current, imageTarget(ctx, projectId)));
     if (!user) throw errors.userNotFound();
     return ok(toServerUser(user));
   },
