@@ -82,7 +82,8 @@ export const DEFAULT_TEMPLATES: Readonly<Record<EmailTemplateType, EmailTemplate
     'magicLink',
     'Sign in',
     ' You can also sign in with this link.',
-    '<p style="font-size: 24px; letter-spacing: 4px;"><strong>{{otp}}</strong></p>',
+    // The code alone in its paragraph (`>ABC123</p>`), as Stack's mail has it: scripts that read codes from mail match it.
+    '<p style="font-size: 24px; letter-spacing: 4px; font-weight: bold;">{{otp}}</p>',
   ),
   team_invitation: linkTemplate(
     'You have been invited to join {{teamDisplayName}}',
