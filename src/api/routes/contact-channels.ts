@@ -47,7 +47,7 @@ async function targetUser(ctx: AppContext, auth: RequestAuth, userId: string, ac
     if (!auth.user) throw errors.cannotGetOwnUserWithoutUser();
     return auth.user;
   }
-  if (!uuidField.safeParse(userId).success) throw errors.schemaError('Request validation failed:\n  - user_id: must be a UUID or "me"');
+  if (!uuidField.safeParse(userId).success) throw errors.schemaError('Request validation failed:\n  - params.user_id must be a valid UUID');
   const id = userId.toLowerCase();
   if (auth.accessType === 'client') {
     if (!auth.user) throw errors.cannotGetOwnUserWithoutUser();
@@ -141,7 +141,8 @@ export const sendPrimaryEmailVerificationCode = endpoint({
   access: ANY,
   body: z.object({ email: z.string().max(256), callback_url: callbackUrlField }),
   handler: async ({ ctx, auth, body, clientAddress }) => {
-    if (!auth.user) throw errors.cannotGetOwnUserWithoutUser();
+    // Stack answers a signed-out call as a validation failure of the request's user.
+    if (!auth.user) throw errors.schemaError('Request validation failed:\n  - auth.user must be defined');
     await sendPrimaryEmailVerification(ctx, auth.user, body.email, {
       projectId: auth.project.project.id,
       config: auth.project.project.config,
