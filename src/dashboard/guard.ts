@@ -1,12 +1,17 @@
 /**
  * The dashboard's middleware: security headers on every response, the session from the cookie, the CSRF
- * check of state-changing requests (per-session token and Origin), and the project scope of a session.
+ * check of state-changing requests (per-session token and Origin), and the project scope of a session: which projects
+ * it may list and open is decided here and nowhere else (`mayOpenProject`, `projectsOf`).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context/app-context.js';
 import { hashesEqual, hashSecret } from '../crypto/secrets.js';
-import { getProject, isProjectId } from '../projects/projects.js';
+import { listManagedProjects } from '../internal/managed-projects.js';
+import { managesProject } from '../internal/admin-access.js';
+import { INTERNAL_PROJECT_ID } from '../projects/internal-id.js';
+import { getProject, isProjectId, listProjects, type Project } from '../projects/projects.js';
+import { restrictedReason } from '../users/user-object.js';
 import type { DashboardEnv } from './env.js';
 import { DASHBOARD } from './paths.js';
 import { findSession, SESSION_TTL_SECONDS, type DashboardSession } from './sessions.js';
@@ -44,7 +49,8 @@ export function clearSessionCookie(c: Context): void {
 /** Loads the session; without one, pages redirect to sign-in and JSON endpoints answer 401. */
 export function requireSession(ctx: AppContext): MiddlewareHandler<DashboardEnv> {
   return async (c, next) => {
-    const session = await findSession(ctx.db, getCookie(c, SESSION_COOKIE));
+    const found = await findSession(ctx.db, getCookie(c, SESSION_COOKIE));
+    const session = found && (await operatorStillAllowed(ctx, found)) ? found : undefined;
     if (!session) {
       if (c.req.method === 'GET' && !(c.req.header('accept') ?? '').includes('application/json'))
         return c.redirect(`${DASHBOARD}/sign-in`, 303);
@@ -53,6 +59,16 @@ export function requireSession(ctx: AppContext): MiddlewareHandler<DashboardEnv>
     c.set('session', session);
     await next();
   };
+}
+
+/**
+ * An operator signs in only as a user who is neither anonymous nor restricted, as the admin access token demands
+ * (internal/admin-access.ts); a user restricted since keeps their session row but it opens nothing.
+ */
+async function operatorStillAllowed(ctx: AppContext, session: DashboardSession): Promise<boolean> {
+  if (session.scope.kind !== 'operator') return true;
+  const user = await ctx.users.get(INTERNAL_PROJECT_ID, session.scope.userId);
+  return user !== undefined && restrictedReason(user) === null;
 }
 
 /**
@@ -97,13 +113,37 @@ export function requireCsrf(ctx: AppContext): MiddlewareHandler<DashboardEnv> {
   };
 }
 
-/** Resolves :projectId and refuses projects outside the session's scope (404: a project key does not learn what else exists). */
+/**
+ * Whether a session may see and manage a project: the instance admin every one, a project key its own, an operator
+ * those owned by a team of the internal project they are a member of now (src/internal/admin-access.ts, the rule of
+ * the admin access token).
+ */
+export async function mayOpenProject(ctx: AppContext, session: DashboardSession, projectId: string): Promise<boolean> {
+  const { scope } = session;
+  if (scope.kind === 'instance') return true;
+  if (scope.kind === 'project') return scope.projectId === projectId;
+  return managesProject(ctx.db, scope.userId, projectId);
+}
+
+/** The projects a session lists, oldest first (by the same rule as `mayOpenProject`). */
+export async function projectsOf(ctx: AppContext, session: DashboardSession): Promise<Project[]> {
+  const { scope } = session;
+  if (scope.kind === 'instance') return listProjects(ctx.db);
+  if (scope.kind === 'operator') return listManagedProjects(ctx.db, scope.userId);
+  const own = await getProject(ctx.db, scope.projectId);
+  return own ? [own] : [];
+}
+
+/**
+ * Resolves :projectId and refuses projects outside the session's scope (404: a project key or an operator does not
+ * learn what else exists). Every page and action under /projects/:projectId/ passes here.
+ */
 export function requireProject(ctx: AppContext): MiddlewareHandler<DashboardEnv> {
   return async (c, next) => {
-    const projectId = c.req.param('projectId') ?? '';
+    const projectId = (c.req.param('projectId') ?? '').toLowerCase();
     const session = c.get('session');
-    const allowed = isProjectId(projectId) && (session.projectId === null || session.projectId === projectId.toLowerCase());
-    const project = allowed ? await getProject(ctx.db, projectId.toLowerCase()) : undefined;
+    const allowed = isProjectId(projectId) && (await mayOpenProject(ctx, session, projectId));
+    const project = allowed ? await getProject(ctx.db, projectId) : undefined;
     if (!project)
       return c.html(errorPage('Project not found', 'There is no such project, or this sign-in does not give access to it.', session), 404);
     c.set('project', project);
@@ -111,9 +151,9 @@ export function requireProject(ctx: AppContext): MiddlewareHandler<DashboardEnv>
   };
 }
 
-/** Pages for the instance admin only (the projects list, creating projects). */
-export const requireInstanceAdmin: MiddlewareHandler<DashboardEnv> = async (c, next) => {
-  const session = c.get('session');
-  if (session.projectId !== null) return c.redirect(`${DASHBOARD}/projects/${session.projectId}/configuration`, 303);
+/** The projects list and creating projects: for the instance admin and operators; a project key goes to its project. */
+export const requireProjectList: MiddlewareHandler<DashboardEnv> = async (c, next) => {
+  const { scope } = c.get('session');
+  if (scope.kind === 'project') return c.redirect(`${DASHBOARD}/projects/${scope.projectId}/configuration`, 303);
   await next();
 };
