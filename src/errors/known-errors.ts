@@ -262,6 +262,13 @@ export const errors = {
   teamMembershipNotFound: (teamId: string, userId: string) =>
     known('TEAM_MEMBERSHIP_NOT_FOUND', 404, `User ${userId} is not found in team ${teamId}.`, { team_id: teamId, user_id: userId }),
   teamMembershipAlreadyExists: () => known('TEAM_MEMBERSHIP_ALREADY_EXISTS', 409, 'Team membership already exists.'),
+  teamInvitationRestrictedUserNotAllowed: (reason: RestrictedReason) =>
+    known(
+      'TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED',
+      403,
+      `Restricted users cannot accept team invitations. Reason: ${reason}. Please complete the onboarding process before accepting team invitations.`,
+      { restricted_reason: { type: reason } },
+    ),
   teamPermissionRequired: (teamId: string, userId: string, permissionId: string) =>
     known('TEAM_PERMISSION_REQUIRED', 401, `User ${userId} does not have permission ${permissionId} in team ${teamId}.`, {
       team_id: teamId,

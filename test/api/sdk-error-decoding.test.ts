@@ -31,10 +31,12 @@ const decoders: Array<[string, SdkKnownErrors]> = ['stack-js-2839', 'stack-js-28
 const NOT_FOR_SDK = new Set(['RESTRICTED_USER_NOT_ALLOWED']);
 
 /**
- * Codes only 2.8.102+ know, which reach an SDK only as the OAuth callback's error redirect: 2.8.39–2.8.77 ignore that
- * redirect (they look for `code` only), so they never decode it. Elsewhere the API answers a text error instead.
+ * Codes only newer SDKs know. OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE (2.8.102+) reaches an SDK only as the OAuth
+ * callback's error redirect: 2.8.39–2.8.77 ignore that redirect (they look for `code` only), so they never decode it.
+ * Elsewhere the API answers a text error instead. TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED is Stack's answer to a
+ * restricted user accepting an invitation: 2.8.39 meets it as an unknown code, as it does from Stack.
  */
-const NEWER_SDK_ONLY = new Set(['OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE']);
+const NEWER_SDK_ONLY = new Set(['OAUTH_PROVIDER_TEMPORARILY_UNAVAILABLE', 'TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED']);
 
 /**
  * 2.8.39's decoder calls toISOString() on the number Stack sends as `expired_at_millis` (2.8.51+ turn it into a date
@@ -105,6 +107,7 @@ function everyCatalogueError(): KnownError[] {
     errors.teamNotFound(id),
     errors.teamMembershipNotFound(id, id),
     errors.teamMembershipAlreadyExists(),
+    errors.teamInvitationRestrictedUserNotAllowed('email_not_verified'),
     errors.teamPermissionRequired(id, id, '$update_team'),
     errors.teamPermissionNotFound(id, id, 'team_admin'),
     errors.permissionNotFound('owner'),
