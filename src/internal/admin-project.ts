@@ -9,8 +9,14 @@ import { listSignInProviderIds } from '../oauth/provider-config.js';
 import { clientProjectConfig, type ProjectConfig } from '../projects/project-config.js';
 import type { Project } from '../projects/projects.js';
 import { publicProjectId } from '../projects/internal-id.js';
+import { renderDefaultSet } from '../teams/permission-definitions.js';
 
 const ignored = z.unknown().optional();
+/** A default permission set as Stack's admin API takes and shows it: `[{ id }]`. */
+const permissionSet = z
+  .array(z.strictObject({ id: z.string().max(256) }))
+  .max(1000)
+  .optional();
 
 /** Stack names the project's e-mail theme by UUID; authsync has one theme, shown under this fixed ID. */
 const DEFAULT_EMAIL_THEME_ID = '1df07ae6-abf3-4a40-83a5-a1a2cbe336ac';
@@ -36,13 +42,13 @@ export const legacyConfigSchema = z.strictObject({
   client_team_creation_enabled: z.boolean().optional(),
   client_user_deletion_enabled: z.boolean().optional(),
   create_team_on_sign_up: z.boolean().optional(),
+  team_creator_default_permissions: permissionSet,
+  team_member_default_permissions: permissionSet,
   // Stack's keys authsync does not keep (yet): OAuth providers are set with `authsync oauth`, e-mail with the server's
-  // SMTP settings, permissions are the two built-in sets.
+  // SMTP settings; there are no user-level default permissions.
   passkey_enabled: ignored,
   oauth_providers: ignored,
   oauth_account_merge_strategy: ignored,
-  team_creator_default_permissions: ignored,
-  team_member_default_permissions: ignored,
   user_default_permissions: ignored,
   allow_user_api_keys: ignored,
   allow_team_api_keys: ignored,
@@ -68,6 +74,10 @@ const STORED_KEYS = [
 export function storedConfig(config: LegacyConfig | undefined): Partial<ProjectConfig> {
   const out: Record<string, unknown> = {};
   for (const key of STORED_KEYS) if (config?.[key] !== undefined) out[key] = config[key];
+  for (const key of ['team_creator_default_permissions', 'team_member_default_permissions'] as const) {
+    const set = config?.[key];
+    if (set !== undefined) out[key] = [...new Set(set.map((p) => p.id))];
+  }
   return out as Partial<ProjectConfig>;
 }
 
@@ -107,8 +117,9 @@ export async function adminProject(db: Queryable, project: Project): Promise<Rec
       enabled_oauth_providers: providers.map((id) => ({ id })),
       email_config: { type: 'shared' },
       email_theme: DEFAULT_EMAIL_THEME_ID,
-      team_creator_default_permissions: [{ id: 'team_admin' }],
-      team_member_default_permissions: [{ id: 'team_member' }],
+      // The ids that name a team permission definition: those a new creator or member is granted.
+      team_creator_default_permissions: await renderDefaultSet(db, project.id, project.config.team_creator_default_permissions),
+      team_member_default_permissions: await renderDefaultSet(db, project.id, project.config.team_member_default_permissions),
       user_default_permissions: [],
       oauth_account_merge_strategy: 'link_method',
     },

@@ -1,32 +1,36 @@
 /**
- * Memberships: a user in a team. Adding one grants the member's default permissions (the creator's, for a team's
- * creator); removing one (leaving, or being removed) first clears the team as the user's selected team through the
- * user store, so the user object, the access token's claim and users_sync follow.
+ * Memberships: a user in a team. Adding one grants the project's default permissions for members (its defaults for
+ * creators to a team's creator); removing one (leaving, or being removed) first clears the team as the user's selected
+ * team through the user store, so the user object, the access token's claim and users_sync follow.
  */
 import type { AppContext } from '../context/app-context.js';
 import type { Queryable } from '../db/database.js';
 import { errors } from '../errors/known-errors.js';
 import { captureTeamChange } from '../sync/team-data.js';
-import { grantPermissions, MEMBER_DEFAULT_PERMISSIONS, type PermissionId } from './permissions.js';
+import { defaultPermissions, grantPermissions, type PermissionId } from './permissions.js';
 
 export interface Membership {
   team_id: string;
   user_id: string;
 }
 
-/** Inserts a membership with its default grants; TEAM_MEMBERSHIP_ALREADY_EXISTS when there is one. */
+/**
+ * Inserts a membership with its grants: the project's default set for members or for creators, or the given ids (the
+ * import's). TEAM_MEMBERSHIP_ALREADY_EXISTS when there is one.
+ */
 export async function addMembership(
   tx: Queryable,
   projectId: string,
   teamId: string,
   userId: string,
-  permissions: readonly PermissionId[] = MEMBER_DEFAULT_PERMISSIONS,
+  grants: 'member' | 'creator' | readonly PermissionId[] = 'member',
 ): Promise<Membership> {
   const { rowCount } = await tx.query(
     `INSERT INTO authsync.team_members (team_id, user_id, project_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
     [teamId, userId, projectId],
   );
   if (rowCount === 0) throw errors.teamMembershipAlreadyExists();
+  const permissions = typeof grants === 'string' ? await defaultPermissions(tx, projectId, grants) : grants;
   await grantPermissions(tx, teamId, userId, permissions);
   await captureTeamChange(tx, projectId, teamId);
   return { team_id: teamId, user_id: userId };

@@ -1,11 +1,15 @@
 /**
- * Team permissions: the minimal set Stack seeds in every project, fixed here. Six system permissions (`$…`) and two
- * definitions wrapping them: `team_admin` (all six) and `team_member` (`$read_members`, `$invite_members`). A team's
- * creator is granted `team_admin`, every other member `team_member`. Grants are stored as given (the direct grants);
- * a recursive read adds what they contain.
+ * Team permissions granted to members. What a permission contains is the project's definitions
+ * (permission-definitions.ts): six system permissions (`$…`), `team_admin` and `team_member` in every project, and the
+ * project's own. A team's creator is granted the project's creator default set, every other member its member default
+ * set (`team_creator_default_permissions` / `team_member_default_permissions` of the project config, by default
+ * `team_admin` and `team_member`). Grants are stored as given (the direct grants); a recursive read adds what they
+ * contain, at any depth.
  */
 import type { Queryable } from '../db/database.js';
 import { errors } from '../errors/known-errors.js';
+import { parseProjectConfig } from '../projects/project-config.js';
+import { listPermissionDefinitions, requirePermission } from './permission-definitions.js';
 
 export const SYSTEM_PERMISSIONS = [
   '$update_team',
@@ -16,28 +20,22 @@ export const SYSTEM_PERMISSIONS = [
   '$manage_api_keys',
 ] as const;
 
-const CONTAINS: Readonly<Record<string, readonly string[]>> = {
-  team_admin: SYSTEM_PERMISSIONS,
-  team_member: ['$read_members', '$invite_members'],
-};
-
 export type PermissionId = string;
 
-/** The permissions a team's creator gets. */
-export const CREATOR_DEFAULT_PERMISSIONS: readonly PermissionId[] = ['team_admin'];
-/** The permissions a member added to a team gets. */
-export const MEMBER_DEFAULT_PERMISSIONS: readonly PermissionId[] = ['team_member'];
-
+/** The permissions every project starts with (system ones, team_admin, team_member); the import grants only these. */
 export function isKnownPermission(id: string): boolean {
-  return id in CONTAINS || (SYSTEM_PERMISSIONS as readonly string[]).includes(id);
+  return id === 'team_admin' || id === 'team_member' || (SYSTEM_PERMISSIONS as readonly string[]).includes(id);
 }
 
-/** The granted ids and everything they contain, each once, in a stable order (the grants first). */
-export function expandPermissions(granted: readonly PermissionId[]): PermissionId[] {
+/** The granted ids and everything they contain, at any depth, each once (the grants first). */
+export function expandPermissions(granted: readonly PermissionId[], contains: ReadonlyMap<string, readonly string[]>): PermissionId[] {
   const all = new Set<PermissionId>();
-  for (const id of granted) {
+  const pending = [...granted];
+  while (pending.length > 0) {
+    const id = pending.shift()!;
+    if (all.has(id)) continue;
     all.add(id);
-    for (const contained of CONTAINS[id] ?? []) all.add(contained);
+    pending.push(...(contains.get(id) ?? []));
   }
   return [...all];
 }
@@ -48,19 +46,31 @@ export interface TeamPermission {
   team_id: string;
 }
 
-/** Grants `permissionIds` to a member (already a member: the reference to team_members checks it). */
+/**
+ * Grants `permissionIds` to a member (already a member: the reference to team_members checks it). Ids that name no team
+ * definition of the member's project are left out: a default set may name a definition deleted or not made yet.
+ */
 export async function grantPermissions(
   tx: Queryable,
   teamId: string,
   userId: string,
   permissionIds: readonly PermissionId[],
 ): Promise<void> {
-  for (const id of permissionIds) {
-    await tx.query(
-      `INSERT INTO authsync.team_member_permissions (team_id, user_id, permission_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [teamId, userId, id],
-    );
-  }
+  await tx.query(
+    `INSERT INTO authsync.team_member_permissions (team_id, user_id, project_id, permission_id)
+     SELECT m.team_id, m.user_id, m.project_id, d.id FROM authsync.team_members m
+     JOIN authsync.permission_definitions d ON d.project_id = m.project_id AND d.scope = 'team' AND d.id = ANY($3::text[])
+     WHERE m.team_id = $1 AND m.user_id = $2
+     ON CONFLICT DO NOTHING`,
+    [teamId, userId, [...permissionIds]],
+  );
+}
+
+/** The project's default set for a team's creator or another member, as its config stands in this transaction. */
+export async function defaultPermissions(tx: Queryable, projectId: string, member: 'creator' | 'member'): Promise<PermissionId[]> {
+  const { rows } = await tx.query<{ config: unknown }>('SELECT config FROM authsync.projects WHERE id = $1', [projectId]);
+  const config = parseProjectConfig(rows[0]?.config);
+  return member === 'creator' ? config.team_creator_default_permissions : config.team_member_default_permissions;
 }
 
 /** The direct grants of the members of a project's teams, optionally of one team, one user, one permission. */
@@ -84,7 +94,8 @@ export async function listGrants(
 
 /**
  * The permissions of members as GET /team-permissions lists them: the direct grants, or with `recursive` also what
- * they contain (per member and team); narrowed to one permission id when given.
+ * they contain (per member and team), ordered by team, user and permission id as Stack orders them; narrowed to one
+ * permission id when given.
  */
 export async function listTeamPermissions(
   db: Queryable,
@@ -94,25 +105,47 @@ export async function listTeamPermissions(
   const grants = await listGrants(db, projectId, filter);
   let items = grants;
   if (filter.recursive) {
+    const contains = await containmentMap(db, projectId);
     const byMember = new Map<string, TeamPermission[]>();
     for (const grant of grants) {
       const key = `${grant.team_id}/${grant.user_id}`;
       byMember.set(key, [...(byMember.get(key) ?? []), grant]);
     }
     items = [...byMember.values()].flatMap((member) =>
-      expandPermissions(member.map((g) => g.id)).map((id) => ({ id, user_id: member[0]!.user_id, team_id: member[0]!.team_id })),
+      expandPermissions(
+        member.map((g) => g.id),
+        contains,
+      ).map((id) => ({ id, user_id: member[0]!.user_id, team_id: member[0]!.team_id })),
     );
   }
-  return filter.permissionId === undefined ? items : items.filter((item) => item.id === filter.permissionId);
+  const order = (a: TeamPermission, b: TeamPermission) =>
+    compare(a.team_id, b.team_id) || compare(a.user_id, b.user_id) || compare(a.id, b.id);
+  return (filter.permissionId === undefined ? items : items.filter((item) => item.id === filter.permissionId)).sort(order);
 }
 
-/** Whether a member holds `permissionId`, directly or through a definition that contains it. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+async function containmentMap(db: Queryable, projectId: string): Promise<Map<string, string[]>> {
+  const definitions = await listPermissionDefinitions(db, projectId, 'team');
+  return new Map(definitions.map((d) => [d.id, d.contained_permission_ids]));
+}
+
+/** Whether a member holds `permissionId`, directly or through definitions that contain it, at any depth. */
 export async function hasTeamPermission(db: Queryable, projectId: string, teamId: string, userId: string, permissionId: string) {
-  const grants = await listGrants(db, projectId, { teamId, userId });
-  return expandPermissions(grants.map((g) => g.id)).includes(permissionId);
+  const { rows } = await db.query<{ held: boolean }>(
+    `WITH RECURSIVE held (id) AS (
+       SELECT permission_id FROM authsync.team_member_permissions WHERE team_id = $1 AND user_id = $2 AND project_id = $3
+       UNION
+       SELECT c.contained_id FROM authsync.permission_containments c JOIN held h ON c.permission_id = h.id
+       WHERE c.project_id = $3
+     )
+     SELECT EXISTS (SELECT 1 FROM held WHERE id = $4) AS held`,
+    [teamId, userId, projectId, permissionId],
+  );
+  return rows[0]?.held === true;
 }
 
-/** POST /team-permissions/…: the member must exist; the id must be one of the fixed set. */
+/** POST /team-permissions/…: a team definition (PERMISSION_NOT_FOUND, WRONG_PERMISSION_SCOPE), then the member. */
 export async function grantTeamPermission(
   tx: Queryable,
   projectId: string,
@@ -120,7 +153,7 @@ export async function grantTeamPermission(
   userId: string,
   permissionId: string,
 ): Promise<TeamPermission> {
-  if (!isKnownPermission(permissionId)) throw errors.permissionNotFound(permissionId);
+  await requirePermission(tx, projectId, permissionId, 'team');
   const { rowCount } = await tx.query('SELECT 1 FROM authsync.team_members WHERE team_id = $1 AND user_id = $2 AND project_id = $3', [
     teamId,
     userId,
@@ -134,9 +167,7 @@ export async function grantTeamPermission(
 /** DELETE /team-permissions/…: only a direct grant can be revoked (TEAM_PERMISSION_NOT_FOUND otherwise). */
 export async function revokeTeamPermission(tx: Queryable, projectId: string, teamId: string, userId: string, permissionId: string) {
   const { rowCount } = await tx.query(
-    `DELETE FROM authsync.team_member_permissions p USING authsync.team_members m
-     WHERE p.team_id = $1 AND p.user_id = $2 AND p.permission_id = $3
-       AND m.team_id = p.team_id AND m.user_id = p.user_id AND m.project_id = $4`,
+    'DELETE FROM authsync.team_member_permissions WHERE team_id = $1 AND user_id = $2 AND permission_id = $3 AND project_id = $4',
     [teamId, userId, permissionId, projectId],
   );
   if (rowCount === 0) throw errors.teamPermissionNotFound(teamId, userId, permissionId);

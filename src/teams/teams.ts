@@ -1,8 +1,8 @@
 /**
- * Teams of a project: create (the creator becomes a member with the creator's permissions), list (oldest first, no
- * pagination: the SDK's getTeam lists and filters), read, update, delete. Deleting a team clears it as the selected
- * team of its members through the user store (users_sync sees the change), then removes it with its memberships and
- * grants.
+ * Teams of a project: create (the creator becomes a member with the project's default permissions for creators),
+ * list (oldest first, no pagination: the SDK's getTeam lists and filters), read, update, delete. Deleting a team
+ * clears it as the selected team of its members through the user store (users_sync sees the change), then removes it
+ * with its memberships and grants.
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context/app-context.js';
@@ -11,7 +11,6 @@ import { errors } from '../errors/known-errors.js';
 import { captureTeamChange } from '../sync/team-data.js';
 import type { TeamRow } from '../users/team-shape.js';
 import { addMembership } from './memberships.js';
-import { CREATOR_DEFAULT_PERMISSIONS } from './permissions.js';
 import { checkTeamMetadata, type TeamFields } from './team-input.js';
 
 const TEAM_COLUMNS =
@@ -37,7 +36,7 @@ export async function insertTeam(
     values,
   );
   const team = rows[0]!;
-  if (creatorUserId) await addMembership(tx, projectId, team.id, creatorUserId, CREATOR_DEFAULT_PERMISSIONS);
+  if (creatorUserId) await addMembership(tx, projectId, team.id, creatorUserId, 'creator');
   else await captureTeamChange(tx, projectId, team.id);
   return team;
 }
