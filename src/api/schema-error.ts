@@ -57,7 +57,9 @@ export function describeIssue(where: InputPart, issue: z.core.$ZodIssue): string
     case 'invalid_value':
       return `${path} must be one of the following values: ${issue.values.map(String).join(', ')}`;
     case 'custom':
-      // Our own refinements are worded to follow the path ("must be a valid email", "is not valid base64").
+      // Our own refinements are worded to follow the path ("must be a valid email", "is not valid base64"), except
+      // those whose line in Stack names no path (`params.withoutPath`).
+      if ((issue.params as { withoutPath?: boolean } | undefined)?.withoutPath) return issue.message;
       return `${path} ${issue.message}`;
     default:
       return `${path}: ${issue.message}`;

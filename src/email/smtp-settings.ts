@@ -58,7 +58,8 @@ function defaultTls(port: number | undefined): SmtpTls {
   return port === 465 ? 'tls' : 'starttls';
 }
 
-function checkInput(input: SmtpSettingsInput): Required<Omit<SmtpSettingsInput, 'password'>> {
+/** The settings' checks (SMTP_SETTINGS_INPUT), without writing: for callers that must refuse before writing anything. */
+export function checkSmtpInput(input: SmtpSettingsInput): Required<Omit<SmtpSettingsInput, 'password'>> {
   const host = input.host.trim();
   if (!/^[A-Za-z0-9.\-:[\]]{1,253}$/.test(host)) throw smtpInputError('The SMTP host must be a host name or an IP address.');
   const tls = input.tls ?? defaultTls(input.port);
@@ -77,7 +78,7 @@ function checkInput(input: SmtpSettingsInput): Required<Omit<SmtpSettingsInput, 
 
 /** Stores a project's SMTP server (replacing the previous one). */
 export async function setSmtpSettings(ctx: AppContext, projectId: string, input: SmtpSettingsInput): Promise<SmtpSettingsView> {
-  const checked = checkInput(input);
+  const checked = checkSmtpInput(input);
   if (input.password !== undefined && input.password !== null && (input.password.length > 1000 || input.password.length === 0))
     throw smtpInputError('The SMTP password must have 1 to 1000 characters.');
   const project = await ctx.db.query('SELECT 1 FROM authsync.projects WHERE id = $1', [projectId]);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { listSignInProviderIds } from '../oauth/provider-config.js';
+import { legacyEmailConfigSchema, renderLegacyEmailConfig } from './legacy-email-config.js';
 import { clientProjectConfig, type ProjectConfig } from '../projects/project-config.js';
 import type { Project } from '../projects/projects.js';
 import { publicProjectId } from '../projects/internal-id.js';
@@ -34,7 +35,11 @@ export const legacyConfigSchema = z.strictObject({
         domain: z
           .string()
           .url()
-          .refine((value) => /^https?:\/\//i.test(value), { message: 'must start with http:// or https://' }),
+          // Stack's line for it names no path.
+          .refine((value) => /^https?:\/\//i.test(value), {
+            message: 'URL must start with http:// or https://',
+            params: { withoutPath: true },
+          }),
         handler_path: z.string().max(1024).default('/handler'),
       }),
     )
@@ -52,7 +57,7 @@ export const legacyConfigSchema = z.strictObject({
   user_default_permissions: ignored,
   allow_user_api_keys: ignored,
   allow_team_api_keys: ignored,
-  email_config: ignored,
+  email_config: legacyEmailConfigSchema.optional(),
   email_theme: ignored,
   require_email_verification: ignored,
 });
@@ -115,7 +120,7 @@ export async function adminProject(db: Queryable, project: Project): Promise<Rec
       create_team_on_sign_up: project.config.create_team_on_sign_up,
       oauth_providers: providers.map((id) => ({ provider_config_id: id, id, type: 'standard' })),
       enabled_oauth_providers: providers.map((id) => ({ id })),
-      email_config: { type: 'shared' },
+      email_config: await renderLegacyEmailConfig(db, project.id),
       email_theme: DEFAULT_EMAIL_THEME_ID,
       // The ids that name a team permission definition: those a new creator or member is granted.
       team_creator_default_permissions: await renderDefaultSet(db, project.id, project.config.team_creator_default_permissions),

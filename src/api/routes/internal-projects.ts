@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { errors, type AccessType } from '../../errors/known-errors.js';
 import { adminProject, projectFieldsSchema, storedConfig } from '../../internal/admin-project.js';
+import { applyLegacyEmailConfig, checkLegacyEmailConfig } from '../../internal/legacy-email-config.js';
 import { isInternalProject } from '../../projects/internal-id.js';
 import { createManagedProject, deleteProject, listManagedProjects, setProjectFields } from '../../internal/managed-projects.js';
 import { updateProject } from '../../projects/projects.js';
@@ -37,6 +38,7 @@ export const createInternalProjectEndpoint = endpoint({
   body: z.strictObject({ display_name: displayName, owner_team_id: uuidField, ...projectFieldsSchema }),
   handler: async ({ ctx, auth, body }) => {
     const user = internalUser(auth);
+    checkLegacyEmailConfig(body.config?.email_config);
     const project = await createManagedProject(ctx, user.id, {
       displayName: body.display_name,
       ownerTeamId: body.owner_team_id.toLowerCase(),
@@ -44,6 +46,7 @@ export const createInternalProjectEndpoint = endpoint({
       ...(body.description ? { description: body.description } : {}),
       ...(body.is_production_mode !== undefined ? { isProductionMode: body.is_production_mode } : {}),
     });
+    if (body.config?.email_config) await applyLegacyEmailConfig(ctx, project.id, body.config.email_config);
     return created(await adminProject(ctx.db, project));
   },
 });
@@ -73,6 +76,8 @@ export const updateCurrentAdminProjectEndpoint = endpoint({
   body: z.strictObject({ display_name: displayName.optional(), ...projectFieldsSchema }),
   handler: async ({ ctx, auth, body }) => {
     const id = auth.project.project.id;
+    checkLegacyEmailConfig(body.config?.email_config);
+    if (body.config?.email_config) await applyLegacyEmailConfig(ctx, id, body.config.email_config);
     await updateProject(ctx.db, id, {
       ...(body.display_name !== undefined ? { displayName: body.display_name } : {}),
       config: storedConfig(body.config),
