@@ -5,7 +5,8 @@
 -- An image is stored before the object that names it is written, so it starts without an owner; the triggers below
 -- give it its owner in the transaction that writes the URL, and delete the owner's previous image there too. Deleting
 -- the project, the user or the team deletes its images (the references); an image whose write failed stays ownerless
--- and is deleted a day later (src/storage/image-store.ts). A project logo has no owner but its project.
+-- and is deleted a day later (src/storage/image-store.ts). A project logo has no owner but its project: it is named
+-- by authsync.project_logos (next migration), whose trigger deletes a replaced one.
 CREATE TABLE authsync.stored_images (
   id           uuid PRIMARY KEY,
   project_id   uuid NOT NULL REFERENCES authsync.projects (id) ON DELETE CASCADE,
@@ -19,7 +20,7 @@ CREATE TABLE authsync.stored_images (
 );
 CREATE INDEX stored_images_user_idx ON authsync.stored_images (user_id) WHERE user_id IS NOT NULL;
 CREATE INDEX stored_images_team_idx ON authsync.stored_images (team_id) WHERE team_id IS NOT NULL;
--- The sweep of images whose write failed (a project logo belongs to its project alone, so it is never swept).
+-- The sweep of images whose write failed (project logos are checked against the logos that name them instead).
 CREATE INDEX stored_images_ownerless_idx ON authsync.stored_images (created_at)
   WHERE user_id IS NULL AND team_id IS NULL AND folder <> 'project-logos';
 

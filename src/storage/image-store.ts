@@ -52,9 +52,13 @@ export async function saveImage(target: ImageTarget, folder: ImageFolder, image:
     `INSERT INTO authsync.stored_images (id, project_id, folder, extension, content_type, bytes) VALUES ($1, $2, $3, $4, $5, $6)`,
     [id, target.projectId, folder, image.format, image.contentType, image.bytes],
   );
+  // A logo has no owner but its project: it is ownerless while no logo of the project names it.
   await target.db.query(
-    `DELETE FROM authsync.stored_images
-      WHERE user_id IS NULL AND team_id IS NULL AND folder <> 'project-logos' AND created_at < now() - $1::interval`,
+    `DELETE FROM authsync.stored_images s
+      WHERE s.user_id IS NULL AND s.team_id IS NULL AND s.created_at < now() - $1::interval
+        AND (s.folder <> 'project-logos' OR NOT EXISTS (
+              SELECT 1 FROM authsync.project_logos l
+               WHERE l.project_id = s.project_id AND authsync.stored_image_id(l.url, 'project-logos') = s.id))`,
     [OWNERLESS_GRACE],
   );
   return `${target.publicUrl}/${folder}/${id}.${image.format}`;
