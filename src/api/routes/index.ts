@@ -46,6 +46,7 @@ import {
 } from './internal-projects.js';
 import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
 import { apiIndex, apiIndexSlash } from './index-route.js';
+import { internalMetricsEndpoint } from './internal-metrics.js';
 import { analyticsBatch } from './stubs.js';
 import {
   acceptReceivedInvitationEndpoint,
@@ -155,4 +156,5 @@ export const apiEndpoints: readonly Endpoint[] = [
   resetConfigOverrideKeysEndpoint,
   getConfigSourceEndpoint,
   unlinkConfigSourceEndpoint,
+  internalMetricsEndpoint,
 ];
