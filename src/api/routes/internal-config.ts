@@ -1,6 +1,7 @@
 /**
  * Stack's layered project configuration (docs/internal-project.md): GET /internal/config (the rendered config),
- * GET/PATCH/PUT /internal/config/override/{project|branch|environment}, POST .../{branch|environment}/reset-keys, and
+ * GET/PATCH/PUT /internal/config/override/{project|branch|environment} (and PATCH /internal/config/override, the
+ * environment, as older SDKs send it), POST .../{branch|environment}/reset-keys, and
  * GET/DELETE /internal/config/source. Admin access to the current project only: its super secret admin key, or an
  * admin access token of a member of its owner team.
  */
@@ -77,6 +78,16 @@ export const patchConfigOverrideEndpoint = endpoint({
     const level = levelParam(input.params.level, ALL_LEVELS);
     return write(input, level, { kind: 'patch', override: parseOverride(level, input.body.config_override_string) });
   },
+});
+
+/** Older SDKs (2.8.39's `project.updateConfig`) send PATCH /internal/config/override: the environment level. */
+export const patchEnvironmentOverrideEndpoint = endpoint({
+  method: 'PATCH',
+  path: '/internal/config/override',
+  access: ADMIN,
+  body: z.strictObject({ config_override_string: z.string() }),
+  handler: async (input) =>
+    write(input, 'environment', { kind: 'patch', override: parseOverride('environment', input.body.config_override_string) }),
 });
 
 export const putConfigOverrideEndpoint = endpoint({
