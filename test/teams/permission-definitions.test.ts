@@ -98,6 +98,29 @@ describeOnEachStore('team permission definitions on %s', (t) => {
     expect((await definitions()).find((d) => d.id === 'docs:write')?.contained_permission_ids).toEqual(['$update_team']);
     expect((await admin('DELETE', '/team-permission-definitions/docs:write')).status).toBe(200);
     expect(await customIds()).toEqual([]);
+
+    // A definition cannot contain itself before it exists; once it does, it may, and a rename carries both ends.
+    expectKnownError(
+      await admin('POST', '/team-permission-definitions', { id: 'ego', contained_permission_ids: ['ego'] }),
+      'CONTAINED_PERMISSION_NOT_FOUND',
+      400,
+    );
+    expect((await admin('POST', '/team-permission-definitions', { id: 'ego' })).status).toBe(201);
+    expect((await admin('PATCH', '/team-permission-definitions/ego', { contained_permission_ids: ['ego'] })).json).toEqual({
+      id: 'ego',
+      contained_permission_ids: ['ego'],
+    });
+    const selfRenamed = await admin('PATCH', '/team-permission-definitions/ego', { id: 'self' });
+    expect(selfRenamed.json).toEqual({ id: 'self', contained_permission_ids: ['self'] });
+    // Renamed and told to contain its old id in one request: the old id no longer exists.
+    expectKnownError(
+      await admin('PATCH', '/team-permission-definitions/self', { id: 'other_self', contained_permission_ids: ['self'] }),
+      'CONTAINED_PERMISSION_NOT_FOUND',
+      400,
+      { permission_id: 'self' },
+    );
+    expect((await admin('DELETE', '/team-permission-definitions/self')).status).toBe(200);
+    expect(await customIds()).toEqual([]);
   });
 
   it("Stack's refusals: a taken id (either scope), an unknown or other-scope contained permission, system permissions", async () => {
