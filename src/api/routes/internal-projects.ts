@@ -10,6 +10,8 @@ import { applyLegacyEmailConfig, checkLegacyEmailConfig } from '../../internal/l
 import { isInternalProject } from '../../projects/internal-id.js';
 import { createManagedProject, deleteProject, listManagedProjects, setProjectFields } from '../../internal/managed-projects.js';
 import { updateProject } from '../../projects/projects.js';
+import { imageTarget } from '../../storage/image-store.js';
+import { writeProjectLogos } from '../../storage/project-logos.js';
 import { endpoint } from '../endpoint.js';
 import type { RequestAuth } from '../request-auth.js';
 import { created, ok } from '../respond.js';
@@ -47,6 +49,7 @@ export const createInternalProjectEndpoint = endpoint({
       ...(body.is_production_mode !== undefined ? { isProductionMode: body.is_production_mode } : {}),
     });
     if (body.config?.email_config) await applyLegacyEmailConfig(ctx, project.id, body.config.email_config);
+    await writeProjectLogos(imageTarget(ctx, project.id), body);
     return created(await adminProject(ctx.db, project));
   },
 });
@@ -77,6 +80,8 @@ export const updateCurrentAdminProjectEndpoint = endpoint({
   handler: async ({ ctx, auth, body }) => {
     const id = auth.project.project.id;
     checkLegacyEmailConfig(body.config?.email_config);
+    // Uploaded logos are checked (and stored) before anything changes.
+    await writeProjectLogos(imageTarget(ctx, id), body);
     if (body.config?.email_config) await applyLegacyEmailConfig(ctx, id, body.config.email_config);
     await updateProject(ctx.db, id, {
       ...(body.display_name !== undefined ? { displayName: body.display_name } : {}),
