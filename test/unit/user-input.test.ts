@@ -54,14 +54,17 @@ describe('toUserFields: refused input', () => {
     );
   });
 
-  it('refuses password hashes that are not bcrypt with a cost from 4 to 16', async () => {
+  it("refuses password hashes that are not bcrypt with a cost from 4 to 16 (Stack's plain-text 400)", async () => {
     for (const hash of [
+      '$2a$17$VIhIOofSMqGdGlL4wzE//e.77dAQGqNtF/1dT7bqCrVtQuInWy2qi',
       'plaintext',
       '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA',
       '$2b$03$' + 'a'.repeat(53),
       '$2x$10$' + 'a'.repeat(53),
     ]) {
-      await expect(toUserFields({ password_hash: hash }), hash).rejects.toThrow('password_hash must be a bcrypt hash');
+      await expect(toUserFields({ password_hash: hash }), hash).rejects.toThrow(
+        "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
+      );
     }
   });
 
@@ -163,5 +166,10 @@ describe('toUserFields: passwords and other fields', () => {
         }),
       ),
     ).toEqual({ display_name: 'Bob', client_metadata: { a: 1 }, server_metadata: null, country_code: 'FR', selected_team_id: null });
+  });
+
+  it('an empty display name is no name', async () => {
+    expect((await toUserFields({ display_name: '' }, user())).display_name).toBeNull();
+    expect((await toUserFields({ display_name: '' })).display_name).toBeNull();
   });
 });
