@@ -5,7 +5,8 @@
  */
 import { expect, it } from 'vitest';
 import { valueAt as at, type ConfigObject } from '../../src/projects/config-override-format.js';
-import { getProject } from '../../src/projects/projects.js';
+import { getProject, updateProject } from '../../src/projects/projects.js';
+import { expectKnownError, PASSWORD, uniqueEmail } from '../api/support.js';
 import { api, describeOnEachStore, type TestServer } from '../helpers/server.js';
 
 function adminHeaders(t: TestServer): Record<string, string> {
@@ -238,6 +239,19 @@ describeOnEachStore('config overrides on %s', (t) => {
     expect(badSource.json.code).toBe('SCHEMA_ERROR');
     expect(await levelOverride('environment')).toEqual({});
     expect(await levelOverride('branch')).toEqual({});
+  });
+
+  it('an override write changes behaviour at once, and the CLI’s update shows in the rendered config', async () => {
+    await patch('environment', { 'auth.allowSignUp': false });
+    const refused = await api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: PASSWORD } });
+    expectKnownError(refused, 'SIGN_UP_NOT_ENABLED', 400);
+    // `authsync project update --sign-up-enabled true` calls updateProject.
+    await updateProject(t.server.ctx.db, t.projectId, { config: { sign_up_enabled: true } });
+    t.server.ctx.directory.invalidate(t.projectId);
+    expect(at(await rendered(), 'auth.allowSignUp')).toBe(true);
+    const made = await api(t, 'POST', '/auth/password/sign-up', { body: { email: uniqueEmail(), password: PASSWORD } });
+    expect(made.status, made.text).toBe(200);
+    await clear();
   });
 
   it('keeps project-level keys at the project level', async () => {
