@@ -10,7 +10,7 @@ import { errors, type AccessType } from '../errors/known-errors.js';
 import { checkAdminAccessToken } from '../internal/admin-access.js';
 import { resolveProjectId } from '../projects/internal-id.js';
 import type { ProjectEntry } from '../projects/directory.js';
-import type { UserRow } from '../users/user-object.js';
+import { restrictedReason, type UserRow } from '../users/user-object.js';
 import { stackHeader } from './headers.js';
 
 export interface RequestAuth {
@@ -48,7 +48,9 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
   // project's alias.
   const normalizedProjectId = resolveProjectId(projectId);
   const token =
-    accessToken === undefined ? null : await verifyAccessToken(ctx, accessToken, { projectId: normalizedProjectId, allowAnonymous });
+    accessToken === undefined
+      ? null
+      : await verifyAccessToken(ctx, accessToken, { projectId: normalizedProjectId, allowAnonymous, allowRestricted });
 
   // 3. The project.
   const project = await ctx.directory.getProject(normalizedProjectId);
@@ -65,8 +67,10 @@ export async function authenticate(ctx: AppContext, headers: Headers): Promise<R
 
   // 6. The user.
   const user = token ? ((await ctx.users.get(project.project.id, token.payload.sub)) ?? null) : null;
-  if (user && !user.is_anonymous && user.restricted_by_admin && !allowRestricted)
-    throw errors.restrictedUserNotAllowed('restricted_by_administrator');
+  // The token said what the user was when it was signed; the user may have been restricted since (an administrator,
+  // an unverified address, the project now requiring verification): refused at once, not at the token's next refresh.
+  const reason = user && !user.is_anonymous ? restrictedReason(user) : null;
+  if (reason && !allowRestricted) throw errors.restrictedUserNotAllowed(reason.type);
   return { accessType, project, user, token };
 }
 

@@ -4,6 +4,8 @@
  * accepted and ignored, and shown with the values authsync behaves by. Misspelt keys are refused (SCHEMA_ERROR).
  */
 import { z } from 'zod';
+import { readProjectLogos } from '../storage/project-logos.js';
+import { imageUrlField } from '../users/user-fields.js';
 import type { Queryable } from '../db/database.js';
 import { listSignInProviderIds } from '../oauth/provider-config.js';
 import { legacyEmailConfigSchema, renderLegacyEmailConfig } from './legacy-email-config.js';
@@ -59,7 +61,7 @@ export const legacyConfigSchema = z.strictObject({
   allow_team_api_keys: ignored,
   email_config: legacyEmailConfigSchema.optional(),
   email_theme: ignored,
-  require_email_verification: ignored,
+  require_email_verification: z.boolean().optional(),
 });
 
 export type LegacyConfig = z.infer<typeof legacyConfigSchema>;
@@ -73,6 +75,7 @@ const STORED_KEYS = [
   'client_team_creation_enabled',
   'client_user_deletion_enabled',
   'create_team_on_sign_up',
+  'require_email_verification',
 ] as const;
 
 /** The part of a legacy config authsync keeps. */
@@ -90,10 +93,11 @@ export function storedConfig(config: LegacyConfig | undefined): Partial<ProjectC
 export const projectFieldsSchema = {
   description: z.string().max(4096).nullable().optional(),
   is_production_mode: z.boolean().optional(),
-  logo_url: z.string().nullable().optional(),
-  logo_full_url: z.string().nullable().optional(),
-  logo_dark_mode_url: z.string().nullable().optional(),
-  logo_full_dark_mode_url: z.string().nullable().optional(),
+  // Any URL (Stack's check); an uploaded one (a data URL) is stored, an http(s) one kept (storage/project-logos.ts).
+  logo_url: imageUrlField.optional(),
+  logo_full_url: imageUrlField.optional(),
+  logo_dark_mode_url: imageUrlField.optional(),
+  logo_full_dark_mode_url: imageUrlField.optional(),
   onboarding_status: z.string().max(64).optional(),
   // SDK 2.8.108 may send it; Stack's backend does not define it.
   is_development_environment: ignored,
@@ -106,10 +110,7 @@ export async function adminProject(db: Queryable, project: Project): Promise<Rec
     id: publicProjectId(project.id),
     display_name: project.displayName,
     description: project.description,
-    logo_url: null,
-    logo_full_url: null,
-    logo_dark_mode_url: null,
-    logo_full_dark_mode_url: null,
+    ...(await readProjectLogos(db, project.id)),
     created_at_millis: project.createdAt.getTime(),
     is_production_mode: project.isProductionMode,
     owner_team_id: project.ownerTeamId,

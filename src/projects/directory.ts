@@ -12,7 +12,7 @@ import { privateKeyFromJwk, publicKeyFromJwk } from '../crypto/es256.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { resolveProjectId } from './internal-id.js';
 import { getProject, getProjectKeyHashes, isProjectId, type Project, type ProjectKeyKind } from './projects.js';
-import { loadActiveSigningKey, loadPublicKey, type Audience } from './signing-keys.js';
+import { AUDIENCES, loadActiveSigningKey, loadPublicKey, type Audience } from './signing-keys.js';
 
 export interface ProjectEntry {
   project: Project;
@@ -116,8 +116,7 @@ export class ProjectDirectory {
     this.generation += 1;
     this.invalidatedAt.set(projectId, this.generation);
     this.projects.delete(projectId);
-    this.signers.delete(`${projectId}:default`);
-    this.signers.delete(`${projectId}:anonymous`);
+    for (const audience of AUDIENCES) this.signers.delete(`${projectId}:${audience}`);
     for (const kid of this.kidsByProject.get(projectId) ?? []) this.verifiers.delete(kid);
     this.kidsByProject.delete(projectId);
   }

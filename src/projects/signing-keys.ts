@@ -9,7 +9,13 @@ import type { Database, Queryable } from '../db/database.js';
 import { generateEs256KeyPair } from '../crypto/es256.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 
-export type Audience = 'default' | 'anonymous';
+/**
+ * A project signs the tokens of each kind of user with its own key, as Stack does: normal users, restricted users
+ * (aud `<project>:restricted`) and anonymous users (aud `<project>:anon`). The default JWKS publishes the normal users'
+ * keys only, so a verifier that did not ask for restricted or anonymous keys refuses those users' tokens.
+ */
+export const AUDIENCES = ['default', 'restricted', 'anonymous'] as const;
+export type Audience = (typeof AUDIENCES)[number];
 
 export interface PublicSigningKey {
   kid: string;
@@ -44,9 +50,30 @@ export async function rotateSigningKeys(db: Database, box: SecretBox, projectId:
        WHERE project_id = $1 AND retired_at IS NULL`,
       [projectId, overlapSeconds],
     );
-    const kids = [await createSigningKey(tx, box, projectId, 'default'), await createSigningKey(tx, box, projectId, 'anonymous')];
+    const kids: string[] = [];
+    for (const audience of AUDIENCES) kids.push(await createSigningKey(tx, box, projectId, audience));
     await tx.notify('project_changes', projectId);
     return kids;
+  });
+}
+
+/**
+ * Makes the active key of an audience when the project has none (a project made before that audience existed: its
+ * restricted users' key is made when the first of their tokens is signed). The project's row is locked, so two
+ * servers doing this at once make one key. True when a key was made.
+ */
+export async function ensureSigningKey(db: Database, box: SecretBox, projectId: string, audience: Audience): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rowCount: projects } = await tx.query('SELECT 1 FROM authsync.projects WHERE id = $1 FOR UPDATE', [projectId]);
+    if (projects === 0) return false;
+    const { rowCount } = await tx.query(
+      'SELECT 1 FROM authsync.signing_keys WHERE project_id = $1 AND audience = $2 AND retired_at IS NULL',
+      [projectId, audience],
+    );
+    if (rowCount > 0) return false;
+    await createSigningKey(tx, box, projectId, audience);
+    await tx.notify('project_changes', projectId);
+    return true;
   });
 }
 

@@ -1,10 +1,11 @@
 /**
  * Verifies the bearer token of a /sql request for one project, with Neon's rules and messages (a refusal is TOKEN_REJECTED):
  * `kid` required; ES256, RS256 or EdDSA only (the key decides, the token's `alg` must match it); the project's own
- * keys (both audiences) first, then its external JWKS providers; `aud` checked when the provider names one (our own
+ * keys (every audience) first, then its external JWKS providers; `aud` checked when the provider names one (our own
  * keys: the key's audience); `exp` required, `exp`/`nbf` with 30 s leeway; the project's own keys also pin `iss` to
  * the issuer authsync signs with. Returns the verified payload, which becomes the session, and whether it is an
- * anonymous user's token (the service refuses those for `authenticated` unless the project allows it).
+ * anonymous or restricted user's token (the service refuses those for `authenticated`; an anonymous one is let through
+ * when the project allows it).
  *
  * A token that verified is remembered for a few seconds (as long as the provider list is), keyed by project and the
  * whole token, signature included: an app sends the same token with every query of a page, and checking a signature
@@ -45,6 +46,11 @@ export interface VerifiedClaims {
    * `is_anonymous: true` from any source.
    */
   anonymous: boolean;
+  /**
+   * A restricted user's token (see users/user-object.ts, restrictedReason): signed by the project's own restricted
+   * key (audience `<project>:restricted`), or carrying `is_restricted: true` from any source. Anonymous ones are too.
+   */
+  restricted: boolean;
 }
 
 export class TokenVerifier {
@@ -88,7 +94,9 @@ export class TokenVerifier {
       checkAudience(payload, audienceFor(projectId, own.audience));
       if (payload.iss !== issuerFor(this.ctx.config.baseUrl, projectId, own.audience)) throw tokenRejected('invalid JWT token issuer');
       checkTimes(payload);
-      return { payload, source: 'own', anonymous: own.audience === 'anonymous' || payload.is_anonymous === true };
+      const anonymous = own.audience === 'anonymous' || payload.is_anonymous === true;
+      const restricted = anonymous || own.audience === 'restricted' || payload.is_restricted === true;
+      return { payload, source: 'own', anonymous, restricted };
     }
 
     for (const provider of await this.providerList(projectId)) {
@@ -102,7 +110,8 @@ export class TokenVerifier {
       }
       if (provider.audience !== null) checkAudience(payload, provider.audience);
       checkTimes(payload);
-      return { payload, source: provider.jwksUrl, anonymous: payload.is_anonymous === true };
+      const anonymous = payload.is_anonymous === true;
+      return { payload, source: provider.jwksUrl, anonymous, restricted: anonymous || payload.is_restricted === true };
     }
     throw tokenRejected('jwk not found');
   }

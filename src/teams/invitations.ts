@@ -2,7 +2,8 @@
  * Team invitations (Stack's `/team-invitations`): a TEAM_INVITATION verification code for an e-mail address, mailed
  * through the e-mail queue as the `team_invitation` template's link, in the transaction that creates the code; listed
  * and revoked per team; accepted by a signed-in user, who becomes a member with the member's default permissions in the
- * transaction that uses the code.
+ * transaction that uses the code. Restricted users (anonymous, an unverified primary e-mail where the project requires
+ * verification, restricted by an administrator) can neither accept an invitation nor read its details, as on Stack.
  */
 import { checkVerificationCode, consumeVerificationCode, createVerificationCode } from '../auth/verification-codes.js';
 import type { AppContext } from '../context/app-context.js';
@@ -10,6 +11,7 @@ import { enqueueEmail } from '../email/outbox.js';
 import { errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { isTrustedUrl } from '../projects/trusted-urls.js';
+import { restrictedReason, type UserRow } from '../users/user-object.js';
 import { addMembership } from './memberships.js';
 import { requireTeam } from './teams.js';
 
@@ -56,25 +58,35 @@ function teamIdOf(data: Record<string, unknown>): string {
   return typeof data.team_id === 'string' ? data.team_id : '';
 }
 
+/** TEAM_INVITATION_RESTRICTED_USER_NOT_ALLOWED for a restricted user: it has not finished signing up. */
+export function refuseRestrictedInvitee(user: UserRow | null): void {
+  const reason = user ? restrictedReason(user) : null;
+  if (reason) throw errors.teamInvitationRestrictedUserNotAllowed(reason.type);
+}
+
 /** POST /team-invitations/accept/check-code: valid (not consumed), for a team that still exists. */
 export async function checkTeamInvitation(ctx: AppContext, projectId: string, code: string): Promise<void> {
   const found = await checkVerificationCode(ctx.db, { projectId, type: 'TEAM_INVITATION', code });
   await requireTeam(ctx.db, projectId, teamIdOf(found.data));
 }
 
-/** POST /team-invitations/accept/details: the team the code invites to. */
-export async function teamInvitationDetails(ctx: AppContext, projectId: string, code: string) {
+/** POST /team-invitations/accept/details: the team the code invites to (the code checked first, then the user). */
+export async function teamInvitationDetails(ctx: AppContext, projectId: string, code: string, user: UserRow | null) {
   const found = await checkVerificationCode(ctx.db, { projectId, type: 'TEAM_INVITATION', code });
+  refuseRestrictedInvitee(user);
   const team = await requireTeam(ctx.db, projectId, teamIdOf(found.data));
   return { team_id: team.id, team_display_name: team.display_name };
 }
 
 /**
  * POST /team-invitations/accept: the signed-in user joins the team (the code used in the same transaction). A user
- * already in the team keeps its membership and the code is used.
+ * already in the team keeps its membership and the code is used. A restricted user is refused (the code checked
+ * first, and left unused).
  */
-export async function acceptTeamInvitation(ctx: AppContext, projectId: string, code: string, userId: string): Promise<void> {
+export async function acceptTeamInvitation(ctx: AppContext, projectId: string, code: string, user: UserRow): Promise<void> {
   const found = await checkVerificationCode(ctx.db, { projectId, type: 'TEAM_INVITATION', code });
+  refuseRestrictedInvitee(user);
+  const userId = user.id;
   const teamId = teamIdOf(found.data);
   await ctx.db.transaction(async (tx) => {
     await consumeVerificationCode(tx, found);

@@ -36,6 +36,11 @@ export interface UserRow {
   oauth_providers: OAuthProviderLink[];
   /** The team `selected_team_id` names (`authsync.teams`), read with the row. */
   selected_team: TeamRow | null;
+  /**
+   * The project's `require_email_verification` setting, read with the row, so that every reader of a user (the API,
+   * tokens, users_sync) computes the same `is_restricted`.
+   */
+  email_verification_required: boolean;
 }
 
 /** A provider account as the user object shows it (Stack's `oauth_providers` items). */
@@ -73,22 +78,28 @@ const USER_COLUMN_NAMES = [
   'updated_at',
   'version',
 ] as const satisfies readonly (keyof UserRow)[];
-const allColumnsListed: Exclude<keyof UserRow, (typeof USER_COLUMN_NAMES)[number] | 'oauth_providers' | 'selected_team'> extends never
+const allColumnsListed: Exclude<
+  keyof UserRow,
+  (typeof USER_COLUMN_NAMES)[number] | 'oauth_providers' | 'selected_team' | 'email_verification_required'
+> extends never
   ? true
   : never = true;
 void allColumnsListed;
 
 /**
  * The select list of a UserRow from `authsync.users` known in the query as `table` (its alias; `users` by default,
- * which also names the table in an INSERT/UPDATE/DELETE … RETURNING): its columns, and its provider accounts as a
- * JSON array (one indexed lookup), so every reader of a user, users_sync included, sees them.
+ * which also names the table in an INSERT/UPDATE/DELETE … RETURNING): its columns, its provider accounts as a
+ * JSON array, its selected team and its project's e-mail verification setting (one indexed lookup each), so every
+ * reader of a user, users_sync included, sees them.
  */
 export function userColumns(table = 'users'): string {
   const accounts = `(SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.provider_id, 'account_id', a.account_id, 'email', a.email)
       ORDER BY a.created_at, a.provider_id, a.account_id), '[]'::jsonb)
     FROM authsync.oauth_accounts a WHERE a.user_id = ${table}.id) AS oauth_providers`;
   const team = `(SELECT to_jsonb(t) FROM authsync.teams t WHERE t.id = ${table}.selected_team_id) AS selected_team`;
-  return [...USER_COLUMN_NAMES.map((name) => `${table}.${name}`), accounts, team].join(', ');
+  const verification = `coalesce((SELECT p.config -> 'require_email_verification' = 'true'::jsonb
+    FROM authsync.projects p WHERE p.id = ${table}.project_id), false) AS email_verification_required`;
+  return [...USER_COLUMN_NAMES.map((name) => `${table}.${name}`), accounts, team, verification].join(', ');
 }
 
 /** The select list of a UserRow (the table known as `users`). */
@@ -96,8 +107,16 @@ export const USER_COLUMNS = userColumns();
 
 export type RestrictedReason = { type: 'anonymous' | 'email_not_verified' | 'restricted_by_administrator' } | null;
 
-export function restrictedReason(user: Pick<UserRow, 'is_anonymous' | 'restricted_by_admin'>): RestrictedReason {
+/**
+ * Why a user is restricted, in Stack's order: anonymous; then a primary e-mail that is not verified (none counts as
+ * not verified) when the project requires verification, ahead of an administrator's restriction because the user can
+ * act on it; then restricted by an administrator. The list filter (`UserStore.list`) is the same rule in SQL.
+ */
+export function restrictedReason(
+  user: Pick<UserRow, 'is_anonymous' | 'restricted_by_admin' | 'primary_email_verified' | 'email_verification_required'>,
+): RestrictedReason {
   if (user.is_anonymous) return { type: 'anonymous' };
+  if (user.email_verification_required && !user.primary_email_verified) return { type: 'email_not_verified' };
   if (user.restricted_by_admin) return { type: 'restricted_by_administrator' };
   return null;
 }

@@ -62,8 +62,11 @@ export interface ListUsersOptions {
   cursor?: string;
   desc?: boolean;
   query?: string;
+  /** Anonymous and restricted users too. @default false */
   includeAnonymous?: boolean;
+  /** Anonymous users only (with `includeAnonymous`). @default false */
   onlyAnonymous?: boolean;
+  /** Restricted users too (not the anonymous ones): see `restrictedReason`. @default false */
   includeRestricted?: boolean;
   /** Only the members of this team. */
   teamId?: string;
@@ -228,10 +231,17 @@ export class UserStore {
   async list(projectId: string, options: ListUsersOptions = {}): Promise<{ items: UserRow[]; nextCursor: string | null }> {
     const params: unknown[] = [projectId];
     const where = ['u.project_id = $1'];
+    // As Stack: no flag lists normal users only; include_restricted adds the restricted ones (never the anonymous);
+    // include_anonymous lists everyone; only_anonymous (with include_anonymous) the anonymous only. Restricted is
+    // restrictedReason() in SQL: by an administrator, or an unverified primary e-mail where the project requires one.
     if (options.onlyAnonymous) where.push('u.is_anonymous');
     else if (!options.includeAnonymous) {
       where.push('NOT u.is_anonymous');
-      if (!options.includeRestricted) where.push('NOT u.restricted_by_admin');
+      if (!options.includeRestricted) {
+        where.push('NOT u.restricted_by_admin');
+        where.push(`(u.primary_email_verified OR NOT coalesce((SELECT p.config -> 'require_email_verification' = 'true'::jsonb
+          FROM authsync.projects p WHERE p.id = $1), false))`);
+      }
     }
     if (options.query) {
       params.push(`%${options.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);

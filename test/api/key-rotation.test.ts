@@ -39,7 +39,7 @@ describe('signing-key rotation', () => {
     expect(cli.code, cli.stderr).toBe(0);
     const rotated = JSON.parse(cli.stdout) as { projectId: string; newKeyIds: string[] };
     expect(rotated.projectId).toBe(t.projectId);
-    expect(rotated.newKeyIds).toHaveLength(2);
+    expect(rotated.newKeyIds).toHaveLength(3); // one per audience: normal, restricted and anonymous users
 
     // The running server hears of the rotation (NOTIFY) and signs with the new key at once.
     const fresh = await signIn(t, alice.email);

@@ -40,6 +40,7 @@ function user(overrides: Partial<UserRow> = {}): UserRow {
     updated_at: now,
     version: 1,
     oauth_providers: [],
+    email_verification_required: false,
     ...overrides,
   };
 }

@@ -45,7 +45,7 @@ import {
   listInternalProjectsEndpoint,
   updateCurrentAdminProjectEndpoint,
 } from './internal-projects.js';
-import { anonymousUsersJwks, currentProject, projectJwks } from './projects.js';
+import { anonymousUsersJwks, currentProject, projectJwks, restrictedUsersJwks } from './projects.js';
 import { apiIndex, apiIndexSlash } from './index-route.js';
 import { internalMetricsEndpoint } from './internal-metrics.js';
 import { analyticsBatch } from './stubs.js';
@@ -119,6 +119,7 @@ export const apiEndpoints: readonly Endpoint[] = [
   currentProject,
   projectJwks,
   anonymousUsersJwks,
+  restrictedUsersJwks,
   listTeamsEndpoint,
   createTeamEndpoint,
   getTeamEndpoint,

@@ -25,10 +25,19 @@ export const currentProject = endpoint({
 
 const jwksQuery = z.object({ include_anonymous: booleanQuery.optional(), include_restricted: booleanQuery.optional() });
 
-async function jwks(ctx: AppContext, projectId: string, includeAnonymous: boolean) {
+/**
+ * The key sets a JWKS request names, as Stack composes them: the normal users' keys always; the restricted users' with
+ * `include_restricted`; the anonymous users' with `include_anonymous`, which includes the restricted users' too (an
+ * anonymous user is less signed in than a restricted one).
+ */
+function audiencesOf(query: z.infer<typeof jwksQuery>): Audience[] {
+  if (query.include_anonymous) return ['default', 'restricted', 'anonymous'];
+  return query.include_restricted ? ['default', 'restricted'] : ['default'];
+}
+
+async function jwks(ctx: AppContext, projectId: string, audiences: Audience[]) {
   const project = await ctx.directory.getProject(resolveProjectId(projectId));
   if (!project) throw new TextError('PROJECT_NOT_FOUND', 404, 'Project not found');
-  const audiences: Audience[] = includeAnonymous ? ['default', 'anonymous'] : ['default'];
   const keys = await listPublishedKeys(ctx.db, project.project.id, audiences);
   // Verifiers (jose's createRemoteJWKSet) refetch on an unknown kid, so a short cache is safe after rotation.
   return ok({ keys: keys.map(toJwk) }, { 'cache-control': 'public, max-age=300' });
@@ -39,13 +48,23 @@ export const projectJwks = endpoint({
   path: '/projects/:project_id/.well-known/jwks.json',
   access: 'public',
   query: jwksQuery,
-  handler: async ({ ctx, params, query }) => jwks(ctx, params.project_id!, query.include_anonymous ?? false),
+  handler: async ({ ctx, params, query }) => jwks(ctx, params.project_id!, audiencesOf(query)),
 });
 
+/** The JWKS under the anonymous users' issuer (`iss` takes no query): every key set. */
 export const anonymousUsersJwks = endpoint({
   method: 'GET',
   path: '/projects-anonymous-users/:project_id/.well-known/jwks.json',
   access: 'public',
   query: jwksQuery,
-  handler: async ({ ctx, params }) => jwks(ctx, params.project_id!, true),
+  handler: async ({ ctx, params }) => jwks(ctx, params.project_id!, audiencesOf({ include_anonymous: true })),
+});
+
+/** The JWKS under the restricted users' issuer: the normal and restricted users' keys (anonymous ones on request). */
+export const restrictedUsersJwks = endpoint({
+  method: 'GET',
+  path: '/projects-restricted-users/:project_id/.well-known/jwks.json',
+  access: 'public',
+  query: jwksQuery,
+  handler: async ({ ctx, params, query }) => jwks(ctx, params.project_id!, audiencesOf({ ...query, include_restricted: true })),
 });

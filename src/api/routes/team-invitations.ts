@@ -13,6 +13,7 @@ import {
   checkTeamInvitation,
   listReceivedInvitations,
   listTeamInvitations,
+  refuseRestrictedInvitee,
   revokeTeamInvitation,
   sendTeamInvitation,
   teamInvitationDetails,
@@ -73,7 +74,7 @@ export const teamInvitationDetailsEndpoint = endpoint({
   path: '/team-invitations/accept/details',
   access: ANY,
   body: codeBody,
-  handler: async ({ ctx, auth, body }) => ok(await teamInvitationDetails(ctx, auth.project.project.id, body.code)),
+  handler: async ({ ctx, auth, body }) => ok(await teamInvitationDetails(ctx, auth.project.project.id, body.code, auth.user)),
 });
 
 export const acceptTeamInvitationEndpoint = endpoint({
@@ -82,7 +83,7 @@ export const acceptTeamInvitationEndpoint = endpoint({
   access: ANY,
   body: codeBody,
   handler: async ({ ctx, auth, body }) => {
-    await acceptTeamInvitation(ctx, auth.project.project.id, body.code, signedInUser(auth).id);
+    await acceptTeamInvitation(ctx, auth.project.project.id, body.code, signedInUser(auth));
     return ok({});
   },
 });
@@ -124,6 +125,7 @@ export const acceptReceivedInvitationEndpoint = endpoint({
     if (isClient(auth) && userId !== signedInUser(auth).id) {
       throw new TextError('TEAM_INVITATIONS_OF_OTHER_USER', 403, 'Client can only accept team invitations for its own user.');
     }
+    if (isClient(auth)) refuseRestrictedInvitee(auth.user);
     await acceptReceivedInvitation(ctx, auth.project.project.id, teamIdParam(params.id, 'id'), userId);
     return ok({});
   },

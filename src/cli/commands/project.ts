@@ -32,6 +32,7 @@ interface UpdateOptions extends DatabaseOptions {
   magicLinkEnabled?: boolean;
   clientTeamCreationEnabled?: boolean;
   createTeamOnSignUp?: boolean;
+  requireEmailVerification?: boolean;
   json?: boolean;
 }
 
@@ -129,6 +130,11 @@ export function registerProject(program: Command): void {
         'give every new user a personal team, selected, with the user as its admin (default false)',
         parseBoolean,
       )
+      .option(
+        '--require-email-verification <true|false>',
+        'users whose primary e-mail is not verified are restricted: left out of user lists, refused team invitations, anonymous only on /sql (default false)',
+        parseBoolean,
+      )
       .option('--json', 'print the project as JSON'),
   ).action(async (options: UpdateOptions) => {
     if (!isProjectId(resolveProjectId(options.id))) throw projectInputError(`The project ID "${options.id}" is not a UUID.`);
@@ -143,6 +149,7 @@ export function registerProject(program: Command): void {
           ...(options.magicLinkEnabled !== undefined ? { magic_link_enabled: options.magicLinkEnabled } : {}),
           ...(options.clientTeamCreationEnabled !== undefined ? { client_team_creation_enabled: options.clientTeamCreationEnabled } : {}),
           ...(options.createTeamOnSignUp !== undefined ? { create_team_on_sign_up: options.createTeamOnSignUp } : {}),
+          ...(options.requireEmailVerification !== undefined ? { require_email_verification: options.requireEmailVerification } : {}),
         },
       }),
     );
@@ -155,6 +162,7 @@ export function registerProject(program: Command): void {
       magicLinkEnabled: updated.config.magic_link_enabled,
       clientTeamCreationEnabled: updated.config.client_team_creation_enabled,
       createTeamOnSignUp: updated.config.create_team_on_sign_up,
+      requireEmailVerification: updated.config.require_email_verification,
     };
     if (options.json) printJson(result);
     else printFields(result);
