@@ -50,6 +50,8 @@ export interface PublicInput<Q, B> {
   headers: Headers;
   /** The client's address (behind the trusted proxies, see http/peer.ts); undefined when not over a Node socket. */
   clientAddress: string | undefined;
+  /** The client's country from its proxy's geo header, only behind trusted proxies (http/peer.ts); else null. */
+  countryCode: string | null;
 }
 
 export interface AuthedInput<Q, B> extends PublicInput<Q, B> {

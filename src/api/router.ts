@@ -8,7 +8,7 @@ import type { Hono } from 'hono';
 import type { z } from 'zod';
 import type { AppContext } from '../context/app-context.js';
 import { errors } from '../errors/known-errors.js';
-import { clientAddress } from '../http/peer.js';
+import { clientAddress, countryCodeOf } from '../http/peer.js';
 import { readBody } from './body.js';
 import { describeIssue, nameRequestInSchemaError, schemaErrorFor } from './schema-error.js';
 import type { Endpoint } from './endpoint.js';
@@ -72,7 +72,8 @@ async function handle(
     const rawBody = await readBody(request, ctx.config.maxBodyBytes);
     const url = new URL(request.url);
     const rawQuery = Object.fromEntries(url.searchParams);
-    const base = { ctx, params, headers: request.headers, clientAddress };
+    const countryCode = countryCodeOf(request.headers, ctx.config.trustedProxyHops);
+    const base = { ctx, params, headers: request.headers, clientAddress, countryCode };
     if (spec.access === 'public') {
       const query = validate(spec.query, rawQuery, 'query', request);
       const body = validate(spec.body, rawBody, 'body', request);

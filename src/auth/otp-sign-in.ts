@@ -14,6 +14,7 @@ import { TextError, errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { normalizeEmail } from '../users/email.js';
 import type { UserRow } from '../users/user-object.js';
+import { signUpCountry } from '../users/sign-up-country.js';
 import { requireSecondFactor } from './mfa.js';
 import { finishSignIn, openSession, type OpenedSession, type SignInResult } from './issue.js';
 import { checkVerificationCode, consumeVerificationCode, createVerificationCode } from './verification-codes.js';
@@ -76,6 +77,8 @@ export interface OtpSignIn extends OtpRedeem {
   currentUser: UserRow | null;
   /** The client's address: a new user takes a token of the per-address sign-up limit. */
   clientAddress?: string | undefined;
+  /** The client's country (a trusted proxy's geo header), recorded on a new user. */
+  countryCode?: string | null;
 }
 
 /** POST /auth/otp/sign-in: uses the code and opens a session, in one transaction. */
@@ -112,13 +115,14 @@ export async function signInWithCode(ctx: AppContext, input: OtpSignIn): Promise
   if (anonymous) {
     opened = await ctx.db.transaction(async (tx) => {
       await consumeVerificationCode(tx, code);
-      const upgraded = await ctx.users.update(projectId, anonymous.id, { ...fields, is_anonymous: false }, { tx });
+      const upgrade = { ...fields, ...signUpCountry(input.countryCode, anonymous), is_anonymous: false };
+      const upgraded = await ctx.users.update(projectId, anonymous.id, upgrade, { tx });
       if (!upgraded) throw errors.userNotFound();
       return openSession(ctx, tx, upgraded);
     });
   } else {
     let within: OpenedSession | undefined;
-    await ctx.users.create(projectId, fields, async (tx, user) => {
+    await ctx.users.create(projectId, { ...fields, ...signUpCountry(input.countryCode) }, async (tx, user) => {
       await consumeVerificationCode(tx, code);
       within = await openSession(ctx, tx, user);
     });

@@ -12,6 +12,7 @@ import type { ProjectConfig } from '../projects/project-config.js';
 import { normalizeEmail } from '../users/email.js';
 import { checkPasswordRules } from '../users/password-rules.js';
 import type { UserRow } from '../users/user-object.js';
+import { signUpCountry } from '../users/sign-up-country.js';
 import { checkCallbackUrl, queueVerificationMail } from './email-verification.js';
 import { requireSecondFactor } from './mfa.js';
 import { finishSignIn, openSession, type OpenedSession, type SignInResult } from './issue.js';
@@ -25,6 +26,8 @@ export interface SignUpInput {
   currentUser: UserRow | null;
   /** The client's address, for the per-address limit; undefined (no such limit) for in-process callers. */
   clientAddress?: string | undefined;
+  /** The client's country (a trusted proxy's geo header), recorded on the new user. */
+  countryCode?: string | null;
   /**
    * Where the e-mail verification link points (the SDK's `verification_callback_url`): when given, a verification code
    * is created and its mail queued in the transaction that creates the user. Must be a trusted URL of the project.
@@ -53,7 +56,8 @@ export async function signUpWithPassword(ctx: AppContext, input: SignUpInput): P
   const anonymous = input.currentUser?.is_anonymous ? input.currentUser : null;
   if (anonymous) {
     const opened = await ctx.db.transaction(async (tx) => {
-      const upgraded = await ctx.users.update(input.projectId, anonymous.id, { ...fields, is_anonymous: false }, { tx });
+      const upgrade = { ...fields, ...signUpCountry(input.countryCode, anonymous), is_anonymous: false };
+      const upgraded = await ctx.users.update(input.projectId, anonymous.id, upgrade, { tx });
       if (!upgraded) throw errors.userNotFound();
       await verification(tx, upgraded);
       return openSession(ctx, tx, upgraded);
@@ -61,7 +65,7 @@ export async function signUpWithPassword(ctx: AppContext, input: SignUpInput): P
     return finishSignIn(ctx, opened);
   }
   let opened: OpenedSession | undefined;
-  await ctx.users.create(input.projectId, fields, async (tx, user) => {
+  await ctx.users.create(input.projectId, { ...fields, ...signUpCountry(input.countryCode) }, async (tx, user) => {
     await verification(tx, user);
     opened = await openSession(ctx, tx, user);
   });

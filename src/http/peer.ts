@@ -1,4 +1,7 @@
-/** Who is on the other end: a listen address or a client's address that stays on this machine, and a request's peer. */
+/**
+ * Who is on the other end: a listen address or a client's address that stays on this machine, a request's peer, and the
+ * client's address and country as trusted proxies report them.
+ */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 
@@ -40,4 +43,21 @@ export function clientAddressOf(
 /** A Hono request's client address (see clientAddressOf). */
 export function clientAddress(c: Context, trustedHops: number): string | undefined {
   return clientAddressOf(peerAddress(c), c.req.header('x-forwarded-for'), trustedHops);
+}
+
+/** The geo headers a CDN or proxy sets with the client's country, in the order they are read (Vercel's, Cloudflare's). */
+export const COUNTRY_HEADERS = ['x-vercel-ip-country', 'cf-ipcountry'] as const;
+
+/**
+ * The client's country (ISO 3166-1 alpha-2, upper case) from the geo header of the proxy in front: only when there is
+ * a trusted proxy (`trustedHops` > 0), since without one the header is whatever the client sent. Cloudflare's `XX`
+ * (unknown) and anything that is not two letters is no country.
+ */
+export function countryCodeOf(headers: Headers, trustedHops: number): string | null {
+  if (trustedHops === 0) return null;
+  for (const name of COUNTRY_HEADERS) {
+    const value = headers.get(name)?.trim().toUpperCase();
+    if (value !== undefined && /^[A-Z]{2}$/.test(value) && value !== 'XX') return value;
+  }
+  return null;
 }

@@ -29,6 +29,8 @@ export interface CallbackInput {
   cookies: Record<string, string>;
   /** The client's address, for the sign-up limit when the sign-in makes a new user. */
   clientAddress?: string | undefined;
+  /** The client's country (a trusted proxy's geo header), recorded on a new user. */
+  countryCode?: string | null;
 }
 
 export interface CallbackOutcome {
@@ -92,6 +94,7 @@ async function signIn(ctx: AppContext, flow: FlowState, config: ProjectConfig, i
     tokens,
     outer: flow.outer,
     clientAddress: input.clientAddress,
+    countryCode: input.countryCode,
   });
   const code = await createAuthorizationCode(ctx.db, {
     projectId: flow.projectId,

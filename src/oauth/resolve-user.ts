@@ -14,6 +14,7 @@ import { errors } from '../errors/known-errors.js';
 import type { ProjectConfig } from '../projects/project-config.js';
 import { isValidEmail, normalizeEmail } from '../users/email.js';
 import type { UserRow } from '../users/user-object.js';
+import { signUpCountry } from '../users/sign-up-country.js';
 import { findOAuthAccount, upsertOAuthAccount } from './accounts.js';
 import type { OuterRequest } from './flow-state.js';
 import type { ProviderProfile, ProviderTokens } from './providers/types.js';
@@ -27,6 +28,8 @@ export interface OAuthSignIn {
   outer: Pick<OuterRequest, 'type' | 'userId'>;
   /** The client's address: a new user takes a token of the per-address sign-up limit, as a password sign-up does. */
   clientAddress?: string | undefined;
+  /** The client's country (a trusted proxy's geo header), recorded on a new user. */
+  countryCode?: string | null;
 }
 
 export interface ResolvedUser {
@@ -80,14 +83,15 @@ export async function resolveOAuthUser(ctx: AppContext, signIn: OAuthSignIn): Pr
   if (anonymous?.is_anonymous) {
     const upgraded = await ctx.db.transaction(async (tx) => {
       await upsertOAuthAccount(tx, ctx.box, accountInput(signIn, anonymous.id));
-      return ctx.users.update(projectId, anonymous.id, { ...fields, is_anonymous: false }, { tx });
+      const upgrade = { ...fields, ...signUpCountry(signIn.countryCode, anonymous), is_anonymous: false };
+      return ctx.users.update(projectId, anonymous.id, upgrade, { tx });
     });
     if (!upgraded) throw errors.userNotFound();
     return { user: upgraded, isNewUser: true };
   }
   if (!signIn.config.sign_up_enabled) throw errors.signUpNotEnabled();
   await ctx.limits.signUp(projectId, signIn.clientAddress);
-  const user = await ctx.users.create(projectId, fields, async (tx, created) => {
+  const user = await ctx.users.create(projectId, { ...fields, ...signUpCountry(signIn.countryCode) }, async (tx, created) => {
     await upsertOAuthAccount(tx, ctx.box, accountInput(signIn, created.id));
   });
   return { user, isNewUser: true };

@@ -5,6 +5,7 @@
  * (password, code or OAuth sign-up with its token) is a sign-up, refused while sign-up is off.
  */
 import { finishSignIn, openSession, type OpenedSession } from '../../auth/issue.js';
+import { signUpCountry } from '../../users/sign-up-country.js';
 import { endpoint } from '../endpoint.js';
 import { ok } from '../respond.js';
 
@@ -12,10 +13,11 @@ export const anonymousSignUp = endpoint({
   method: 'POST',
   path: '/auth/anonymous/sign-up',
   access: ['client', 'server', 'admin'],
-  handler: async ({ ctx, auth, clientAddress }) => {
+  handler: async ({ ctx, auth, clientAddress, countryCode }) => {
     await ctx.limits.anonymousSignUp(auth.project.project.id, clientAddress);
     let opened: OpenedSession | undefined;
-    await ctx.users.create(auth.project.project.id, { is_anonymous: true }, async (tx, user) => {
+    const fields = { is_anonymous: true, ...signUpCountry(countryCode) };
+    await ctx.users.create(auth.project.project.id, fields, async (tx, user) => {
       opened = await openSession(ctx, tx, user);
     });
     return ok(await finishSignIn(ctx, opened!));

@@ -73,13 +73,14 @@ const callback = (method: 'GET' | 'POST') =>
     access: 'public',
     query: callbackParams,
     body: method === 'POST' ? z.union([callbackParams, z.string()]) : z.unknown(),
-    handler: async ({ ctx, query, body, params, headers, clientAddress }) => {
+    handler: async ({ ctx, query, body, params, headers, clientAddress, countryCode }) => {
       const merged = new URLSearchParams({ ...query, ...(typeof body === 'object' && body !== null ? body : {}) });
       const outcome = await finishCallback(ctx, {
         providerId: params.provider_id ?? '',
         params: merged,
         cookies: parseCookies(headers.get('cookie')),
         clientAddress,
+        countryCode,
       });
       // After a form_post, every redirect is a 303, so the browser does not post the provider's form on to the app.
       const status = method === 'POST' ? 303 : outcome.status;

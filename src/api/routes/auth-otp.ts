@@ -42,13 +42,14 @@ export const otpSignIn = endpoint({
   path: '/auth/otp/sign-in',
   access: ANY,
   body: z.object({ code: verificationCodeField }),
-  handler: async ({ ctx, auth, body, clientAddress }) => {
+  handler: async ({ ctx, auth, body, clientAddress, countryCode }) => {
     const result = await signInWithCode(ctx, {
       projectId: auth.project.project.id,
       config: auth.project.project.config,
       code: body.code,
       currentUser: auth.user,
       clientAddress,
+      countryCode,
     });
     return ok({
       access_token: result.access_token,

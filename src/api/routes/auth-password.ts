@@ -16,7 +16,7 @@ export const passwordSignUp = endpoint({
     // Sent by the SDK by default: the link of the e-mail verification mail queued with the new user.
     verification_callback_url: z.string().max(2048).optional(),
   }),
-  handler: async ({ ctx, auth, body, clientAddress }) =>
+  handler: async ({ ctx, auth, body, clientAddress, countryCode }) =>
     ok(
       await signUpWithPassword(ctx, {
         projectId: auth.project.project.id,
@@ -25,6 +25,7 @@ export const passwordSignUp = endpoint({
         password: body.password,
         currentUser: auth.user,
         clientAddress,
+        countryCode,
         verificationCallbackUrl: body.verification_callback_url,
       }),
     ),
