@@ -44,9 +44,9 @@ function signInPage(options: { error?: string; notice?: string; email?: string }
 <h2 id="with-account">With your operator account</h2>
 <form method="post" action="${DASHBOARD}/sign-in/password">
   <label for="email">E-mail</label>
-  <input type="email" id="email" name="email" autocomplete="username" required autofocus maxlength="256" value="${options.email ?? ''}">
+  <input type="email" id="email" name="email" autocomplete="username" required maxlength="256" value="${options.email ?? ''}" ${options.email ? '' : html`autofocus`}>
   <label for="password">Password</label>
-  <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024" aria-describedby="account-help">
+  <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024" aria-describedby="account-help" ${options.email ? html`autofocus` : ''}>
   <p id="account-help" class="muted">An account of the instance’s internal project. It opens the projects owned by your teams.</p>
   <button type="submit" class="primary">Continue</button>
 </form>
