@@ -45,6 +45,13 @@ function invalidValueReason(value: unknown, name: string): string | undefined {
   return `${name} has an invalid value type ${typeof value} (value: ${String(value)})`;
 }
 
+/**
+ * Sets an own property, whatever the key: a key of user input such as `__proto__` must become data, never a prototype.
+ */
+export function putKey(target: ConfigObject, key: string, value: ConfigValue): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** Whether `key` is `path` itself or lies below it. */
 export function isAtOrBelow(key: string, path: string): boolean {
   return key === path || key.startsWith(`${path}.`);
@@ -72,9 +79,9 @@ export function removeConfigKeys(config: ConfigObject, paths: readonly string[])
     const inner = paths.filter((path) => path.startsWith(`${key}.`)).map((path) => path.slice(key.length + 1));
     if (inner.length > 0 && isConfigObject(value)) {
       const cleaned = removeConfigKeys(value, inner);
-      if (Object.keys(cleaned).length > 0) out[key] = cleaned;
+      if (Object.keys(cleaned).length > 0) putKey(out, key, cleaned);
     } else {
-      out[key] = value;
+      putKey(out, key, value);
     }
   }
   return out;
@@ -101,7 +108,7 @@ export function writeOverride(target: ConfigObject, override: ConfigObject): Con
     }
     if (!parent) continue;
     if (value === null) delete parent[last];
-    else parent[last] = normalizedValue(value);
+    else putKey(parent, last, normalizedValue(value));
   }
   return target;
 }

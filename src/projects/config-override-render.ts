@@ -10,6 +10,7 @@ import {
   isAtOrBelow,
   isConfigObject,
   overrideConfig,
+  putKey,
   setValueAt,
   valueAt,
   writeOverride,
@@ -158,7 +159,7 @@ export function showTypedValues(rendered: ConfigObject, config: ProjectConfig): 
   for (const [id, entry] of Object.entries(entries)) {
     const domain = typedDomain(entry);
     const at = domain ? unmatched.findIndex((d) => sameDomain(d, domain)) : -1;
-    if (!domain || at >= 0) shown[id] = entry;
+    if (!domain || at >= 0) putKey(shown, id, entry);
     if (at >= 0) unmatched = unmatched.filter((_, i) => i !== at);
   }
   let next = 0;

@@ -8,7 +8,7 @@ import { TextError } from '../errors/known-errors.js';
 import { isConfigObject, overrideConfig, removeConfigKeys, type ConfigObject } from './config-override-format.js';
 import { renderOverrides, showTypedValues, typedChanges, type LevelOverrides } from './config-override-render.js';
 import { overrideProblem, type ConfigLevel } from './config-override-schema.js';
-import { parseProjectConfig, projectConfigSchema } from './project-config.js';
+import { projectConfigSchema } from './project-config.js';
 import { getProject, notifyProjectChange, type Project } from './projects.js';
 
 /** Where the branch config was pushed from, as Stack's config source. */
@@ -101,7 +101,7 @@ export async function writeLevelOverride(db: Database, projectId: string, level:
     const written = write.kind === 'reset' ? [] : Object.keys(write.override);
     const changes = typedChanges(renderOverrides(levels), renderOverrides({ ...levels, [level]: next }), written, project.config);
     if (Object.keys(changes).length > 0) {
-      const config = projectConfigSchema.parse({ ...parseProjectConfig(project.config), ...changes });
+      const config = projectConfigSchema.parse({ ...project.config, ...changes });
       await tx.query('UPDATE authsync.projects SET config = $2, updated_at = now() WHERE id = $1', [projectId, JSON.stringify(config)]);
     }
     await notifyProjectChange(tx, projectId);

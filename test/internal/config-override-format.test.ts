@@ -61,6 +61,17 @@ describe('config override format', () => {
     expect(valueAt(dedicated, `emails.templates.${id}`)).toEqual(template);
   });
 
+  it('keeps a `__proto__` key of an override as data, never as a prototype', () => {
+    const config = render(
+      JSON.parse('{"domains.trustedDomains.__proto__": {"baseUrl": "https://p.example.com"}, "auth": {"__proto__": {"x": 1}}}'),
+    );
+    const domains = valueAt(config, 'domains.trustedDomains') as object;
+    expect(Object.getPrototypeOf(domains)).toBe(Object.prototype);
+    expect(Object.keys(domains)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(valueAt(config, 'auth'))).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).baseUrl).toBeUndefined();
+  });
+
   it('checks keys by level, types and choices; null is always admitted', () => {
     expect(
       overrideProblem('environment', { 'teams.allowClientTeamCreation': null, 'auth.oauth.providers.g': { type: 'google' } }),
