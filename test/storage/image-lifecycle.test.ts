@@ -46,6 +46,30 @@ describeOnEachStore('stored images lifecycle on %s', (t) => {
     expect(await imageCount(t, 'project_id = $1 AND folder = $2', [t.projectId, 'project-logos'])).toBe(0);
   });
 
+  it('PATCH /internal/projects/current: an uploaded logo is answered by its URL, an http(s) one kept, "" a schema error', async () => {
+    const headers = {
+      'x-stack-access-type': 'admin',
+      'x-stack-project-id': t.projectId,
+      'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
+      'content-type': 'application/json',
+    };
+    const res = await api(t, 'PATCH', '/internal/projects/current', {
+      headers,
+      body: { logo_url: PNG, logo_full_dark_mode_url: 'https://example.com/dark.png' },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.logo_url).toMatch(new RegExp(`^${t.url}/storage/project-logos/[0-9a-f-]{36}\\.png$`));
+    expect(res.json.logo_full_dark_mode_url).toBe('https://example.com/dark.png');
+    const read = await api(t, 'GET', '/internal/projects/current', { headers });
+    expect(read.json.logo_url).toBe(res.json.logo_url);
+    const empty = await api(t, 'PATCH', '/internal/projects/current', { headers, body: { logo_url: '' } });
+    expect(empty.json.code).toBe('SCHEMA_ERROR');
+    const notImage = await api(t, 'PATCH', '/internal/projects/current', { headers, body: { logo_url: 'data:image/png;base64,dGVzdA==' } });
+    expect([notImage.status, notImage.text]).toEqual([400, 'Invalid image format or corrupted image data']);
+    await api(t, 'PATCH', '/internal/projects/current', { headers, body: { logo_url: null, logo_full_dark_mode_url: null } });
+    expect((await fetch(res.json.logo_url as string)).status).toBe(404);
+  });
+
   it("deleting a project deletes its logos and its users' images", async () => {
     const { project } = await createProject(t.server.ctx.db, t.server.ctx.box, { displayName: 'Doomed' });
     await writeProjectLogos(imageTarget(t.server.ctx, project.id), { logo_url: PNG });
