@@ -13,7 +13,7 @@ import { updateProject } from '../../src/projects/projects.js';
 import { removeMember } from '../../src/teams/memberships.js';
 import { signUp, uniqueEmail } from '../api/support.js';
 import { useTestServer } from '../helpers/server.js';
-import { setInternalSignUp, signUpOperator } from '../internal/support.js';
+import { createOwnedProject, setInternalSignUp, signUpOperator } from '../internal/support.js';
 import { browse, formPost, OPERATOR_SERVER_ENV, passwordSignIn, signInOperator } from './operator-support.js';
 
 const t = useTestServer({ env: { ...OPERATOR_SERVER_ENV, AUTHSYNC_RATE_LIMIT_SIGN_IN_PER_ACCOUNT: '3/1h' } });
@@ -217,5 +217,21 @@ describe('an account opens no more than its teams own', () => {
     expect(list.body).toContain('0 projects');
     expect(list.body).not.toContain(t.projectId);
     expect((await session.get(`/projects/${t.projectId}/configuration`)).status).toBe(404);
+  });
+});
+
+describe('on PGlite', () => {
+  const p = useTestServer({ mode: 'pglite', env: OPERATOR_SERVER_ENV });
+
+  it('an operator signs in, opens their team’s project only, and signs out', async () => {
+    await setInternalSignUp(p, true);
+    const op = await signUpOperator(p);
+    const own = await createOwnedProject(p, op);
+    const session = await signInOperator(p, op.email, op.password);
+    expect((await session.get(`/projects/${own}/configuration`)).status).toBe(200);
+    expect((await session.get(`/projects/${p.projectId}/configuration`)).status).toBe(404);
+    expect((await passwordSignIn(p, op.email, 'wrong password')).status).toBe(401);
+    expect((await session.post('/sign-out', {})).status).toBe(303);
+    expect((await session.get('/projects')).status).toBe(303);
   });
 });
