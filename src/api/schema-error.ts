@@ -26,7 +26,8 @@ export function nameRequestInSchemaError(error: unknown, method: string, pathnam
 }
 
 export function describeIssue(where: InputPart, issue: z.core.$ZodIssue): string {
-  const path = [where, ...issue.path.map(String)].join('.');
+  // As Stack's validator writes a path: keys joined by dots, array indices in brackets (`body.items[0].id`).
+  const path = issue.path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), where);
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${path} contains unknown properties: ${issue.keys.join(', ')}`;

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { readProjectLogos } from '../storage/project-logos.js';
 import { imageUrlField } from '../users/user-fields.js';
 import type { Queryable } from '../db/database.js';
-import { listSignInProviderIds } from '../oauth/provider-config.js';
 import { legacyEmailConfigSchema, renderLegacyEmailConfig } from './legacy-email-config.js';
+import { legacyOAuthProvidersSchema, renderLegacyOAuthProviders } from './legacy-oauth-config.js';
 import { clientProjectConfig, type ProjectConfig } from '../projects/project-config.js';
 import type { Project } from '../projects/projects.js';
 import { publicProjectId } from '../projects/internal-id.js';
@@ -51,10 +51,9 @@ export const legacyConfigSchema = z.strictObject({
   create_team_on_sign_up: z.boolean().optional(),
   team_creator_default_permissions: permissionSet,
   team_member_default_permissions: permissionSet,
-  // Stack's keys authsync does not keep (yet): OAuth providers are set with `authsync oauth`, e-mail with the server's
-  // SMTP settings; there are no user-level default permissions.
+  // Stack's keys authsync does not keep (yet); there are no user-level default permissions.
   passkey_enabled: ignored,
-  oauth_providers: ignored,
+  oauth_providers: legacyOAuthProvidersSchema.optional(),
   oauth_account_merge_strategy: ignored,
   user_default_permissions: ignored,
   allow_user_api_keys: ignored,
@@ -105,7 +104,6 @@ export const projectFieldsSchema = {
 };
 
 export async function adminProject(db: Queryable, project: Project): Promise<Record<string, unknown>> {
-  const providers = await listSignInProviderIds(db, project.id);
   return {
     id: publicProjectId(project.id),
     display_name: project.displayName,
@@ -119,8 +117,7 @@ export async function adminProject(db: Queryable, project: Project): Promise<Rec
       ...clientProjectConfig(project.config),
       allow_localhost: project.config.allow_localhost,
       create_team_on_sign_up: project.config.create_team_on_sign_up,
-      oauth_providers: providers.map((id) => ({ provider_config_id: id, id, type: 'standard' })),
-      enabled_oauth_providers: providers.map((id) => ({ id })),
+      ...(await renderLegacyOAuthProviders(db, project.id)),
       email_config: await renderLegacyEmailConfig(db, project.id),
       email_theme: DEFAULT_EMAIL_THEME_ID,
       // The ids that name a team permission definition: those a new creator or member is granted.

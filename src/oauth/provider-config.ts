@@ -143,6 +143,24 @@ export async function listSignInProviderIds(db: Queryable, projectId: string): P
   return rows.map((row) => row.provider_id);
 }
 
+/** A provider as listed without its secret: the admin project object shows these. */
+export interface OAuthProviderSummary {
+  providerId: string;
+  type: OAuthProviderType;
+  clientId: string;
+  allowSignIn: boolean;
+}
+
+/** A project's providers without their secrets (none is opened). */
+export async function listOAuthProviderSummaries(db: Queryable, projectId: string): Promise<OAuthProviderSummary[]> {
+  if (!isProjectId(projectId)) return [];
+  const { rows } = await db.query<{ provider_id: string; type: OAuthProviderType; client_id: string; allow_sign_in: boolean }>(
+    'SELECT provider_id, type, client_id, allow_sign_in FROM authsync.oauth_providers WHERE project_id = $1 ORDER BY provider_id',
+    [projectId],
+  );
+  return rows.map((row) => ({ providerId: row.provider_id, type: row.type, clientId: row.client_id, allowSignIn: row.allow_sign_in }));
+}
+
 /** Removes a provider from a project; its users' provider accounts stay (adding it again brings them back). */
 export async function removeOAuthProvider(db: Queryable, projectId: string, providerId: string): Promise<boolean> {
   if (!isProjectId(projectId)) return false;

@@ -11,6 +11,10 @@ import { adminTokenHeaders, createOwnedProject, DEV_KEYS_ENV, setInternalSignUp,
 
 const t = useTestServer({ env: DEV_KEYS_ENV });
 
+/** The `config.email_config` of an admin project answer. */
+const emailConfig = (res: { json: Record<string, unknown> }) =>
+  (res.json.config as Record<string, unknown>).email_config as Record<string, unknown>;
+
 const STANDARD = {
   type: 'standard',
   host: 'smtp.example.com',
@@ -41,9 +45,9 @@ describe('admin project email_config', () => {
     const res = await patch({ email_config: STANDARD });
     expect(res.status, res.text).toBe(200);
     const { password: _password, ...shown } = STANDARD;
-    expect(res.json.config.email_config).toEqual(shown);
+    expect(emailConfig(res)).toEqual(shown);
     expect(res.text).not.toContain('smtp password');
-    expect((await api(t, 'GET', '/internal/projects/current', { headers })).json.config.email_config).toEqual(shown);
+    expect(emailConfig(await api(t, 'GET', '/internal/projects/current', { headers }))).toEqual(shown);
     const stored = await getSmtpSettings(t.server.ctx.db, projectId);
     expect(stored).toMatchObject({ host: 'smtp.example.com', port: 587, username: 'mailer', hasPassword: true, senderName: 'Acme' });
   });
@@ -76,7 +80,7 @@ describe('admin project email_config', () => {
     expect(badHost.status).toBe(400);
     const after = await api(t, 'GET', '/internal/projects/current', { headers });
     expect(after.json.display_name).not.toBe('Should not stick');
-    expect(after.json.config.email_config.host).toBe('smtp.example.com');
+    expect(emailConfig(after).host).toBe('smtp.example.com');
     expectKnownError(
       await patch({ domains: [{ domain: 'javascript://example.com', handler_path: '/handler' }] }),
       'SCHEMA_ERROR',
@@ -87,7 +91,7 @@ describe('admin project email_config', () => {
 
   it('shared removes the project SMTP server', async () => {
     const res = await patch({ email_config: { type: 'shared' } });
-    expect(res.json.config.email_config).toEqual({ type: 'shared' });
+    expect(emailConfig(res)).toEqual({ type: 'shared' });
     expect(await getSmtpSettings(t.server.ctx.db, projectId)).toBeUndefined();
   });
 });

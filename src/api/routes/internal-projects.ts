@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { errors, type AccessType } from '../../errors/known-errors.js';
 import { adminProject, projectFieldsSchema, storedConfig } from '../../internal/admin-project.js';
 import { applyLegacyEmailConfig, checkLegacyEmailConfig } from '../../internal/legacy-email-config.js';
+import { applyLegacyOAuthProviders, checkLegacyOAuthProviders } from '../../internal/legacy-oauth-config.js';
 import { isInternalProject } from '../../projects/internal-id.js';
 import { createManagedProject, deleteProject, listManagedProjects, setProjectFields } from '../../internal/managed-projects.js';
 import { updateProject } from '../../projects/projects.js';
@@ -41,6 +42,7 @@ export const createInternalProjectEndpoint = endpoint({
   handler: async ({ ctx, auth, body }) => {
     const user = internalUser(auth);
     checkLegacyEmailConfig(body.config?.email_config);
+    checkLegacyOAuthProviders(body.config?.oauth_providers);
     const project = await createManagedProject(ctx, user.id, {
       displayName: body.display_name,
       ownerTeamId: body.owner_team_id.toLowerCase(),
@@ -49,6 +51,7 @@ export const createInternalProjectEndpoint = endpoint({
       ...(body.is_production_mode !== undefined ? { isProductionMode: body.is_production_mode } : {}),
     });
     if (body.config?.email_config) await applyLegacyEmailConfig(ctx, project.id, body.config.email_config);
+    if (body.config?.oauth_providers) await applyLegacyOAuthProviders(ctx, project.id, body.config.oauth_providers);
     await writeProjectLogos(imageTarget(ctx, project.id), body);
     return created(await adminProject(ctx.db, project));
   },
@@ -80,9 +83,11 @@ export const updateCurrentAdminProjectEndpoint = endpoint({
   handler: async ({ ctx, auth, body }) => {
     const id = auth.project.project.id;
     checkLegacyEmailConfig(body.config?.email_config);
+    checkLegacyOAuthProviders(body.config?.oauth_providers);
     // Uploaded logos are checked (and stored) before anything changes.
     await writeProjectLogos(imageTarget(ctx, id), body);
     if (body.config?.email_config) await applyLegacyEmailConfig(ctx, id, body.config.email_config);
+    if (body.config?.oauth_providers) await applyLegacyOAuthProviders(ctx, id, body.config.oauth_providers);
     await updateProject(ctx.db, id, {
       ...(body.display_name !== undefined ? { displayName: body.display_name } : {}),
       config: storedConfig(body.config),
