@@ -182,6 +182,9 @@ export async function projectMetrics(db: Queryable, projectId: string, options: 
   };
 }
 
+/** A mail's status as Stack names its outbox statuses: the development mailbox stands where Stack's own (Inbucket) is. */
+const STACK_EMAIL_STATUS: Record<string, string> = { queued: 'QUEUED', sent: 'SENT', dev_mailbox: 'SENT', failed: 'SERVER_ERROR' };
+
 /** The mail queue's side: authsync's statuses in Stack's three (`ok`: handed to SMTP or the development mailbox). */
 async function emailMetrics(db: Queryable, projectId: string, days: readonly string[], since: Date) {
   const STATUS = `CASE status WHEN 'failed' THEN 'error' WHEN 'queued' THEN 'in-progress' ELSE 'ok' END`;
@@ -218,7 +221,7 @@ async function emailMetrics(db: Queryable, projectId: string, days: readonly str
     emails_sent: finished,
     recent_emails: recent.rows.map((row) => ({
       id: row.id,
-      status: row.status.toUpperCase(),
+      status: STACK_EMAIL_STATUS[row.status] ?? row.status.toUpperCase(),
       subject: row.subject,
       created_at_millis: row.created_at.getTime(),
     })),

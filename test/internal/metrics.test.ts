@@ -149,15 +149,32 @@ describeOnEachStore('GET /internal/metrics on %s', (t) => {
     expect(after.login_methods).toEqual([{ method: 'password', count: 1 }]);
   });
 
-  it("reports the project's mail queue", async () => {
-    const { rows } = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authsync.emails WHERE project_id = $1', [
-      t.projectId,
-    ]);
-    const res = await api(t, 'GET', '/internal/metrics', { headers: adminHeaders(t) });
+  it("reports the project's mail queue, statuses in Stack's words", async () => {
+    const project = await createProject(t.server.ctx.db, t.server.ctx.box, { displayName: 'Mail' });
+    const statuses = ['sent', 'dev_mailbox', 'dev_mailbox', 'failed', 'queued'];
+    for (const [i, status] of statuses.entries()) {
+      await t.server.ctx.db.query(
+        `INSERT INTO authsync.emails (id, project_id, recipient, template, subject, text_body, html_body, status, message_id, created_at)
+         VALUES (gen_random_uuid(), $1, 'someone@example.com', 'test', $2, '', '', $3, gen_random_uuid()::text, now() - make_interval(secs => $4))`,
+        [project.project.id, `Mail ${i}`, status, statuses.length - i],
+      );
+    }
+    const res = await api(t, 'GET', '/internal/metrics', {
+      headers: adminHeaders(t, project.project.id, project.keys.superSecretAdminKey),
+    });
     const email = (res.json as unknown as Metrics).email_overview;
-    expect(email.total_emails).toBe(rows[0]!.n);
-    expect(email.recent_emails).toHaveLength(Math.min(rows[0]!.n, 100));
-    const sumOfDays = (email.daily_emails as Array<{ activity: number }>).reduce((sum, d) => sum + d.activity, 0);
-    expect(sumOfDays).toBe(rows[0]!.n);
+    expect(email.emails_by_status).toEqual({ ok: 3, error: 1, 'in-progress': 1 });
+    expect(email.total_emails).toBe(5);
+    expect(email.emails_sent).toBe(4);
+    expect(last(email.daily_emails)).toBe(5);
+    expect(email.daily_emails_by_status[30]).toEqual({ date: today(), ok: 3, error: 1, in_progress: 1 });
+    expect(email.recent_emails.map((m) => [m.subject, m.status])).toEqual([
+      ['Mail 4', 'QUEUED'],
+      ['Mail 3', 'SERVER_ERROR'],
+      ['Mail 2', 'SENT'],
+      ['Mail 1', 'SENT'],
+      ['Mail 0', 'SENT'],
+    ]);
+    expect(email.deliverability_status).toEqual({ delivered: 0, bounced: 0, error: 1, in_progress: 1 });
   });
 });
