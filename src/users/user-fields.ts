@@ -20,7 +20,10 @@ export const emailField = z.string().refine(isValidEmail, { message: 'must be a 
  */
 const LOOSE_EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-const serverEmailField = z.string().refine((value) => LOOSE_EMAIL.test(value), { message: 'must be a valid email' });
+const serverEmailField = z
+  .string()
+  .max(256)
+  .refine((value) => LOOSE_EMAIL.test(value), { message: 'must be a valid email' });
 export const displayNameField = z.string().max(256).nullable();
 /** Metadata objects: any JSON value. */
 export const metadataField = z.unknown();
