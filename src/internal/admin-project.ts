@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { readProjectLogos } from '../storage/project-logos.js';
 import { imageUrlField } from '../users/user-fields.js';
 import type { Queryable } from '../db/database.js';
+import { renderLegacyConfigKeys } from './config-legacy-keys.js';
 import { legacyEmailConfigSchema, renderLegacyEmailConfig } from './legacy-email-config.js';
 import { legacyOAuthProvidersSchema, renderLegacyOAuthProviders } from './legacy-oauth-config.js';
 import { clientProjectConfig, type ProjectConfig } from '../projects/project-config.js';
@@ -125,6 +126,7 @@ export async function adminProject(db: Queryable, project: Project): Promise<Rec
       team_member_default_permissions: await renderDefaultSet(db, project.id, project.config.team_member_default_permissions),
       user_default_permissions: [],
       oauth_account_merge_strategy: 'link_method',
+      ...(await renderLegacyConfigKeys(db, project)),
     },
   };
 }

@@ -254,6 +254,25 @@ describeOnEachStore('config overrides on %s', (t) => {
     await clear();
   });
 
+  it('legacy keys without a typed field go to the environment override and show back in the admin project', async () => {
+    const legacy = await admin('PATCH', '/internal/projects/current', {
+      config: { allow_user_api_keys: true, passkey_enabled: true, oauth_account_merge_strategy: 'raise_error' },
+    });
+    expect(legacy.status, legacy.text).toBe(200);
+    expect(legacy.json.config).toMatchObject({ allow_user_api_keys: true, allow_team_api_keys: false, passkey_enabled: true });
+    expect(legacy.json.config).toMatchObject({ oauth_account_merge_strategy: 'raise_error' });
+    const config = await rendered();
+    expect(at(config, 'apiKeys.enabled')).toEqual({ user: true, team: false });
+    expect(at(config, 'auth.passkey.allowSignIn')).toBe(true);
+    expect(at(config, 'auth.oauth.accountMergeStrategy')).toBe('raise_error');
+    await patch('environment', { 'apiKeys.enabled.team': true });
+    expect((await admin('GET', '/internal/projects/current')).json.config).toMatchObject({
+      allow_team_api_keys: true,
+      allow_user_api_keys: true,
+    });
+    await clear();
+  });
+
   it('keeps project-level keys at the project level', async () => {
     await patch('project', { 'project.requirePublishableClientKey': true });
     expect(at(await rendered(), 'project.requirePublishableClientKey')).toBe(true);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { errors, type AccessType } from '../../errors/known-errors.js';
 import { adminProject, projectFieldsSchema, storedConfig } from '../../internal/admin-project.js';
+import { applyLegacyConfigKeys } from '../../internal/config-legacy-keys.js';
 import { applyLegacyEmailConfig, checkLegacyEmailConfig } from '../../internal/legacy-email-config.js';
 import { applyLegacyOAuthProviders, checkLegacyOAuthProviders } from '../../internal/legacy-oauth-config.js';
 import { isInternalProject } from '../../projects/internal-id.js';
@@ -52,6 +53,7 @@ export const createInternalProjectEndpoint = endpoint({
     });
     if (body.config?.email_config) await applyLegacyEmailConfig(ctx, project.id, body.config.email_config);
     if (body.config?.oauth_providers) await applyLegacyOAuthProviders(ctx, project.id, body.config.oauth_providers);
+    await applyLegacyConfigKeys(ctx.db, project.id, body.config);
     await writeProjectLogos(imageTarget(ctx, project.id), body);
     return created(await adminProject(ctx.db, project));
   },
@@ -92,6 +94,7 @@ export const updateCurrentAdminProjectEndpoint = endpoint({
       ...(body.display_name !== undefined ? { displayName: body.display_name } : {}),
       config: storedConfig(body.config),
     });
+    await applyLegacyConfigKeys(ctx.db, id, body.config);
     const project = await setProjectFields(ctx.db, id, {
       description: body.description ?? undefined,
       isProductionMode: body.is_production_mode,
