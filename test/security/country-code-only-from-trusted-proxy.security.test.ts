@@ -3,8 +3,10 @@
  * else `cf-ipcountry`), and only when a trusted proxy is configured (AUTHSYNC_TRUSTED_PROXY_HOPS > 0): a client talking
  * to authsync directly cannot set its own country by sending the header.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { countryCodeOf } from '../../src/http/peer.js';
+import { updateProject } from '../../src/projects/projects.js';
+import { linkCode, waitForMail } from '../helpers/mail.js';
 import { api, clientHeaders, serverHeaders, useTestServer, type TestServer } from '../helpers/server.js';
 import { PASSWORD, uniqueEmail } from '../api/support.js';
 
@@ -49,8 +51,29 @@ describe('country code without a trusted proxy', () => {
   });
 });
 
+const CALLBACK = 'http://localhost:3000/handler/magic-link-callback';
+
+/** A new user made by an e-mail code sign-in, the sign-in request carrying `headers`. */
+async function codeSignUp(t: TestServer, headers: Record<string, string>): Promise<string> {
+  const email = uniqueEmail('geo-otp');
+  const sent = await api(t, 'POST', '/auth/otp/send-sign-in-code', { body: { email, callback_url: CALLBACK } });
+  expect(sent.status, sent.text).toBe(200);
+  const mail = await waitForMail(t, email, { subject: 'Sign in to' });
+  const res = await api(t, 'POST', '/auth/otp/sign-in', {
+    headers: clientHeaders(t, headers),
+    body: { code: linkCode(mail.text, CALLBACK) },
+  });
+  expect(res.status, res.text).toBe(200);
+  expect(res.json.is_new_user).toBe(true);
+  return res.json.user_id as string;
+}
+
 describe('country code behind a trusted proxy', () => {
   const t = useTestServer({ env: { AUTHSYNC_TRUSTED_PROXY_HOPS: '1' } });
+  beforeAll(async () => {
+    await updateProject(t.server.ctx.db, t.projectId, { config: { magic_link_enabled: true } });
+    t.server.ctx.directory.invalidate(t.projectId);
+  });
 
   it("records the proxy's country at sign-up, Vercel's header first", async () => {
     expect(await countryOf(t, await passwordSignUp(t, { 'x-vercel-ip-country': 'us', 'cf-ipcountry': 'DE' }))).toBe('US');
@@ -59,6 +82,8 @@ describe('country code behind a trusted proxy', () => {
     expect(await countryOf(t, await passwordSignUp(t, { 'cf-ipcountry': 'XX' }))).toBeNull();
     expect(await countryOf(t, await passwordSignUp(t, { 'x-vercel-ip-country': 'USA' }))).toBeNull();
     expect(await countryOf(t, await passwordSignUp(t, {}))).toBeNull();
+    // The same at an e-mail code sign-up.
+    expect(await countryOf(t, await codeSignUp(t, { 'cf-ipcountry': 'NZ' }))).toBe('NZ');
   });
 
   it("keeps an anonymous user's country when it becomes a real account, and takes one it lacked", async () => {
