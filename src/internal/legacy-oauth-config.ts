@@ -2,8 +2,9 @@
  * The `oauth_providers` of Stack's admin project object. A list given through POST /internal/projects or PATCH
  * /internal/projects/current becomes the project's set of built-in providers (Google, GitHub, Microsoft): those it
  * names are added or replaced, the built-in ones it leaves out are removed, and OpenID Connect providers added with
- * `authsync oauth providers add` stay (Stack's list cannot name them). Only `type: "standard"` is possible: Stack's
- * "shared" type uses OAuth apps Stack runs, which an authsync instance does not have. The shown list has each
+ * `authsync oauth providers add` stay (Stack's list cannot name them). Only `type: "standard"` gives a provider:
+ * Stack's "shared" type uses OAuth apps Stack runs, which an authsync instance does not have, so a shared entry is
+ * accepted (Stack's dashboard and set-up scripts send them) and offers nothing: it is not stored nor shown. The shown list has each
  * provider's client ID, never its secret (Stack shows it back; authsync does not hand out a stored credential).
  */
 import { z } from 'zod';
@@ -67,17 +68,13 @@ function isBuiltIn(id: string): id is OAuthProviderType {
 /** The provider inputs of a legacy list, checked: refuses what authsync cannot offer before anything is written. */
 function providerInputs(projectId: string, providers: readonly LegacyOAuthProvider[]) {
   const ids = new Set<string>();
-  return providers.map((provider) => {
+  return providers.flatMap((provider) => {
+    if (provider.type === 'shared') return [];
     if (ids.has(provider.id)) throw refused(`The OAuth provider ${provider.id} is listed twice.`);
     ids.add(provider.id);
     if (!isBuiltIn(provider.id)) {
       throw refused(
         `authsync offers ${BUILT_IN_PROVIDERS.join(', ')} and OpenID Connect providers (authsync oauth providers add); ${provider.id} is not one of them.`,
-      );
-    }
-    if (provider.type === 'shared') {
-      throw refused(
-        `authsync has no shared OAuth keys: give ${provider.id} type "standard" with the client_id and client_secret of your own OAuth app.`,
       );
     }
     const input: OAuthProviderInput = {
@@ -90,7 +87,7 @@ function providerInputs(projectId: string, providers: readonly LegacyOAuthProvid
         : {}),
     };
     parseOAuthProviderInput(projectId, input);
-    return input;
+    return [input];
   });
 }
 

@@ -62,11 +62,25 @@ describe('admin project oauth_providers', () => {
     expect(await getOAuthProvider(t.server.ctx.db, t.server.ctx.box, projectId, 'google')).toBeUndefined();
   });
 
+  it("Stack's shared keys offer nothing: a shared entry is neither stored nor shown", async () => {
+    const res = await patch({
+      config: {
+        oauth_providers: [
+          { id: 'google', type: 'shared' },
+          { id: 'github', type: 'standard', client_id: 'gh-id', client_secret: 'gh-secret' },
+        ],
+      },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect((config(res).oauth_providers as Json[]).map((p) => p.id)).toEqual(['corp', 'github']);
+    expect(await getOAuthProvider(t.server.ctx.db, t.server.ctx.box, projectId, 'google')).toBeUndefined();
+  });
+
   it('what authsync cannot offer is refused and changes nothing', async () => {
-    const shared = await patch({ display_name: 'Not this', config: { oauth_providers: [{ id: 'google', type: 'shared' }] } });
-    expect(shared.status).toBe(400);
-    expect(shared.text).toContain('no shared OAuth keys');
-    const spotify = await patch({ config: { oauth_providers: [{ id: 'spotify', type: 'standard', client_id: 'a', client_secret: 'b' }] } });
+    const spotify = await patch({
+      display_name: 'Not this',
+      config: { oauth_providers: [{ id: 'spotify', type: 'standard', client_id: 'a', client_secret: 'b' }] },
+    });
     expect(spotify.status).toBe(400);
     expectKnownError(
       await patch({ config: { oauth_providers: [{ id: 'google', type: 'standard', client_id: 'a', client_secret: '' }] } }),
