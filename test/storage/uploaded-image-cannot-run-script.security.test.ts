@@ -4,9 +4,10 @@
  * in its bytes, with `nosniff` and a sandbox policy, so even an image that is also an HTML document (a polyglot) is
  * neither rendered as a page nor allowed to run script.
  */
-import { beforeAll, expect, it } from 'vitest';
-import { api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, describeOnEachStore, serverHeaders, useTestServer } from '../helpers/server.js';
 import { signUp, withToken, type SignedUp } from '../api/support.js';
+import { launchBrowser, type Browser } from '../dashboard/support.js';
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
@@ -63,5 +64,38 @@ describeOnEachStore('uploaded images cannot run script on %s', (t) => {
     expect(policy).toContain("default-src 'none'");
     expect(policy).not.toContain('script-src');
     expect(served.headers.get('set-cookie')).toBeNull();
+  });
+});
+
+describe('in a browser', () => {
+  const t = useTestServer();
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it('opening the URL of a GIF that is also an HTML page shows an image; its script never runs', async () => {
+    const user = await signUp(t);
+    const polyglot = Buffer.concat([
+      Buffer.from('R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==', 'base64'),
+      Buffer.from('<html><body><script>document.title = "ran"; window.ran = true;</script></body></html>'),
+    ]);
+    const res = await api(t, 'PATCH', '/users/me', {
+      headers: withToken(t, user.accessToken),
+      body: { profile_image_url: `data:image/gif;base64,${b64(polyglot)}` },
+    });
+    expect(res.status, res.text).toBe(200);
+    const response = await browser.page.goto(res.json.profile_image_url as string);
+    expect(response?.status()).toBe(200);
+    expect(await browser.page.evaluate(() => document.contentType)).toBe('image/gif');
+    expect(await browser.page.title()).not.toBe('ran');
+    expect(await browser.page.evaluate(() => (window as unknown as { ran?: boolean }).ran)).toBeUndefined();
+    // The control: the same bytes served as a page would have run (so the assertions above can fail).
+    await browser.page.goto('about:blank');
+    await browser.page.setContent(polyglot.toString('latin1'));
+    expect(await browser.page.evaluate(() => (window as unknown as { ran?: boolean }).ran)).toBe(true);
   });
 });
