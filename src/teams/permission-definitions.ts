@@ -135,9 +135,11 @@ export async function updatePermissionDefinition(
     description,
   ]);
   if (newId !== oldId) await rewriteDefaultSets(tx, projectId, (ids) => ids.map((id) => (id === oldId ? newId : id)));
-  // Checked after the rename: the definition may contain itself under its new id, not its old one.
-  if (input.contained_permission_ids) await checkContained(tx, projectId, scope, input.contained_permission_ids);
-  if (input.contained_permission_ids) await setContained(tx, projectId, scope, newId, input.contained_permission_ids);
+  if (input.contained_permission_ids) {
+    // Checked after the rename: the definition may contain itself under its new id, not its old one.
+    await checkContained(tx, projectId, scope, input.contained_permission_ids);
+    await setContained(tx, projectId, scope, newId, input.contained_permission_ids);
+  }
   const { rows } = await tx.query<{ contained_id: string }>(
     'SELECT contained_id FROM authsync.permission_containments WHERE project_id = $1 AND permission_id = $2',
     [projectId, newId],
@@ -179,7 +181,7 @@ async function rewriteDefaultSets(tx: Queryable, projectId: string, change: (ids
 
 /**
  * A default set as the admin project shows it (`[{ id }]`, ordered by id): the stored ids that name a team definition.
- * The same ids are granted (grantDefaultPermissions), so what is shown is what a new member gets.
+ * Granting a default set leaves out the same ids (permissions.ts), so what is shown is what a new member gets.
  */
 export async function renderDefaultSet(db: Queryable, projectId: string, ids: readonly string[]): Promise<Array<{ id: string }>> {
   const { rows } = await db.query<{ id: string }>(
