@@ -10,7 +10,7 @@ import { AppError } from '../errors/app-error.js';
 import { resolveProjectId } from './internal-id.js';
 import { parseProjectConfig, projectConfigSchema, type ProjectConfig } from './project-config.js';
 import { addProjectDatabase } from './databases.js';
-import { AUDIENCES, createSigningKey } from './signing-keys.js';
+import { createSigningKeySets } from './signing-keys.js';
 
 export type ProjectKeyKind = 'publishable_client' | 'secret_server' | 'super_secret_admin';
 
@@ -89,7 +89,7 @@ export async function createProject(
     await insertKey(tx, box, id, 'publishable_client', keys.publishableClientKey);
     await insertKey(tx, box, id, 'secret_server', keys.secretServerKey);
     await insertKey(tx, box, id, 'super_secret_admin', keys.superSecretAdminKey);
-    for (const audience of AUDIENCES) await createSigningKey(tx, box, id, audience);
+    await createSigningKeySets(tx, box, id);
     await addProjectDatabase(tx, box, id, 'app', input.appDatabaseUrl ?? null);
     for (const url of input.syncDatabaseUrls ?? []) await addProjectDatabase(tx, box, id, 'sync_target', url);
     await notifyProjectChange(tx, id);

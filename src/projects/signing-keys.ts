@@ -26,32 +26,61 @@ export interface PublicSigningKey {
   publishUntil: Date | null;
 }
 
-export async function createSigningKey(tx: Queryable, box: SecretBox, projectId: string, audience: Audience): Promise<string> {
+/** A new key of an audience: the signing one, or (`pending`) published only, to sign after the next rotation. */
+export async function createSigningKey(
+  tx: Queryable,
+  box: SecretBox,
+  projectId: string,
+  audience: Audience,
+  pending = false,
+): Promise<string> {
   const { privateJwk, publicJwk } = generateEs256KeyPair();
   const kid = randomBytes(9).toString('base64url');
-  await tx.query('INSERT INTO authsync.signing_keys (kid, project_id, audience, public_jwk, private_key_enc) VALUES ($1, $2, $3, $4, $5)', [
-    kid,
-    projectId,
-    audience,
-    JSON.stringify({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }),
-    box.seal(JSON.stringify(privateJwk)),
-  ]);
+  await tx.query(
+    'INSERT INTO authsync.signing_keys (kid, project_id, audience, public_jwk, private_key_enc, pending) VALUES ($1, $2, $3, $4, $5, $6)',
+    [
+      kid,
+      projectId,
+      audience,
+      JSON.stringify({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }),
+      box.seal(JSON.stringify(privateJwk)),
+      pending,
+    ],
+  );
   return kid;
 }
 
+/** A new project's keys: for each audience, the signing key and the pending one (so its JWKS has two per audience). */
+export async function createSigningKeySets(tx: Queryable, box: SecretBox, projectId: string): Promise<void> {
+  for (const audience of AUDIENCES) {
+    await createSigningKey(tx, box, projectId, audience);
+    await createSigningKey(tx, box, projectId, audience, true);
+  }
+}
+
 /**
- * Replaces the active signing keys of a project. The old keys stop signing at once and stay published
- * (and verifiable) for `overlapSeconds`, long enough for every token they signed to expire.
+ * Replaces the signing keys of a project; returns the keys that sign now. The old keys stop signing at once and stay
+ * published (and verifiable) for `overlapSeconds`, long enough for every token they signed to expire. Each audience's
+ * pending key, already published, becomes its signing key, and a new key is made pending (an audience without a
+ * pending key, from before there were any, gets a new signing key).
  */
 export async function rotateSigningKeys(db: Database, box: SecretBox, projectId: string, overlapSeconds: number): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.query(
       `UPDATE authsync.signing_keys SET retired_at = now(), publish_until = now() + make_interval(secs => $2)
-       WHERE project_id = $1 AND retired_at IS NULL`,
+       WHERE project_id = $1 AND retired_at IS NULL AND NOT pending`,
       [projectId, overlapSeconds],
     );
+    const { rows: promoted } = await tx.query<{ kid: string; audience: Audience }>(
+      `UPDATE authsync.signing_keys SET pending = false WHERE project_id = $1 AND retired_at IS NULL AND pending RETURNING kid, audience`,
+      [projectId],
+    );
     const kids: string[] = [];
-    for (const audience of AUDIENCES) kids.push(await createSigningKey(tx, box, projectId, audience));
+    for (const audience of AUDIENCES) {
+      const signing = promoted.find((key) => key.audience === audience)?.kid;
+      kids.push(signing ?? (await createSigningKey(tx, box, projectId, audience)));
+      await createSigningKey(tx, box, projectId, audience, true);
+    }
     await tx.notify('project_changes', projectId);
     return kids;
   });
@@ -67,7 +96,7 @@ export async function ensureSigningKey(db: Database, box: SecretBox, projectId: 
     const { rowCount: projects } = await tx.query('SELECT 1 FROM authsync.projects WHERE id = $1 FOR UPDATE', [projectId]);
     if (projects === 0) return false;
     const { rowCount } = await tx.query(
-      'SELECT 1 FROM authsync.signing_keys WHERE project_id = $1 AND audience = $2 AND retired_at IS NULL',
+      'SELECT 1 FROM authsync.signing_keys WHERE project_id = $1 AND audience = $2 AND retired_at IS NULL AND NOT pending',
       [projectId, audience],
     );
     if (rowCount > 0) return false;
@@ -86,7 +115,7 @@ export async function loadActiveSigningKey(
 ): Promise<{ kid: string; privateJwk: JsonWebKey } | undefined> {
   const { rows } = await db.query<{ kid: string; private_key_enc: string }>(
     `SELECT kid, private_key_enc FROM authsync.signing_keys
-     WHERE project_id = $1 AND audience = $2 AND retired_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+     WHERE project_id = $1 AND audience = $2 AND retired_at IS NULL AND NOT pending ORDER BY created_at DESC LIMIT 1`,
     [projectId, audience],
   );
   const row = rows[0];

@@ -1,7 +1,7 @@
 /**
  * Signing-key rotation: a token signed before `authsync keys rotate` still verifies (with jose's
- * createRemoteJWKSet and with /users/me) until it expires; new tokens carry the new kid; the JWKS lists both
- * keys, public parts only. The first rotation goes through the real CLI, against the server's database.
+ * createRemoteJWKSet and with /users/me) until it expires; new tokens carry the new kid, which the JWKS published
+ * before the rotation (the next key); the JWKS lists the keys' public parts only. The first rotation goes through the real CLI, against the server's database.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,11 @@ describe('signing-key rotation', () => {
   it('old tokens keep verifying after `authsync keys rotate`; new ones use the new kid', async () => {
     const alice = await signUp(t);
     const oldKid = decodeHeader(alice.accessToken).kid as string;
-    expect(await publishedKids(t)).toEqual([oldKid]);
+    // The signing key and the next one, published before it signs.
+    const before = await publishedKids(t);
+    expect(before).toHaveLength(2);
+    expect(before).toContain(oldKid);
+    const nextKid = before.find((kid) => kid !== oldKid)!;
 
     const cli = await runCli([
       'keys',
@@ -46,10 +50,12 @@ describe('signing-key rotation', () => {
     expect(fresh.status).toBe(200);
     const newKid = decodeHeader(fresh.json.access_token as string).kid as string;
     expect(newKid).not.toBe(oldKid);
+    expect(newKid).toBe(nextKid);
     expect(rotated.newKeyIds).toContain(newKid);
 
+    // The old key for its overlap, the new signing key, and a new next key.
     const kids = await publishedKids(t);
-    expect(kids).toHaveLength(2);
+    expect(kids).toHaveLength(3);
     expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
 
     // Both tokens verify, with a fresh jose JWKS client and with one that cached the old set.
