@@ -53,6 +53,11 @@ export async function getLevelOverride(db: Queryable, projectId: string, level: 
   return (await readLevels(db, projectId))[level];
 }
 
+/** The rendered config of a project's overrides alone (without the typed config's values). */
+export async function renderedOverrides(db: Queryable, projectId: string): Promise<ConfigObject> {
+  return renderOverrides(await readLevels(db, projectId));
+}
+
 /** The rendered config of a project: its overrides over the defaults, with the typed config's values shown. */
 export async function renderedProjectConfig(db: Queryable, project: Project): Promise<ConfigObject> {
   return showTypedValues(renderOverrides(await readLevels(db, project.id)), project.config);

@@ -270,6 +270,18 @@ describeOnEachStore('config overrides on %s', (t) => {
       allow_team_api_keys: true,
       allow_user_api_keys: true,
     });
+
+    // email_theme: one of the project's themes (the built-in dark one here), else Stack's refusal before any change.
+    const dark = 'a0172b5d-cff0-463b-83bb-85124697373a';
+    const themed = await admin('PATCH', '/internal/projects/current', { config: { email_theme: dark } });
+    expect(themed.json.config).toMatchObject({ email_theme: dark });
+    expect(at(await rendered(), 'emails.selectedThemeId')).toBe(dark);
+    const invalid = await admin('PATCH', '/internal/projects/current', {
+      config: { email_theme: 'not-a-theme', magic_link_enabled: true },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.text).toBe('Invalid email theme');
+    expect((await typed()).magic_link_enabled).toBe(false);
     await clear();
   });
 

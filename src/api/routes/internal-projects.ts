@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { errors, type AccessType } from '../../errors/known-errors.js';
 import { adminProject, projectFieldsSchema, storedConfig } from '../../internal/admin-project.js';
-import { applyLegacyConfigKeys } from '../../internal/config-legacy-keys.js';
+import { applyLegacyConfigKeys, checkLegacyConfigKeys } from '../../internal/config-legacy-keys.js';
 import { applyLegacyEmailConfig, checkLegacyEmailConfig } from '../../internal/legacy-email-config.js';
 import { applyLegacyOAuthProviders, checkLegacyOAuthProviders } from '../../internal/legacy-oauth-config.js';
 import { isInternalProject } from '../../projects/internal-id.js';
@@ -43,6 +43,7 @@ export const createInternalProjectEndpoint = endpoint({
   handler: async ({ ctx, auth, body }) => {
     const user = internalUser(auth);
     checkLegacyEmailConfig(body.config?.email_config);
+    await checkLegacyConfigKeys(ctx.db, undefined, body.config);
     checkLegacyOAuthProviders(body.config?.oauth_providers);
     const project = await createManagedProject(ctx, user.id, {
       displayName: body.display_name,
@@ -85,6 +86,7 @@ export const updateCurrentAdminProjectEndpoint = endpoint({
   handler: async ({ ctx, auth, body }) => {
     const id = auth.project.project.id;
     checkLegacyEmailConfig(body.config?.email_config);
+    await checkLegacyConfigKeys(ctx.db, id, body.config);
     checkLegacyOAuthProviders(body.config?.oauth_providers);
     // Uploaded logos are checked (and stored) before anything changes.
     await writeProjectLogos(imageTarget(ctx, id), body);
