@@ -28,6 +28,11 @@ export interface OtpSendRequest {
   callbackUrl: string;
   /** The client's address, for the e-mail rate limit; undefined for in-process callers. */
   clientAddress?: string | undefined;
+  /**
+   * The client's country (a trusted proxy's geo header): kept with the code, and recorded on the user the code makes,
+   * as Stack does (the code is used from wherever the link is opened, the request was made by the one signing up).
+   */
+  countryCode?: string | null;
 }
 
 /** POST /auth/otp/send-sign-in-code: mails the code, returns its nonce (the 39 characters after the OTP). */
@@ -45,7 +50,7 @@ export async function sendSignInCode(ctx: AppContext, request: OtpSendRequest): 
       config: request.config,
       type: 'ONE_TIME_PASSWORD',
       email,
-      data: {},
+      data: request.countryCode ? { country_code: request.countryCode } : {},
       callbackUrl: request.callbackUrl,
     });
     await enqueueEmail(ctx, tx, {
@@ -110,19 +115,21 @@ export async function signInWithCode(ctx: AppContext, input: OtpSignIn): Promise
   if (!input.config.sign_up_enabled) throw errors.signUpNotEnabled();
   await ctx.limits.signUp(projectId, input.clientAddress);
   const fields = { primary_email: code.email, primary_email_verified: true, primary_email_auth_enabled: true, otp_auth_enabled: true };
+  // The country of the request that asked for the code, else of this one.
+  const country = typeof code.data.country_code === 'string' ? code.data.country_code : input.countryCode;
   const anonymous = input.currentUser?.is_anonymous ? input.currentUser : null;
   let opened: OpenedSession;
   if (anonymous) {
     opened = await ctx.db.transaction(async (tx) => {
       await consumeVerificationCode(tx, code);
-      const upgrade = { ...fields, ...signUpCountry(input.countryCode, anonymous), is_anonymous: false };
+      const upgrade = { ...fields, ...signUpCountry(country, anonymous), is_anonymous: false };
       const upgraded = await ctx.users.update(projectId, anonymous.id, upgrade, { tx });
       if (!upgraded) throw errors.userNotFound();
       return openSession(ctx, tx, upgraded);
     });
   } else {
     let within: OpenedSession | undefined;
-    await ctx.users.create(projectId, { ...fields, ...signUpCountry(input.countryCode) }, async (tx, user) => {
+    await ctx.users.create(projectId, { ...fields, ...signUpCountry(country) }, async (tx, user) => {
       await consumeVerificationCode(tx, code);
       within = await openSession(ctx, tx, user);
     });

@@ -53,10 +53,13 @@ describe('country code without a trusted proxy', () => {
 
 const CALLBACK = 'http://localhost:3000/handler/magic-link-callback';
 
-/** A new user made by an e-mail code sign-in, the sign-in request carrying `headers`. */
-async function codeSignUp(t: TestServer, headers: Record<string, string>): Promise<string> {
+/** A new user made by an e-mail code sign-in: the request for the code carrying `sendHeaders`, the sign-in `headers`. */
+async function codeSignUp(t: TestServer, headers: Record<string, string>, sendHeaders: Record<string, string> = {}): Promise<string> {
   const email = uniqueEmail('geo-otp');
-  const sent = await api(t, 'POST', '/auth/otp/send-sign-in-code', { body: { email, callback_url: CALLBACK } });
+  const sent = await api(t, 'POST', '/auth/otp/send-sign-in-code', {
+    headers: clientHeaders(t, sendHeaders),
+    body: { email, callback_url: CALLBACK },
+  });
   expect(sent.status, sent.text).toBe(200);
   const mail = await waitForMail(t, email, { subject: 'Sign in to' });
   const res = await api(t, 'POST', '/auth/otp/sign-in', {
@@ -82,7 +85,8 @@ describe('country code behind a trusted proxy', () => {
     expect(await countryOf(t, await passwordSignUp(t, { 'cf-ipcountry': 'XX' }))).toBeNull();
     expect(await countryOf(t, await passwordSignUp(t, { 'x-vercel-ip-country': 'USA' }))).toBeNull();
     expect(await countryOf(t, await passwordSignUp(t, {}))).toBeNull();
-    // The same at an e-mail code sign-up.
+    // An e-mail code sign-up takes the country of the request that asked for the code, else its own.
+    expect(await countryOf(t, await codeSignUp(t, { 'cf-ipcountry': 'US' }, { 'cf-ipcountry': 'CA' }))).toBe('CA');
     expect(await countryOf(t, await codeSignUp(t, { 'cf-ipcountry': 'NZ' }))).toBe('NZ');
   });
 

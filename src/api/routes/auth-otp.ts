@@ -14,7 +14,7 @@ export const otpSendSignInCode = endpoint({
   access: ANY,
   // bot_challenge_* (sent by newer SDKs when the project asks for a challenge) are accepted and not used.
   body: z.object({ email: emailField, callback_url: z.string().max(2048) }),
-  handler: async ({ ctx, auth, body, clientAddress }) =>
+  handler: async ({ ctx, auth, body, clientAddress, countryCode }) =>
     ok(
       await sendSignInCode(ctx, {
         projectId: auth.project.project.id,
@@ -22,6 +22,7 @@ export const otpSendSignInCode = endpoint({
         email: body.email,
         callbackUrl: body.callback_url,
         clientAddress,
+        countryCode,
       }),
     ),
 });
