@@ -235,6 +235,29 @@ describeOnEachStore('restricted users on %s', (t) => {
     }
   });
 
+  it("a project made before restricted users had a key gets one when the first restricted user's token is signed", async () => {
+    const { db, directory } = t.server.ctx;
+    await db.query("DELETE FROM authsync.signing_keys WHERE project_id = $1 AND audience = 'restricted'", [t.projectId]);
+    directory.invalidate(t.projectId);
+    await requireVerification(true);
+    try {
+      const user = await signUp(t);
+      const kid = decodeHeader(user.accessToken).kid as string;
+      const { rows } = await db.query<{ audience: string; pending: boolean }>(
+        'SELECT audience, pending FROM authsync.signing_keys WHERE kid = $1 AND project_id = $2',
+        [kid, t.projectId],
+      );
+      expect(rows).toEqual([{ audience: 'restricted', pending: false }]);
+      expect(decodePayload(user.accessToken).aud).toBe(`${t.projectId}:restricted`);
+      const me = await api(t, 'GET', '/users/me', { headers: withToken(t, user.accessToken, ALLOW) });
+      expect(me.status, me.text).toBe(200);
+      // A second restricted user is signed with the same key: one key was made.
+      expect(decodeHeader((await signUp(t)).accessToken).kid).toBe(kid);
+    } finally {
+      await requireVerification(false);
+    }
+  });
+
   it('require_email_verification is a typed setting: a boolean, or SCHEMA_ERROR', async () => {
     const res = await api(t, 'PATCH', '/internal/projects/current', {
       headers: adminHeaders(t),
