@@ -5,7 +5,7 @@
  * and users_sync read, and they always equal the primary channel. Two rules keep them so:
  * - `syncPrimaryChannel`, a change hook of the user store, makes the primary channel match those columns after every
  *   user change (so every writer of users, the users API and the sign-ups among them, stays right without knowing about
- *   channels);
+ *   channels); as on Stack, an address that stops being the primary one stays as a non-primary channel;
  * - the channel operations below write channels directly and, when the primary channel changed, copy it onto the user
  *   through `UserStore.update` in the same transaction, so users_sync sees the change at once.
  */
@@ -66,8 +66,10 @@ export const syncPrimaryChannel: UserChangeHook = async (tx, change) => {
     [user.id, user.primary_email],
   );
   const primary = rows.find((row) => row.is_primary);
+  // As Stack: removing the primary address, or changing it, keeps the old channel as a non-primary one (with its
+  // verification and sign-in use); a non-primary channel with the new address becomes the primary one.
   if (user.primary_email === null) {
-    if (primary) await tx.query('DELETE FROM authsync.contact_channels WHERE id = $1', [primary.id]);
+    if (primary) await tx.query('UPDATE authsync.contact_channels SET is_primary = false WHERE id = $1', [primary.id]);
     return;
   }
   const wanted = { value: user.primary_email, is_verified: user.primary_email_verified, used_for_auth: user.primary_email_auth_enabled };
@@ -79,16 +81,16 @@ export const syncPrimaryChannel: UserChangeHook = async (tx, change) => {
   ) {
     return;
   }
-  // A non-primary channel with the primary address is the same address: merged into the primary one.
   const twin = rows.find((row) => !row.is_primary && row.value === wanted.value);
-  const keep = primary ?? twin;
-  if (primary && twin) await tx.query('DELETE FROM authsync.contact_channels WHERE id = $1', [twin.id]);
+  const keep = primary?.value === wanted.value ? primary : twin;
+  if (primary && primary !== keep) await tx.query('UPDATE authsync.contact_channels SET is_primary = false WHERE id = $1', [primary.id]);
   await authValueIsFree(wanted.value, async () => {
     if (keep) {
-      await tx.query(
-        'UPDATE authsync.contact_channels SET value = $2, is_verified = $3, used_for_auth = $4, is_primary = true WHERE id = $1',
-        [keep.id, wanted.value, wanted.is_verified, wanted.used_for_auth],
-      );
+      await tx.query('UPDATE authsync.contact_channels SET is_verified = $2, used_for_auth = $3, is_primary = true WHERE id = $1', [
+        keep.id,
+        wanted.is_verified,
+        wanted.used_for_auth,
+      ]);
     } else {
       await tx.query(
         `INSERT INTO authsync.contact_channels (id, project_id, user_id, value, is_verified, used_for_auth, is_primary)

@@ -74,7 +74,8 @@ export const clientUserUpdateSchema = z.strictObject({
   totp_secret_base64: totpSecretField.optional(),
   otp_auth_enabled: z.boolean().optional(),
   passkey_auth_enabled: z.boolean().optional(),
-  primary_email: emailField.optional(),
+  // null removes it from the user (the channel stays, not primary), as on Stack.
+  primary_email: emailField.nullable().optional(),
 });
 
 /** Fields a server may set on a user (PATCH /users/{id}; PATCH /users/me with server access). */

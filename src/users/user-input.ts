@@ -66,11 +66,12 @@ export async function toUserFields(input: UserInput, current?: UserRow, images?:
   };
   if (input.primary_email !== undefined) {
     fields.primary_email = email;
-    // A new address is not verified, and without an address there is nothing to sign in with.
+    // Without an address there is nothing to sign in with. A new address is as verified as the user's contact channel
+    // with that address, else not: the user store reads the channel (UserStore.update), and a new user has none.
     if (email === null) {
       fields.primary_email_verified = false;
       fields.primary_email_auth_enabled = false;
-    } else if (email !== current?.primary_email && input.primary_email_verified === undefined) {
+    } else if (email !== current?.primary_email && input.primary_email_verified === undefined && !current) {
       fields.primary_email_verified = false;
     }
   }

@@ -179,6 +179,9 @@ export class UserStore {
   ): Promise<UserRow | undefined> {
     this.checkMetadata(fields);
     const run = async (tx: Queryable) => {
+      if (typeof fields.primary_email === 'string' && fields.primary_email_verified === undefined) {
+        fields = { ...fields, primary_email_verified: await this.newPrimaryVerified(tx, projectId, id, fields.primary_email) };
+      }
       const upgrading = fields.is_anonymous === false && this.upgradeHooks.length > 0 && (await this.isAnonymous(tx, projectId, id));
       const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
       const sets = entries.map(([key], i) => `${key} = $${i + 3}`);
@@ -207,6 +210,24 @@ export class UserStore {
       return user;
     };
     return options.tx ? run(options.tx) : this.db.transaction(run);
+  }
+
+  /**
+   * Whether a user's primary address becomes verified when it changes to `email` without saying so: as Stack does,
+   * as verified as the user's contact channel with that address (which then becomes the primary one), else not. The
+   * same address as now: as it is.
+   */
+  private async newPrimaryVerified(tx: Queryable, projectId: string, id: string, email: string): Promise<boolean | undefined> {
+    const { rows } = await tx.query<{ primary_email: string | null; primary_email_verified: boolean; channel_verified: boolean | null }>(
+      `SELECT u.primary_email, u.primary_email_verified,
+              (SELECT c.is_verified FROM authsync.contact_channels c WHERE c.user_id = u.id AND c.value = $3) AS channel_verified
+         FROM authsync.users u WHERE u.id = $1 AND u.project_id = $2`,
+      [id, projectId, email],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.primary_email === email) return row.primary_email_verified;
+    return row.channel_verified ?? false;
   }
 
   /** Deletes a user and (by cascade) its sessions. Returns false when no such user exists. */

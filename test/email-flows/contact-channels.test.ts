@@ -125,21 +125,58 @@ describeOnEachStore('contact channels on %s', (t) => {
     expect((await syncedUser(t, me.userId)).email).toBeNull();
   });
 
-  it('changing the primary e-mail through /users keeps the channel (same id) and merges a twin', async () => {
+  it('changing the primary e-mail keeps the old address as a non-primary channel and promotes a twin with its verification', async () => {
     const me = await signUp(t);
     const headers = withToken(t, me.accessToken);
     const before = (await api(t, 'GET', '/contact-channels?user_id=me', { headers })).json.items as { id: string }[];
     const twin = uniqueEmail('twin');
-    await api(t, 'POST', '/contact-channels', { headers, body: { user_id: 'me', type: 'email', value: twin, used_for_auth: false } });
-    const patched = await api(t, 'PATCH', `/users/${me.userId}`, {
+    const added = await api(t, 'POST', '/contact-channels', {
       headers: serverHeaders(t),
-      body: { primary_email: twin, primary_email_verified: true },
+      body: { user_id: me.userId, type: 'email', value: twin, used_for_auth: false, is_verified: true },
     });
+    expect(added.status, added.text).toBe(201);
+    const channels = async () =>
+      ((await api(t, 'GET', '/contact-channels?user_id=me', { headers })).json.items as Record<string, unknown>[]).sort((a, b) =>
+        String(a.value).localeCompare(String(b.value)),
+      );
+
+    // To the verified twin, without saying whether it is verified: it stays verified.
+    const patched = await api(t, 'PATCH', '/users/me', { headers, body: { primary_email: twin } });
     expect(patched.status, patched.text).toBe(200);
-    const after = (await api(t, 'GET', '/contact-channels?user_id=me', { headers })).json.items as Record<string, unknown>[];
-    expect(after).toEqual([
-      { user_id: me.userId, id: before[0]!.id, type: 'email', value: twin, is_primary: true, is_verified: true, used_for_auth: true },
-    ]);
+    expect(patched.json).toMatchObject({ primary_email: twin, primary_email_verified: true });
+    const old = { user_id: me.userId, id: before[0]!.id, type: 'email', value: me.email, is_verified: false, used_for_auth: true };
+    const promoted = {
+      user_id: me.userId,
+      id: added.json.id,
+      type: 'email',
+      value: twin,
+      is_primary: true,
+      is_verified: true,
+      used_for_auth: true,
+    };
+    expect(await channels()).toEqual(
+      [{ ...old, is_primary: false }, promoted].sort((a, b) => String(a.value).localeCompare(String(b.value))),
+    );
+
+    // To a new address: unverified; the twin is kept as a non-primary channel.
+    const fresh = uniqueEmail('fresh');
+    const moved = await api(t, 'PATCH', '/users/me', { headers, body: { primary_email: fresh } });
+    expect(moved.json).toMatchObject({ primary_email: fresh, primary_email_verified: false });
+    expect((await channels()).map((c) => [c.value, c.is_primary])).toEqual(
+      [
+        [me.email, false],
+        [twin, false],
+        [fresh, true],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+
+    // Removing it demotes the channel, it does not delete it.
+    const removed = await api(t, 'PATCH', '/users/me', { headers, body: { primary_email: null } });
+    expect(removed.json).toMatchObject({ primary_email: null, primary_email_verified: false });
+    const server = await api(t, 'GET', `/users/${me.userId}`, { headers: serverHeaders(t) });
+    expect(server.json).toMatchObject({ primary_email: null, primary_email_auth_enabled: false });
+    expect((await channels()).every((c) => c.is_primary === false)).toBe(true);
+    expect(await channels()).toHaveLength(3);
   });
 
   it('an address another user signs in with cannot be added for auth (409), only as a plain channel', async () => {
