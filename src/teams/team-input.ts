@@ -8,7 +8,8 @@ import { errors } from '../errors/known-errors.js';
 import { storedImageUrl, type ImageFolder, type ImageTarget } from '../storage/image-store.js';
 import { clientImageUrlField, displayNameField, imageUrlField, metadataField } from '../users/user-fields.js';
 
-const teamNameField = z.string().trim().min(1).max(256);
+// Any string, "" too, as on Stack.
+const teamNameField = z.string().trim().max(256);
 const imageUrl = imageUrlField;
 const dataUrlImage = clientImageUrlField;
 
