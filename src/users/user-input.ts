@@ -7,7 +7,6 @@ import { hashPassword, isBcryptHash } from '../crypto/passwords.js';
 import { TextError, errors } from '../errors/known-errors.js';
 import { storedImageUrl, type ImageTarget } from '../storage/image-store.js';
 import { normalizeEmail } from './email.js';
-import { checkPasswordRules } from './password-rules.js';
 import type { UserInput } from './user-fields.js';
 import type { UserRow } from './user-object.js';
 import type { UserFields } from './user-store.js';
@@ -28,7 +27,8 @@ export async function toUserFields(input: UserInput, current?: UserRow, images?:
       "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
     );
   }
-  if (typeof input.password === 'string') checkPasswordRules(input.password);
+  // A password set with server access (or by an operator) is not held to the sign-up rules, as on Stack: only its
+  // length cap in the request schema applies. End users' passwords go through auth/ (sign-up, change, reset).
 
   const email =
     input.primary_email === undefined
