@@ -19,22 +19,10 @@ import {
   type OAuthProviderType,
 } from '../oauth/provider-config.js';
 import { BUILT_IN_PROVIDERS, parseOAuthProviderInput } from '../oauth/provider-input.js';
+import { OAUTH_PROVIDER_TYPES } from '../projects/config-override-schema.js';
 
 /** Stack's provider IDs (the admin API refuses any other). */
-const STACK_PROVIDER_IDS = [
-  'google',
-  'github',
-  'microsoft',
-  'spotify',
-  'facebook',
-  'discord',
-  'gitlab',
-  'bitbucket',
-  'linkedin',
-  'apple',
-  'x',
-  'twitch',
-] as const;
+const STACK_PROVIDER_IDS = OAUTH_PROVIDER_TYPES;
 
 /** Defined and not empty when the type is `standard`, as Stack's validator words it. */
 const legacyProviderSchema = z

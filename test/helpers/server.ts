@@ -176,6 +176,17 @@ export function serverHeaders(t: TestServer, extra: Record<string, string> = {})
   };
 }
 
+/** Headers of an admin request to the test server's project with its super secret admin key. */
+export function adminHeaders(t: TestServer, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'x-stack-access-type': 'admin',
+    'x-stack-project-id': t.projectId,
+    'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
+    'content-type': 'application/json',
+    ...extra,
+  };
+}
+
 export async function api(t: TestServer, method: string, route: string, init: { headers?: Record<string, string>; body?: unknown } = {}) {
   const response = await fetch(`${t.apiUrl}${route}`, {
     method,

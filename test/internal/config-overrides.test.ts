@@ -7,16 +7,7 @@ import { expect, it } from 'vitest';
 import { valueAt as at, type ConfigObject } from '../../src/projects/config-override-format.js';
 import { getProject, updateProject } from '../../src/projects/projects.js';
 import { expectKnownError, PASSWORD, uniqueEmail } from '../api/support.js';
-import { api, describeOnEachStore, type TestServer } from '../helpers/server.js';
-
-function adminHeaders(t: TestServer): Record<string, string> {
-  return {
-    'x-stack-access-type': 'admin',
-    'x-stack-project-id': t.projectId,
-    'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
-    'content-type': 'application/json',
-  };
-}
+import { adminHeaders, api, describeOnEachStore } from '../helpers/server.js';
 
 describeOnEachStore('config overrides on %s', (t) => {
   const admin = (method: string, route: string, body?: unknown) =>

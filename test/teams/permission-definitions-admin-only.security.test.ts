@@ -7,18 +7,9 @@
 import { expect, it } from 'vitest';
 import { deleteProject } from '../../src/internal/managed-projects.js';
 import { createProject } from '../../src/projects/projects.js';
-import { api, clientHeaders, describeOnEachStore, serverHeaders, type TestServer } from '../helpers/server.js';
+import { adminHeaders, api, clientHeaders, describeOnEachStore, serverHeaders, type TestServer } from '../helpers/server.js';
 import { expectKnownError, signUp, withToken } from '../api/support.js';
 import { serverTeam } from './support.js';
-
-function adminHeaders(t: TestServer): Record<string, string> {
-  return {
-    'x-stack-access-type': 'admin',
-    'x-stack-project-id': t.projectId,
-    'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
-    'content-type': 'application/json',
-  };
-}
 
 async function definitionRows(t: TestServer, projectId = t.projectId): Promise<unknown> {
   const { rows } = await t.server.ctx.db.query(

@@ -5,18 +5,9 @@
  * members, shown as the definitions that exist, kept in step when a definition is renamed or deleted).
  */
 import { expect, it } from 'vitest';
-import { api, describeOnEachStore, serverHeaders, type TestServer } from '../helpers/server.js';
+import { adminHeaders, api, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { expectKnownError, signUp, withToken } from '../api/support.js';
 import { addMember, permissionsOf, serverTeam } from './support.js';
-
-function adminHeaders(t: TestServer): Record<string, string> {
-  return {
-    'x-stack-access-type': 'admin',
-    'x-stack-project-id': t.projectId,
-    'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
-    'content-type': 'application/json',
-  };
-}
 
 const SEEDED = [
   { id: '$delete_team', description: 'Delete the team', contained_permission_ids: [] },

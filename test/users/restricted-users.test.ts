@@ -7,22 +7,13 @@
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { expect, it } from 'vitest';
-import { api, clientHeaders, describeOnEachStore, serverHeaders, type TestServer } from '../helpers/server.js';
+import { adminHeaders, api, clientHeaders, describeOnEachStore, serverHeaders } from '../helpers/server.js';
 import { linkCode, waitForMail } from '../helpers/mail.js';
 import { decodeHeader, decodePayload, expectKnownError, signIn, signUp, uniqueEmail, withToken } from '../api/support.js';
 import { serverTeam } from '../teams/support.js';
 
 const ALLOW = { 'x-stack-allow-restricted-user': 'true' };
 const CALLBACK = 'http://localhost:3000/handler/team-invitation';
-
-function adminHeaders(t: TestServer): Record<string, string> {
-  return {
-    'x-stack-access-type': 'admin',
-    'x-stack-project-id': t.projectId,
-    'x-stack-super-secret-admin-key': t.keys.superSecretAdminKey,
-    'content-type': 'application/json',
-  };
-}
 
 describeOnEachStore('restricted users on %s', (t) => {
   const requireVerification = async (on: boolean) => {
