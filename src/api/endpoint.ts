@@ -15,6 +15,8 @@ interface EndpointBase<Q extends z.ZodType, B extends z.ZodType> {
   method: Method;
   /** Path under /api/v1 (and its alias /api/latest), Hono syntax (`/users/:user_id`); '' is /api/v1 itself. */
   path: string;
+  /** The path parameters' schema, checked with the query and body (one SCHEMA_ERROR names every problem). */
+  params?: z.ZodType;
   query?: Q;
   body?: B;
 }

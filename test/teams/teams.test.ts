@@ -375,6 +375,19 @@ describeOnEachStore('teams over HTTP on %s', (t) => {
     const renamed = await api(t, 'PATCH', `/teams/${team.id}`, { headers: server, body: { display_name: '' } });
     expect([renamed.status, renamed.json.display_name]).toEqual([200, '']);
     await api(t, 'PATCH', `/teams/${team.id}`, { headers: server, body: { display_name: 'Input' } });
+    // A bad team ID and an unknown query parameter are named together, as Stack's validator names them.
+    expectKnownError(
+      await api(t, 'PATCH', `/teams/me?team_id=${team.id as string}`, {
+        headers: withToken(t, alice.accessToken),
+        body: { display_name: 'x' },
+      }),
+      'SCHEMA_ERROR',
+      400,
+      {
+        message:
+          'Request validation failed on PATCH /api/v1/teams/me:\n  - params.team_id must be a valid UUID\n  - query contains unknown properties: team_id',
+      },
+    );
     const bodies = [{ display_name: 'x'.repeat(257) }, { display_name: 7 }, {}];
     for (const body of bodies) expectKnownError(await api(t, 'POST', '/teams', { headers: server, body }), 'SCHEMA_ERROR', 400);
     expectKnownError(

@@ -1,9 +1,15 @@
 /** Path parameters and principals shared by the team endpoints. */
+import { z } from 'zod';
 import { errors } from '../../errors/known-errors.js';
 import type { UserRow } from '../../users/user-object.js';
 import type { RequestAuth } from '../request-auth.js';
 import { uuidField } from './fields.js';
 import { resolveUserId } from './users.js';
+
+/** The path parameters of an endpoint under /teams/{team_id}, checked with its query and body (api/router.ts). */
+export const teamPathSchema = z.object({
+  team_id: z.string().refine((value) => uuidField.safeParse(value).success, { message: 'must be a valid UUID' }),
+});
 
 /** A team ID from the path: a UUID (SCHEMA_ERROR otherwise), lower-cased. */
 export function teamIdParam(value: string | undefined, name = 'team_id'): string {

@@ -19,7 +19,7 @@ import { toClientTeam, toServerTeam, type TeamRow } from '../../users/team-shape
 import { endpoint } from '../endpoint.js';
 import type { RequestAuth } from '../request-auth.js';
 import { created, ok } from '../respond.js';
-import { isClient, signedInUser, teamIdParam, userIdParam } from './team-params.js';
+import { isClient, signedInUser, teamIdParam, teamPathSchema, userIdParam } from './team-params.js';
 
 const ANY: AccessType[] = ['client', 'server', 'admin'];
 
@@ -89,6 +89,9 @@ export const updateTeamEndpoint = endpoint({
   method: 'PATCH',
   path: '/teams/:team_id',
   access: ANY,
+  // As Stack: a bad team ID and unknown query parameters are named together in one SCHEMA_ERROR.
+  params: teamPathSchema,
+  query: z.strictObject({}),
   bodyFor: (accessType) => (accessType === 'client' ? clientTeamUpdateSchema : serverTeamUpdateSchema),
   body: serverTeamUpdateSchema,
   handler: async ({ ctx, auth, params, body }) => {
