@@ -5,21 +5,12 @@
 import { expect, it } from 'vitest';
 import { describeOnEachStore, serverHeaders, type TestServer } from '../helpers/server.js';
 import { DEV_KEYS_ENV } from '../internal/support.js';
-import { expectKnownError, signUp, uniqueEmail } from './support.js';
+import { expectKnownError, raw, signUp, uniqueEmail } from './support.js';
 
 const WELCOME = 'Welcome to the Stack API endpoint! Please refer to the documentation at https://docs.stack-auth.com.';
 
-async function get(t: TestServer, path: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${t.url}${path}`, { headers });
-  const text = await response.text();
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json: json as Record<string, unknown> };
-}
+/** A GET of a path from the server's root (not under /api/v1), with exactly the given headers. */
+const get = (t: TestServer, path: string, headers: Record<string, string> = {}) => raw({ ...t, apiUrl: t.url }, 'GET', path, { headers });
 
 function keysOf(t: TestServer) {
   return {

@@ -27,5 +27,7 @@ export function stackJsApps(t: TestServer, sdk: StackJs, options: { urls?: Urls 
   return {
     clientApp: () => new sdk.StackClientApp({ ...common(), ...(options.urls ? { urls: options.urls } : {}) }),
     serverApp: () => new sdk.StackServerApp({ ...common(), secretServerKey: t.keys.secretServerKey }),
+    adminApp: () =>
+      new sdk.StackAdminApp({ ...common(), secretServerKey: t.keys.secretServerKey, superSecretAdminKey: t.keys.superSecretAdminKey }),
   };
 }

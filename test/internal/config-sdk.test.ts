@@ -10,15 +10,7 @@ import { STACK_JS_VERSIONS, stackJsApps } from '../helpers/stack-js.js';
 const t = useTestServer();
 
 describe.each(STACK_JS_VERSIONS)('@stackframe/js %s', (version, sdk) => {
-  const adminApp = () =>
-    new sdk.StackAdminApp({
-      projectId: t.projectId,
-      publishableClientKey: t.keys.publishableClientKey,
-      secretServerKey: t.keys.secretServerKey,
-      superSecretAdminKey: t.keys.superSecretAdminKey,
-      baseUrl: t.url,
-      tokenStore: 'memory',
-    });
+  const adminApp = () => stackJsApps(t, sdk).adminApp();
 
   it('updateConfig changes the rendered config and the project’s behaviour', async () => {
     const project = await adminApp().getProject();

@@ -11,15 +11,7 @@ import { STACK_JS_VERSIONS, stackJsApps } from '../helpers/stack-js.js';
 const t = useTestServer();
 
 describe.each(STACK_JS_VERSIONS)('@stackframe/js %s', (version, sdk) => {
-  const adminApp = () =>
-    new sdk.StackAdminApp({
-      projectId: t.projectId,
-      publishableClientKey: t.keys.publishableClientKey,
-      secretServerKey: t.keys.secretServerKey,
-      superSecretAdminKey: t.keys.superSecretAdminKey,
-      baseUrl: t.url,
-      tokenStore: 'memory',
-    });
+  const adminApp = () => stackJsApps(t, sdk).adminApp();
   // Ids of this version's run, so the two runs on one project do not meet.
   const v = version.replace(/\./g, '_');
   const id = (name: string) => `${name}_${v}`;
